@@ -1,0 +1,1 @@
+"""Parcours: agent-based simulation of insertion pathways in France."""

@@ -1,0 +1,19 @@
+"""Mesa agents: institutions (one class per kind) and the person view."""
+
+from sim.agents.employer import Employer
+from sim.agents.france_travail import FranceTravailAgency
+from sim.agents.low_threshold import LowThresholdProgramme
+from sim.agents.person import Person
+from sim.agents.service import Service
+from sim.agents.shelter import Shelter
+from sim.agents.siae import Siae
+
+__all__ = [
+    "Employer",
+    "FranceTravailAgency",
+    "LowThresholdProgramme",
+    "Person",
+    "Service",
+    "Shelter",
+    "Siae",
+]

@@ -1,0 +1,37 @@
+"""France Travail agencies: advisers, registration, orientation, CER (DOMAIN.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.agents.base import Institution
+from sim.states import ReferentKind
+
+
+class FranceTravailAgency(Institution):
+    """An agency whose advisers support the persons oriented to it.
+
+    Attributes:
+        advisers: advisers in support, FTE.
+        caseload_capacity: persons its advisers can support at once.
+        practice: degree of iterative practice (0 linear, 1 iterative).
+        global_support_places: places in "accompagnement global" (adviser + social worker).
+        cer_hours_per_week: hours of activity in the RSA reciprocal-engagement contract (CER).
+    """
+
+    def __init__(self, model, index: int, spec, practice: float):
+        """Build one agency from the scenario's ``FranceTravailSpec``."""
+        super().__init__(model, index)
+        self.advisers = spec.advisers_per_agency
+        self.caseload_capacity = int(np.floor(spec.advisers_per_agency * spec.caseload))
+        self.practice = practice
+        self.global_support_places = spec.global_support_places
+        self.cer_hours_per_week = spec.cer_hours_per_week
+
+    @property
+    def supported(self) -> int:
+        """Persons whose referent is an adviser of this agency."""
+        pop = self.model.pop
+        referent = self.model.referents.n_shelters + self.index
+        mine = (pop.referent_kind == ReferentKind.FRANCE_TRAVAIL) & (pop.referent == referent)
+        return int(np.count_nonzero(mine))

@@ -1,0 +1,67 @@
+"""The person view: a ``mesa.Agent`` whose attributes read and write one row of the population.
+
+Persons' state lives in :class:`sim.population.Population` (one NumPy array per attribute) so that
+the monthly step is vectorised. A ``Person`` is a thin view of one row: ``person.status`` reads
+``model.pop.status[person.row]`` and assigning to it writes the array. Every person has a view
+unless the run turns views off (``run.person_views: false``) to save memory at national scale.
+"""
+
+from __future__ import annotations
+
+import mesa
+
+from sim.population import FIELDS
+from sim.states import OB, OBSTACLES
+
+
+def _field(name: str) -> property:
+    def get(self):
+        return getattr(self.model.pop, name)[self.row].item()
+
+    def set_(self, value):
+        getattr(self.model.pop, name)[self.row] = value
+
+    return property(get, set_, doc=f"This person's ``{name}`` (a view of the population row).")
+
+
+def _obstacle(name: str) -> property:
+    k = OB[name]
+
+    def get(self):
+        return int(self.model.pop.obstacles[k, self.row])
+
+    def set_(self, value):
+        if not 0 <= int(value) <= 3:
+            raise ValueError(f"obstacle severity must be 0-3, got {value!r}")
+        self.model.pop.obstacles[k, self.row] = value
+
+    return property(get, set_, doc=f"Severity 0-3 of the {name} obstacle.")
+
+
+class Person(mesa.Agent):
+    """One person, as a view of row ``row`` of ``model.pop``.
+
+    Every attribute of :data:`sim.population.FIELDS` is available under its name, and each
+    obstacle as ``obstacle_<name>`` (e.g. ``person.obstacle_french``).
+    """
+
+    def __init__(self, model, row: int):
+        """Register the view of row ``row`` with ``model``."""
+        super().__init__(model)
+        self.row = int(row)
+
+    def pathway(self) -> list[dict]:
+        """This person's month-by-month record, if the model keeps person histories."""
+        return self.model.recorder.history_of(self.row)
+
+    def __repr__(self) -> str:
+        """Short description for notebooks."""
+        from sim.states import Status
+
+        return f"Person(row={self.row}, status={Status(self.status).name})"
+
+
+for _name in FIELDS:
+    setattr(Person, _name, _field(_name))
+for _name in OBSTACLES:
+    setattr(Person, f"obstacle_{_name}", _obstacle(_name))

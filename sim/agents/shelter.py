@@ -1,0 +1,50 @@
+"""AHI structures: CHU/HU, CHRS, IML and OACAS "lieu à vivre" (seed 003)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.agents.base import Institution
+from sim.states import EmploymentSupport, ReferentKind, ShelterKind
+
+
+class Shelter(Institution):
+    """A shelter with places, social workers who are their residents' referents, and a practice.
+
+    Attributes:
+        kind: ShelterKind.
+        places: places (persons).
+        social_workers: social workers (TS), FTE.
+        caseload_capacity: persons its social workers can support at once.
+        practice: degree of iterative practice (0 linear, 1 iterative).
+        employment_support: EmploymentSupport (every TS, employment referent, CIP).
+        insertion_officer_fte: dedicated insertion officers, FTE.
+        prescribes_iae: whether it prescribes IAE pathways directly (possible since 2020).
+        aava_places: AAVA places it runs.
+    """
+
+    def __init__(self, model, index: int, name: str, group, practice: float):
+        """Build one structure of a scenario ``ShelterGroup``."""
+        super().__init__(model, index)
+        self.name = name
+        self.kind = ShelterKind[group.kind.upper()]
+        self.places = group.places
+        self.social_workers = group.social_workers
+        self.caseload_capacity = int(np.floor(group.social_workers * group.caseload))
+        self.practice = practice
+        self.employment_support = EmploymentSupport[group.employment_support.upper()]
+        self.insertion_officer_fte = group.insertion_officer_fte
+        self.prescribes_iae = group.prescribes_iae
+        self.aava_places = group.aava_places
+
+    @property
+    def residents(self) -> int:
+        """Persons housed in this shelter now."""
+        return int(np.count_nonzero(self.model.pop.shelter == self.index))
+
+    @property
+    def supported(self) -> int:
+        """Persons whose referent is one of this shelter's social workers."""
+        pop = self.model.pop
+        mine = (pop.referent_kind == ReferentKind.SHELTER) & (pop.referent == self.index)
+        return int(np.count_nonzero(mine))

@@ -1,0 +1,46 @@
+"""Insertion employers (SIAE): ACI, EI, AI, ETTI (seed 003; targets C5, C6, C7)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.agents.base import Institution
+from sim.states import Selection, SiaeType, Status
+
+MIN_MONTHS = {SiaeType.ACI: 4, SiaeType.EI: 4, SiaeType.AI: 1, SiaeType.ETTI: 1}  # seed 003
+MAX_MONTHS = 24  # a pathway lasts at most 24 months (seed 003)
+
+
+class Siae(Institution):
+    """An insertion employer with funded posts and a selection rule.
+
+    Attributes:
+        type: SiaeType.
+        posts: funded posts (persons at once).
+        weekly_hours: hours of its CDDI (20-35 h in ACI/EI).
+        selection: Selection rule (open, screening on readiness, performance-driven).
+        insertion_officers: insertion officers (CIP), FTE.
+        phc_places: Premières Heures en Chantier places it hosts.
+        active_mediation: trained in active mediation with employers.
+        dur_mean: mean pathway length, months.
+    """
+
+    def __init__(self, model, index: int, name: str, group):
+        """Build one structure of a scenario ``SiaeGroup``."""
+        super().__init__(model, index)
+        self.name = name
+        self.type = SiaeType[group.type.upper()]
+        self.posts = group.posts
+        self.weekly_hours = group.weekly_hours
+        self.selection = Selection[group.selection.upper()]
+        self.insertion_officers = group.insertion_officers
+        self.phc_places = group.phc_places
+        self.active_mediation = group.active_mediation
+        self.dur_mean = group.dur_mean
+        self.min_months = MIN_MONTHS[self.type]
+
+    @property
+    def employees(self) -> int:
+        """Persons in a CDDI or mission with this structure now."""
+        pop = self.model.pop
+        return int(np.count_nonzero((pop.status == Status.SIAE) & (pop.siae == self.index)))

@@ -1,0 +1,58 @@
+"""Capacities with queues: who gets the free slots of each structure (DESIGN.md, decision 4).
+
+Every limited thing (places, caseloads, posts, vacancies) is allocated by :func:`allocate`: the
+candidates of each structure are ranked by a stated discipline (a sort key, lowest first) and the
+first ``free[structure]`` acceptable ones are admitted. It is vectorised over all structures at
+once (a sort and a rank within groups), so no Python loop runs over persons or structures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def allocate(
+    candidates: np.ndarray,
+    group: np.ndarray,
+    free: np.ndarray,
+    key: np.ndarray,
+    acceptable: np.ndarray | None = None,
+) -> np.ndarray:
+    """Admit, in each group, the first ``free[g]`` acceptable candidates by ascending ``key``.
+
+    Args:
+        candidates: row indices of the candidates (each appears once).
+        group: the structure each candidate asks for (index into ``free``).
+        free: free slots per structure (negative values count as zero).
+        key: sort key per candidate (lowest first): waiting since, minus a score...
+        acceptable: per candidate, whether the structure would take them at all.
+
+    Returns:
+        The admitted rows, sorted by group then key.
+    """
+    if acceptable is not None:
+        candidates, group, key = candidates[acceptable], group[acceptable], key[acceptable]
+    if candidates.size == 0:
+        return candidates
+    order = np.lexsort((key, group))
+    g = group[order]
+    rank = np.arange(g.size) - np.searchsorted(g, g, side="left")
+    keep = rank < np.maximum(free, 0)[g]
+    return candidates[order][keep]
+
+
+def occupancy(assigned: np.ndarray, n_structures: int) -> np.ndarray:
+    """Count of persons per structure, from each person's structure index (-1 for none)."""
+    return np.bincount(assigned[assigned >= 0], minlength=n_structures)[:n_structures]
+
+
+def choose_weighted(u: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """For each uniform draw in ``u``, a structure index with probability proportional to weights.
+
+    Returns -1 everywhere if every weight is zero.
+    """
+    total = weights.sum()
+    if total <= 0:
+        return np.full(u.shape, -1, dtype=np.int64)
+    cum = np.cumsum(weights) / total
+    return np.minimum(np.searchsorted(cum, u, side="right"), len(weights) - 1)

@@ -1,0 +1,141 @@
+"""Shelter admissions and exits to housing (phase 7 of the monthly step).
+
+Two logics, chosen per scenario (``policy.housing_first``):
+
+- **Staircase**: a street person who asks the SIAO (``p_shelter_request``, or at once if they
+  have a referent) gets an emergency place (CHU) when one is free, first come; then moves up to
+  a CHRS, then to adapted housing (IML, OACAS) when a place is free (``p_move_on``); ordinary
+  social housing goes to persons with an income (a job, a CDDI or the AAH), adapted housing
+  first, then CHRS, then CHU, then the street.
+- **Logement d'abord** (seed 003): on top of the same social-housing allocations, which are then
+  open to homeless people with an income wherever they are, ``housing_first_per_month``
+  dwellings with support go directly to homeless people, street first, without an income
+  condition.
+
+People in ordinary housing without an income and with heavy debt may lose it
+(``p_housing_loss``); housing-first tenants keep their support and are protected.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.capacity import allocate, choose_weighted, occupancy
+from sim.population import NEVER, Population
+from sim.states import OB, SHELTER_HOUSING, Benefit, Housing, ShelterKind, Status
+
+STAIRCASE = (ShelterKind.CHU, ShelterKind.CHRS, (ShelterKind.IML, ShelterKind.OACAS))
+MIN_MONTHS_BEFORE_MOVE_ON = 3  # assumption: a first evaluation after three months
+
+
+def leave_shelter(pop: Population, rows: np.ndarray) -> None:
+    """``rows`` give up their shelter place."""
+    pop.shelter[rows] = -1
+    pop.t_shelter_since[rows] = NEVER
+
+
+def _enter_shelter(model, rows: np.ndarray, shelter: np.ndarray) -> None:
+    pop = model.pop
+    pop.shelter[rows] = shelter
+    pop.housing[rows] = model.shelter_housing[shelter]
+    pop.t_shelter_since[rows] = model.t
+
+
+def _place(model, rows: np.ndarray, kinds, key: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Give ``rows`` a free place in a shelter of one of ``kinds``; return those placed."""
+    pop = model.pop
+    kinds = np.atleast_1d(kinds)
+    eligible = np.isin(model.shelter_kind, kinds)
+    free = model.shelter_places - occupancy(pop.shelter, model.n_shelters)
+    free = np.where(eligible, free, 0)
+    target = choose_weighted(u, np.maximum(free, 0).astype(float))
+    ok = target >= 0
+    placed = allocate(rows[ok], target[ok], free, key[ok])
+    where = target[ok][np.searchsorted(rows[ok], placed)] if placed.size else placed
+    _enter_shelter(model, placed, where)
+    return placed
+
+
+def initial_shelter(model, rows: np.ndarray) -> None:
+    """Arrivals who come sheltered take a place of their kind; without one, the street."""
+    pop = model.pop
+    u = model.streams.uniform("housing", pop.n)
+    for housing in (Housing.EMERGENCY_SHELTER, Housing.CHRS, Housing.ADAPTED):
+        want = rows[pop.housing[rows] == housing]
+        kinds = [k for k, h in SHELTER_HOUSING.items() if h == housing]
+        placed = _place(model, want, kinds, pop.t_entry[want].astype(float), u[want])
+        pop.housing[np.setdiff1d(want, placed, assume_unique=True)] = Housing.STREET
+
+
+def has_income(pop: Population) -> np.ndarray:
+    """Income that opens ordinary housing: a job, a CDDI, or the AAH (incapacity route)."""
+    return pop.employed() | (pop.benefit == Benefit.AAH) | (pop.status == Status.INCAPACITY)
+
+
+def admissions_and_exits(model) -> None:
+    """SIAO admissions, staircase moves, allocations of ordinary housing, housing loss."""
+    pop, t, b = model.pop, model.t, model.behaviour
+    g = model.streams["housing"]
+    u_ask, u_place, u_move, u_loss = g.random((4, pop.n), dtype=np.float32)
+    present = pop.present()
+    street = np.flatnonzero(present & (pop.housing == Housing.STREET))
+    asks = street[(pop.referent[street] >= 0) | (u_ask[street] < b.p_shelter_request)]
+    admitted = _place(model, asks, ShelterKind.CHU, u_place[asks], u_place[asks])
+    model.flows["shelter_admissions"] += admitted.size
+    model.queues["shelter"] = asks.size - admitted.size
+
+    if not model.policy.housing_first:
+        for lower, upper in ((STAIRCASE[0], STAIRCASE[1]), (STAIRCASE[1], STAIRCASE[2])):
+            here = np.flatnonzero(
+                present
+                & (pop.shelter >= 0)
+                & np.isin(model.shelter_kind[np.maximum(pop.shelter, 0)], np.atleast_1d(lower))
+                & (t - pop.t_shelter_since >= MIN_MONTHS_BEFORE_MOVE_ON)
+            )
+            movers = here[u_move[here] < b.p_move_on]
+            old = pop.shelter[movers].copy()
+            pop.shelter[movers] = -1  # free the place they leave only if they get the next
+            moved = _place(
+                model, movers, upper, pop.t_shelter_since[movers].astype(float), u_place[movers]
+            )
+            stay = np.setdiff1d(movers, moved, assume_unique=True)
+            pop.shelter[stay] = old[np.searchsorted(movers, stay)]
+            model.flows["staircase_moves"] += moved.size
+
+    # Ordinary social housing: needs an income; priority to those furthest up the staircase.
+    homeless = present & (pop.housing != Housing.ORDINARY)
+    cand = np.flatnonzero(homeless & has_income(pop))
+    if not model.policy.housing_first:
+        cand = cand[pop.housing[cand] >= Housing.CHRS]
+    n_alloc = g.poisson(model.scenario.territory.housing.social_housing_per_month)
+    key = -pop.housing[cand].astype(float) + u_place[cand]
+    housed = allocate(cand, np.zeros(cand.size, dtype=np.int64), np.array([n_alloc]), key)
+    _housed(model, housed, housing_first=False)
+
+    if model.policy.housing_first:
+        cand = np.flatnonzero(present & (pop.housing <= Housing.CHRS))
+        n_hf = g.poisson(model.scenario.territory.housing.housing_first_per_month)
+        key = pop.housing[cand].astype(float) + u_place[cand]  # street first
+        housed = allocate(cand, np.zeros(cand.size, dtype=np.int64), np.array([n_hf]), key)
+        _housed(model, housed, housing_first=True)
+
+    at_risk = (
+        present
+        & (pop.housing == Housing.ORDINARY)
+        & ~has_income(pop)
+        & ~pop.housing_first
+        & (pop.obstacles[OB["debt"]] >= 2)
+    )
+    lost = np.flatnonzero(at_risk & (u_loss < b.p_housing_loss))
+    pop.housing[lost] = Housing.STREET
+    model.flows["housing_losses"] += lost.size
+
+
+def _housed(model, rows: np.ndarray, housing_first: bool) -> None:
+    pop = model.pop
+    leave_shelter(pop, rows)
+    pop.housing[rows] = Housing.ORDINARY
+    pop.housing_first[rows] = housing_first
+    first = rows[pop.t_housed[rows] == NEVER]
+    pop.t_housed[first] = model.t
+    model.flows["housing_exits"] += rows.size

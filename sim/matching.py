@@ -1,0 +1,321 @@
+"""Matching persons with places, posts and vacancies (phase 5 of the monthly step).
+
+In order:
+
+1. Low-threshold programmes take without selection, first come, up to their places: PHC (homeless
+   people, hosted by ACI, 4 to 20 h a week), TAPAJ (16-25), AAVA (the shelter's own residents).
+2. SIAE hire among the candidates prescribed to them, by their selection rule: open (first come),
+   screening on readiness (an employability floor), performance-driven (a higher floor, most
+   employable first). Under results-based modulation of the aide au poste rewarding exits, every
+   SIAE raises its floor and ranks on employability; rewarding the furthest does the reverse.
+3. Ordinary employers hire up to their vacancies of the month among applicants who meet their
+   prerequisites (French level, driving licence, experience, right to work), with a probability
+   of their openness times the applicant's employability, most employable first. Mediation with
+   the employer (iterative referents, SIAE trained in active mediation) drops the prerequisites the
+   job does not need and raises openness. A person ending an immersion is considered first by the
+   employer who hosted them.
+4. New immersions (PMSMP) for persons in job search.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.capacity import allocate, choose_weighted, occupancy
+from sim.population import NEVER
+from sim.states import (
+    OB,
+    Contract,
+    Logic,
+    Phase,
+    Programme,
+    Selection,
+    Status,
+)
+from sim.transitions import release_referent
+
+FURTHEST_MIN_OBSTACLES = 3  # "three or more obstacles": the furthest from employment
+LICENCE_MAX_MOBILITY = 1  # a mobility obstacle of 2 or more means no licence or no vehicle
+WORK_RIGHT_MAX = 1  # right_to_work severity 2 (pending) or 3 (none) forbids a contract
+WEEKS_PER_MONTH = 52 / 12
+
+
+def employability(model, rows: np.ndarray) -> np.ndarray:
+    """Employability score (logit scale) of ``rows``, as employers and SIAE judge it."""
+    pop, e = model.pop, model.behaviour.employability
+    score = (
+        e.intercept
+        + e.qualification * pop.qualification[rows]
+        + e.experience_per_year * np.minimum(pop.experience[rows], 120.0) / 12.0
+        + e.years_without_work * np.minimum(pop.months_without_work[rows], 120.0) / 12.0
+        + e.confidence * pop.confidence[rows]
+    )
+    for name, weight in e.obstacle.items():
+        score = score + weight * pop.obstacles[OB[name], rows]
+    return score
+
+
+def may_work(pop, rows: np.ndarray) -> np.ndarray:
+    """Whether ``rows`` have the administrative right to work."""
+    return pop.obstacles[OB["right_to_work"], rows] <= WORK_RIGHT_MAX
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def start_first_job(pop, rows: np.ndarray, t: int) -> None:
+    """Record the month of a first job for those who had none."""
+    first = rows[pop.t_first_job[rows] == NEVER]
+    pop.t_first_job[first] = t
+
+
+# ----------------------------------------------------------------------------- low threshold
+def low_threshold(model, plan) -> None:
+    """Admissions to PHC, TAPAJ and AAVA, first come, by places."""
+    pop, lt = model.pop, model.scenario.territory.low_threshold
+    u = model.streams.uniform("low_threshold", pop.n)
+    supported = pop.status == Status.SUPPORTED
+    in_programme = pop.status == Status.LOW_THRESHOLD
+
+    # PHC, hosted by ACI: each candidate asks a host with free places.
+    cand = np.flatnonzero(supported & (plan.want_low_threshold == Programme.PHC))
+    used = occupancy(
+        np.where(in_programme & (pop.programme == Programme.PHC), pop.programme_host, -1),
+        model.n_siae,
+    )
+    free = model.siae_phc_places - used
+    host = choose_weighted(u[cand], np.maximum(free, 0).astype(float))
+    ok = host >= 0
+    got = allocate(cand[ok], host[ok], free, u[cand[ok]])
+    _start(model, got, Programme.PHC, lt.phc_hours_start, lt.dur_phc)
+    pop.programme_host[got] = host[ok][np.searchsorted(cand[ok], got)] if got.size else got
+
+    # TAPAJ, the territory's places.
+    cand = np.flatnonzero(supported & (plan.want_low_threshold == Programme.TAPAJ))
+    free = np.array(
+        [lt.tapaj_places - np.count_nonzero(in_programme & (pop.programme == Programme.TAPAJ))]
+    )
+    got = allocate(cand, np.zeros(cand.size, dtype=np.int64), free, u[cand])
+    _start(model, got, Programme.TAPAJ, 4.0, lt.dur_tapaj)  # at least 4 h a day paid (seed 003)
+
+    # AAVA, run by the shelter for its own residents.
+    cand = np.flatnonzero(
+        supported & (plan.want_low_threshold == Programme.AAVA) & (pop.shelter >= 0)
+    )
+    used = occupancy(
+        np.where(in_programme & (pop.programme == Programme.AAVA), pop.programme_host, -1),
+        model.n_shelters,
+    )
+    free = model.shelter_aava_places - used
+    got = allocate(cand, pop.shelter[cand], free, u[cand])
+    _start(model, got, Programme.AAVA, lt.aava_hours_per_month / WEEKS_PER_MONTH, lt.dur_aava)
+    pop.programme_host[got] = pop.shelter[got]
+    wanted = supported & (plan.want_low_threshold != Programme.NONE)
+    model.queues["low_threshold"] = int(np.count_nonzero(wanted & (pop.status == Status.SUPPORTED)))
+
+
+def _start(model, rows: np.ndarray, programme: Programme, hours: float, duration: float) -> None:
+    pop = model.pop
+    pop.status[rows] = Status.LOW_THRESHOLD
+    pop.programme[rows] = programme
+    pop.hours[rows] = hours
+    pop.t_programme_end[rows] = model.t + max(1, int(round(duration)))
+    model.flows[f"{programme.name.lower()}_starts"] += rows.size
+
+
+# ----------------------------------------------------------------------------- SIAE
+def siae_floors(model) -> tuple[np.ndarray, np.ndarray]:
+    """Employability floor of each SIAE and whether it ranks candidates on employability.
+
+    The modulated part of the aide au poste (target C7: 0-10% of the base) puts money at stake on
+    results: rewarding exits to employment raises every floor in proportion to the share at stake
+    (seed 003: "the furthest are left at the door"); rewarding the furthest lowers it.
+    """
+    b, mod = model.behaviour, model.policy.funding.modulation
+    floors = np.select(
+        [
+            model.siae_selection == Selection.SCREENING,
+            model.siae_selection == Selection.PERFORMANCE,
+        ],
+        [b.siae_floor_screening, b.siae_floor_performance],
+        -np.inf,
+    )
+    ranks = model.siae_selection == Selection.PERFORMANCE
+    if mod.enabled and mod.share > 0:
+        shift = mod.selectivity * mod.share / 0.10
+        if mod.reward == "exits":
+            floors = np.where(np.isfinite(floors), floors + shift, b.siae_floor_screening + shift)
+            ranks = np.ones_like(ranks)
+        else:
+            floors = floors - shift
+            ranks = np.zeros_like(ranks)
+    return floors, ranks
+
+
+def siae_hiring(model, plan) -> None:
+    """SIAE hire among prescribed candidates, by their selection rule, up to their free posts."""
+    pop = model.pop
+    u = model.streams.uniform("siae_hiring", pop.n)
+    cand = np.flatnonzero(plan.want_iae & (pop.status == Status.SUPPORTED))
+    cand = cand[may_work(pop, cand)]
+    free = model.siae_posts - occupancy(
+        np.where(pop.status == Status.SIAE, pop.siae, -1), model.n_siae
+    )
+    target = choose_weighted(u[cand], np.maximum(free, 0).astype(float))
+    cand, target = cand[target >= 0], target[target >= 0]
+    score = employability(model, cand)
+    floors, ranks = siae_floors(model)
+    key = np.where(ranks[target], -score, u[cand])
+    mod = model.policy.funding.modulation
+    if mod.enabled and mod.reward == "furthest":
+        key = -pop.n_obstacles_at_entry[cand] + u[cand]
+    hired = allocate(cand, target, free, key, acceptable=score >= floors[target])
+    where = target[np.searchsorted(cand, hired)] if hired.size else hired
+    hire_into_siae(model, hired, where)
+    model.flows["siae_applicants"] += cand.size
+    model.flows["siae_applicant_obstacles"] += float(pop.n_obstacles()[cand].sum())
+    model.flows["siae_hire_obstacles"] += float(pop.n_obstacles()[hired].sum())
+    model.queues["siae"] = cand.size - hired.size
+
+
+def hire_into_siae(model, rows: np.ndarray, siae: np.ndarray) -> None:
+    """``rows`` start a CDDI or mission in ``siae``; its length is drawn (C5), capped at 24."""
+    pop, t = model.pop, model.t
+    g = model.streams["contracts"]
+    # Gamma(2) lengths around the structure's mean, at least the legal minimum, at most 24.
+    draw = -np.log(g.random((2, pop.n))[:, rows]).sum(axis=0) / 2.0
+    months = np.clip(np.round(draw * model.siae_dur_mean[siae]), model.siae_min_months[siae], 24)
+    release_referent(pop, rows)
+    pop.status[rows] = Status.SIAE
+    pop.siae[rows] = siae
+    pop.programme[rows] = Programme.NONE
+    pop.programme_host[rows] = -1
+    pop.hours[rows] = model.siae_hours[siae]
+    pop.t_siae_start[rows] = t
+    pop.t_contract_end[rows] = t + months.astype(np.int32)
+    start_first_job(pop, rows, t)
+    model.siae_results["hires"] += np.bincount(siae, minlength=model.n_siae)
+    furthest = pop.n_obstacles_at_entry[rows] >= FURTHEST_MIN_OBSTACLES
+    model.siae_results["hires_furthest"] += np.bincount(siae[furthest], minlength=model.n_siae)
+    model.flows["siae_hires"] += rows.size
+    model.ledger.mobilised(rows)
+
+
+# ----------------------------------------------------------------------------- employers
+def employer_hiring(model, plan) -> None:
+    """Ordinary employers hire among this month's applicants, up to their vacancies."""
+    pop, t, b = model.pop, model.t, model.behaviour
+    g = model.streams["employer_hiring"]
+    u_apply, u_pick, u_hire = g.random((3, pop.n), dtype=np.float32)
+    vacancies = g.poisson(model.employer_vacancies)
+    status = pop.status
+    rel = np.ones(pop.n)
+    followed = pop.referent >= 0
+    rel[followed] = model.referents.rel_search[pop.referent[followed]]
+    in_siae = status == Status.SIAE
+    siae_search = in_siae & (pop.t_contract_end - t <= b.siae_search_months)
+    alone = np.isin(status, (Status.OUTSIDE, Status.WAITING)) & pop.wish
+    applies = (
+        (plan.search & (status == Status.SUPPORTED) & (u_apply < b.p_apply * rel))
+        | (siae_search & (u_apply < b.p_apply))
+        | (alone & (u_apply < b.p_search_alone))
+    )
+    immersed = status == Status.IMMERSION
+    seekers = np.flatnonzero((applies | immersed) & may_work(pop, np.arange(pop.n)))
+    employer = np.where(
+        immersed[seekers],
+        pop.employer[seekers],
+        choose_weighted(u_pick[seekers], model.employer_vacancies),
+    )
+    ok = employer >= 0
+    seekers, employer = seekers[ok], employer[ok]
+
+    mediated = plan.mediation[seekers] | (
+        in_siae[seekers] & model.siae_mediation[np.maximum(pop.siae[seekers], 0)]
+    )
+    e = model.employers
+    requires_licence = np.where(
+        mediated, e["needs_licence"][employer], e["requires_licence"][employer]
+    )
+    min_exp = np.where(
+        mediated & ~e["needs_experience"][employer], 0.0, e["min_experience"][employer]
+    )
+    meets = (
+        (pop.obstacles[OB["french"], seekers] <= e["max_french"][employer])
+        & (~requires_licence | (pop.obstacles[OB["mobility"], seekers] <= LICENCE_MAX_MOBILITY))
+        & (pop.experience[seekers] >= min_exp)
+    )
+    openness = e["openness"][employer]
+    openness = openness + mediated * (1.0 - openness) * b.mediation_openness_gain
+    score = employability(model, seekers)
+    p_hire = np.where(immersed[seekers], b.p_immersion_hire, openness * _sigmoid(score))
+    acceptable = np.where(immersed[seekers], True, meets) & (u_hire[seekers] < p_hire)
+    key = np.where(immersed[seekers], -np.inf, -score)
+    hired = allocate(seekers, employer, vacancies, key, acceptable)
+    where = employer[np.searchsorted(seekers, hired)] if hired.size else hired
+    hire_into_job(model, hired, where)
+    # Immersions that did not lead to a hire: back to job search with the referent.
+    back = np.flatnonzero(pop.status == Status.IMMERSION)
+    pop.status[back] = Status.SUPPORTED
+    pop.phase[back] = Phase.JOB_SEARCH
+    pop.employer[back] = -1
+    model.flows["job_applicants"] += seekers.size
+    model.flows["vacancies"] += int(vacancies.sum())
+
+
+def hire_into_job(model, rows: np.ndarray, employer: np.ndarray) -> None:
+    """``rows`` start an ordinary job with ``employer``: contract, hours and end are drawn."""
+    pop, t, b = model.pop, model.t, model.behaviour
+    u = model.streams.uniform("contracts", pop.n)[rows]
+    e = model.employers
+    contract = np.where(
+        u < e["p_cdi"][employer],
+        Contract.CDI,
+        np.where(
+            u < e["p_cdi"][employer] + e["p_cdd_long"][employer], Contract.CDD_LONG, Contract.SHORT
+        ),
+    ).astype(np.int8)
+    length = np.where(contract == Contract.CDD_LONG, b.dur_cdd_long, b.dur_short)
+    from_siae = rows[pop.status[rows] == Status.SIAE]
+    model.siae_results["positive_exits"] += np.bincount(pop.siae[from_siae], minlength=model.n_siae)
+    model.siae_results["exits"] += np.bincount(pop.siae[from_siae], minlength=model.n_siae)
+    model.flows["siae_exits_to_job"] += from_siae.size
+    pop.siae[rows] = -1
+    pop.programme[rows] = Programme.NONE
+    pop.programme_host[rows] = -1
+    pop.status[rows] = Status.JOB
+    pop.employer[rows] = employer
+    pop.contract[rows] = contract
+    pop.hours[rows] = e["weekly_hours"][employer]
+    pop.t_contract_end[rows] = np.where(
+        contract == Contract.CDI, NEVER, t + np.maximum(1, np.round(length)).astype(np.int32)
+    )
+    start_first_job(pop, rows, t)
+    durable = rows[contract != Contract.SHORT]
+    first = durable[pop.t_first_durable[durable] == NEVER]
+    pop.t_first_durable[first] = t
+    # Iterative support continues in the job; linear support ends with it.
+    keep = (pop.logic[rows] == Logic.ITERATIVE) & (pop.referent[rows] >= 0)
+    kept = rows[keep]
+    pop.phase[kept] = Phase.IN_JOB
+    pop.t_in_job_support_end[kept] = t + int(round(b.dur_in_job_support))
+    release_referent(pop, rows[~keep])
+    model.ledger.mobilised(rows)
+    model.flows["job_hires"] += rows.size
+    model.flows["durable_hires"] += durable.size
+
+
+def immersions(model, plan) -> None:
+    """Persons in job search start a one-month immersion (PMSMP) with an employer."""
+    pop, b = model.pop, model.behaviour
+    u = model.streams.uniform("immersion", pop.n)
+    v = model.streams.uniform("immersion", pop.n)
+    rows = np.flatnonzero(
+        plan.want_immersion & (pop.status == Status.SUPPORTED) & (u < b.p_immersion)
+    )
+    employer = choose_weighted(v[rows], model.employer_vacancies)
+    rows = rows[employer >= 0]
+    pop.status[rows] = Status.IMMERSION
+    pop.employer[rows] = employer[employer >= 0]
+    model.flows["immersions"] += rows.size

@@ -1,0 +1,280 @@
+"""InsertionModel: builds the territory from a scenario and orders the monthly phases.
+
+The model wires and orders; each mechanism lives in its own module (STYLE.md habit 1).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+
+from sim import contracts, demography, housing, matching, obstacles, orientation, pathways
+from sim.agents import (
+    Employer,
+    FranceTravailAgency,
+    LowThresholdProgramme,
+    Person,
+    Service,
+    Shelter,
+    Siae,
+)
+from sim.agents.base import table
+from sim.funding import Ledger
+from sim.invariants import check_invariants
+from sim.outcomes import Recorder, indicators
+from sim.population import create_population
+from sim.rng import Streams
+from sim.scenario import Scenario
+from sim.states import SHELTER_HOUSING, Programme
+from sim.states import Service as ServiceKind
+
+FLOWS = (
+    "arrivals",
+    "departures",
+    "incapacity",
+    "oriented",
+    "support_starts",
+    "support_ends",
+    "waiting_months",
+    "service_starts",
+    "training_starts",
+    "phc_starts",
+    "tapaj_starts",
+    "aava_starts",
+    "phc_to_cddi",
+    "siae_applicants",
+    "siae_applicant_obstacles",
+    "siae_hire_obstacles",
+    "siae_hires",
+    "siae_exits_to_job",
+    "job_applicants",
+    "vacancies",
+    "job_hires",
+    "durable_hires",
+    "immersions",
+    "breaks",
+    "contract_ends",
+    "shelter_admissions",
+    "staircase_moves",
+    "housing_exits",
+    "housing_losses",
+)
+QUEUES = ("services", "training", "low_threshold", "siae", "shelter")
+
+
+class InsertionModel(mesa.Model):
+    """Insertion pathways of a territory, one step per month.
+
+    Each step runs these phases, in this order:
+
+    1. Arrivals and departures (:mod:`sim.demography`): scheduled arrivals enter outside any
+       support, those who arrive sheltered take a place of their kind (:mod:`sim.housing`);
+       departures from the territory; orientation to the incapacity route.
+    2. Orientation and referents (:mod:`sim.orientation`): support measures that reach their
+       end; persons outside support are oriented; waiting persons get a referent where the
+       caseload allows, first come.
+    3. Referents' logic (:mod:`sim.pathways`): each supported person's phase moves on under the
+       linear or iterative logic, and the month's plan is made.
+    4. Services and obstacles (:mod:`sim.obstacles`): service queues and places, obstacle
+       reduction, training, worsening on the street, feedback from work.
+    5. Matching (:mod:`sim.matching`): low-threshold programmes, SIAE hiring by selection rule,
+       ordinary employers' hiring, new immersions.
+    6. Contracts (:mod:`sim.contracts`): breaks and ends, in-job support ends, programmes end
+       (PHC leads to a CDDI).
+    7. Housing (:mod:`sim.housing`): shelter admissions, staircase moves or Logement d'abord,
+       exits to ordinary housing, housing loss.
+    8. Funding (:mod:`sim.funding`): the month's costs by programme and funder.
+    9. Recording (:mod:`sim.outcomes`), then the invariants if the run checks them.
+
+    Args:
+        scenario: a validated scenario.
+        seed: overrides ``scenario.run.seed`` (an int or a ``numpy.random.SeedSequence``).
+    """
+
+    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence | None = None):
+        """Build the institutions and the population of ``scenario``."""
+        self.streams = Streams(scenario.run.seed if seed is None else seed)
+        super().__init__(rng=self.streams["institutions"])
+        self.scenario = scenario
+        self.policy = scenario.policy
+        self.behaviour = scenario.behaviour
+        self.months = scenario.run.months
+        self.t = -1
+        self._build_institutions(scenario)
+        self.pop = create_population(
+            scenario, len(self.agencies), self.streams["population"], self.streams["arrivals"]
+        )
+        if scenario.run.person_views:
+            Person.create_agents(self, self.pop.n, row=np.arange(self.pop.n))
+        self.ledger = Ledger(self)
+        self.recorder = Recorder(self)
+        self.flows: dict[str, float] = {}
+        self.queues: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ construction
+    def _build_institutions(self, scenario: Scenario) -> None:
+        terr = scenario.territory
+        self.shelters = [
+            Shelter(self, 0, name, g, scenario.practice_of(g.practice))
+            for name, g in terr.shelters.items()
+            for _ in range(g.n)
+        ]
+        self.agencies = [
+            FranceTravailAgency(
+                self, 0, terr.france_travail, scenario.practice_of(terr.france_travail.practice)
+            )
+            for _ in range(terr.france_travail.agencies)
+        ]
+        self.siaes = [Siae(self, 0, name, g) for name, g in terr.siae.items() for _ in range(g.n)]
+        self.employer_agents = [
+            Employer(self, 0, name, g) for name, g in terr.employers.items() for _ in range(g.n)
+        ]
+        for group in (self.shelters, self.agencies, self.siaes, self.employer_agents):
+            for i, agent in enumerate(group):
+                agent.index = i
+        kinds = ("creche", "mobility", "french", "health", "training")
+        self.services = [
+            Service(self, i, k, getattr(terr.services, k)) for i, k in enumerate(kinds)
+        ]
+        lt = terr.low_threshold
+        self.programmes = [
+            LowThresholdProgramme(
+                self,
+                0,
+                Programme.PHC,
+                sum(s.phc_places for s in self.siaes),
+                lt.dur_phc,
+                lt.phc_hours_start,
+                lt.phc_hours_end,
+                0.0,
+            ),
+            LowThresholdProgramme(
+                self, 1, Programme.TAPAJ, lt.tapaj_places, lt.dur_tapaj, 4.0, 4.0, lt.p_tapaj_drop
+            ),
+            LowThresholdProgramme(
+                self,
+                2,
+                Programme.AAVA,
+                sum(s.aava_places for s in self.shelters),
+                lt.dur_aava,
+                lt.aava_hours_per_month / matching.WEEKS_PER_MONTH,
+                lt.aava_hours_per_month / matching.WEEKS_PER_MONTH,
+                0.0,
+            ),
+        ]
+
+        sh = table(self.shelters, "kind", "places", "aava_places", "insertion_officer_fte")
+        self.n_shelters = len(self.shelters)
+        self.shelter_kind = sh["kind"].astype(np.int64).reshape(-1)
+        self.shelter_places = sh["places"].astype(np.int64).reshape(-1)
+        self.shelter_aava_places = sh["aava_places"].astype(np.int64).reshape(-1)
+        self.shelter_officer_fte = sh["insertion_officer_fte"].astype(float).reshape(-1)
+        housing_of_kind = np.array([SHELTER_HOUSING[k] for k in sorted(SHELTER_HOUSING)])
+        self.shelter_housing = housing_of_kind[self.shelter_kind]
+        self.agency_advisers = np.array([a.advisers for a in self.agencies], dtype=float)
+
+        si = table(
+            self.siaes,
+            "type",
+            "posts",
+            "weekly_hours",
+            "selection",
+            "active_mediation",
+            "phc_places",
+            "dur_mean",
+            "min_months",
+        )
+        self.n_siae = len(self.siaes)
+        self.siae_type = si["type"].astype(np.int64).reshape(-1)
+        self.siae_posts = si["posts"].astype(np.int64).reshape(-1)
+        self.siae_hours = si["weekly_hours"].astype(float).reshape(-1)
+        self.siae_selection = si["selection"].astype(np.int64).reshape(-1)
+        self.siae_mediation = si["active_mediation"].astype(bool).reshape(-1)
+        self.siae_phc_places = si["phc_places"].astype(np.int64).reshape(-1)
+        self.siae_dur_mean = si["dur_mean"].astype(float).reshape(-1)
+        self.siae_min_months = si["min_months"].astype(float).reshape(-1)
+        self.siae_results = {
+            k: np.zeros(self.n_siae, dtype=np.int64)
+            for k in ("hires", "hires_furthest", "exits", "positive_exits")
+        }
+
+        self.employers = {
+            k: v.reshape(-1)
+            for k, v in table(
+                self.employer_agents,
+                "needs_licence",
+                "requires_licence",
+                "min_experience",
+                "needs_experience",
+                "max_french",
+                "openness",
+                "weekly_hours",
+                "p_cdi",
+                "p_cdd_long",
+                "vacancies_per_month",
+            ).items()
+        }
+        self.employer_vacancies = self.employers["vacancies_per_month"].astype(float)
+        self.service_places = np.array(
+            [getattr(terr.services, s.name.lower()) for s in ServiceKind if s >= 0],
+            dtype=np.int64,
+        )
+        self.training_places = terr.services.training
+        self.referents = orientation.Referents.build(self.shelters, self.agencies, self.behaviour)
+
+    # ------------------------------------------------------------------ the month
+    def step(self) -> None:
+        """Advance one month through the nine phases of the class docstring."""
+        self.t += 1
+        self.flows = dict.fromkeys(FLOWS, 0.0)
+        self.queues = dict.fromkeys(QUEUES, 0)
+        # 1. Arrivals and departures.
+        new = demography.arrivals(self)
+        housing.initial_shelter(self, new)
+        self.flows["arrivals"] += new.size
+        demography.departures(self)
+        # 2. Orientation and referents.
+        orientation.end_of_support(self)
+        orientation.orient(self)
+        orientation.assign_referents(self)
+        # 3. Referents' logic.
+        plan = pathways.decide(self)
+        # 4. Services and obstacles.
+        obstacles.services(self, plan)
+        obstacles.training(self, plan)
+        obstacles.obstacle_changes(self)
+        # 5. Matching.
+        matching.low_threshold(self, plan)
+        matching.siae_hiring(self, plan)
+        matching.employer_hiring(self, plan)
+        matching.immersions(self, plan)
+        # 6. Contracts.
+        contracts.breaks_and_ends(self)
+        contracts.programmes(self)
+        # 7. Housing.
+        housing.admissions_and_exits(self)
+        # 8. Funding.
+        costs = self.ledger.close_month()
+        # 9. Recording and invariants.
+        self.recorder.record(costs)
+        if self.scenario.run.check_invariants:
+            check_invariants(self)
+
+    def run(self, progress=None) -> None:
+        """Run every month of the scenario; ``progress`` is called after each month."""
+        while self.t + 1 < self.months:
+            self.step()
+            if progress is not None:
+                progress()
+
+    # ------------------------------------------------------------------ results
+    def persons_frame(self) -> pd.DataFrame:
+        """Every person who arrived, with their attributes and history (one row each)."""
+        frame = self.pop.to_frame()
+        frame.insert(0, "row", np.arange(self.pop.n))
+        return frame[self.pop.status != 0].reset_index(drop=True)
+
+    def indicators(self) -> pd.DataFrame:
+        """The indicators, for everyone and by public (see :mod:`sim.outcomes`)."""
+        return indicators(self.pop, self.ledger.frame(), self.t + 1)

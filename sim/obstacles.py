@@ -1,0 +1,123 @@
+"""Service queues and obstacle changes (phase 4 of the monthly step).
+
+- Services with places (crèche, mobility aid, French courses, health and addiction care) take the
+  persons their referent puts in the queue, first come first served (accompagnement global first);
+  in a service, the most severe of its obstacles drops one level with ``p_service_reduce`` a month.
+- Referents work directly on digital skills, the right to work and debt (``p_referent_reduce``).
+- On the street, health obstacles worsen (``p_street_worsen``).
+- Work feeds back on obstacles (seed 003, emploi d'abord): French improves at work
+  (``p_french_at_work``), confidence rises with work and activity and falls when idle.
+- Pre-hire training has slots; a completed training raises the qualification by one level.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.capacity import allocate, occupancy
+from sim.population import NEVER
+from sim.states import (
+    OB,
+    REFERENT_OBSTACLES,
+    SERVICE_OBSTACLES,
+    Housing,
+    Phase,
+    Service,
+    Status,
+)
+
+SERVICE_ROWS = {s: np.array([OB[o] for o in obs]) for s, obs in SERVICE_OBSTACLES.items()}
+REFERENT_ROWS = np.array([OB[o] for o in REFERENT_OBSTACLES])
+HEALTH_ROWS = SERVICE_ROWS[Service.HEALTH]
+
+
+def _lower_worst(model, rows: np.ndarray, obstacle_rows: np.ndarray, p: np.ndarray, stream: str):
+    """Lower by one, with probability ``p``, the most severe of ``obstacle_rows`` for ``rows``."""
+    pop = model.pop
+    u = model.streams.uniform(stream, pop.n)[rows]
+    sub = pop.obstacles[obstacle_rows][:, rows]
+    k = obstacle_rows[sub.argmax(axis=0)]
+    hit = (u < p) & (sub.max(axis=0) > 0)
+    pop.obstacles[k[hit], rows[hit]] -= 1
+
+
+def services(model, plan) -> None:
+    """Keep, free and fill service places; services lower the obstacles they work on."""
+    pop, b = model.pop, model.behaviour
+    # A place is kept only while the referent still asks for that service.
+    leave = (pop.service != Service.NONE) & (pop.service != plan.want_service)
+    pop.service[leave] = Service.NONE
+    queue = np.flatnonzero((plan.want_service != Service.NONE) & (pop.service == Service.NONE))
+    kind = plan.want_service[queue].astype(np.int64)
+    free = model.service_places - occupancy(pop.service.astype(np.int64), len(Service) - 1)
+    tie = model.streams.uniform("services", pop.n)[queue]
+    admitted = allocate(queue, kind, free, tie - pop.global_support[queue])
+    pop.service[admitted] = plan.want_service[admitted]
+    model.flows["service_starts"] += admitted.size
+    model.queues["services"] = queue.size - admitted.size
+
+    rel = np.where(pop.global_support, b.rel_global_support, 1.0)
+    for s, obstacle_rows in SERVICE_ROWS.items():
+        rows = np.flatnonzero(pop.service == s)
+        p = np.minimum(b.p_service_reduce * rel[rows], 1.0)
+        _lower_worst(model, rows, obstacle_rows, p, "obstacles")
+        solved = rows[pop.obstacles[obstacle_rows][:, rows].max(axis=0) == 0]
+        pop.service[solved] = Service.NONE
+    followed = np.flatnonzero(pop.referent >= 0)
+    p = np.minimum(b.p_referent_reduce * rel[followed], 1.0)
+    _lower_worst(model, followed, REFERENT_ROWS, p, "obstacles")
+
+
+def training(model, plan) -> None:
+    """Trainings end (qualification + 1, then job search) and free slots are filled."""
+    pop, t, b = model.pop, model.t, model.behaviour
+    done = np.flatnonzero((pop.status == Status.TRAINING) & (pop.t_programme_end <= t))
+    pop.qualification[done] = np.minimum(pop.qualification[done] + 1, 3)
+    pop.status[done] = Status.SUPPORTED
+    pop.phase[done] = Phase.JOB_SEARCH
+    pop.t_programme_end[done] = NEVER
+    queue = np.flatnonzero(plan.want_training & (pop.status == Status.SUPPORTED))
+    free = np.array([model.training_places - np.count_nonzero(pop.status == Status.TRAINING)])
+    tie = model.streams.uniform("services", pop.n)[queue]
+    admitted = allocate(queue, np.zeros(queue.size, dtype=np.int64), free, tie)
+    pop.status[admitted] = Status.TRAINING
+    pop.t_programme_end[admitted] = t + int(round(b.dur_training))
+    # A training extends the support measure to its end (the referent keeps the person).
+    pop.t_support_end[admitted] = np.maximum(
+        pop.t_support_end[admitted], pop.t_programme_end[admitted] + 1
+    )
+    model.flows["training_starts"] += admitted.size
+    model.queues["training"] = queue.size - admitted.size
+    model.ledger.mobilised(admitted)
+
+
+def obstacle_changes(model) -> None:
+    """Worsening on the street; feedback from work and activity on French and confidence."""
+    pop, b = model.pop, model.behaviour
+    street = np.flatnonzero(pop.present() & (pop.housing == Housing.STREET))
+    for k in HEALTH_ROWS:
+        u = model.streams.uniform("obstacles", pop.n)[street]
+        worse = street[(u < b.p_street_worsen) & (pop.obstacles[k, street] < 3)]
+        pop.obstacles[k, worse] += 1
+
+    working = pop.employed() | (pop.status == Status.LOW_THRESHOLD)
+    w = np.flatnonzero(working)
+    u = model.streams.uniform("obstacles", pop.n)[w]
+    french = pop.obstacles[OB["french"]]
+    learn = w[(u < b.p_french_at_work) & (french[w] > 0)]
+    french[learn] -= 1
+
+    active = np.isin(
+        pop.status, (Status.SUPPORTED, Status.TRAINING, Status.IMMERSION, Status.LOW_THRESHOLD)
+    )
+    idle = np.isin(pop.status, (Status.OUTSIDE, Status.WAITING))
+    gain = np.where(working, b.confidence_gain_work, 0.0)
+    gain = np.where(active, b.confidence_gain_activity, gain)
+    gain = np.where(idle, -b.confidence_loss_idle, gain)
+    pop.confidence[:] = np.clip(pop.confidence + gain, 0.0, 1.0)
+
+    employed = pop.employed()
+    pop.experience[employed] += 1.0
+    present = pop.present()
+    pop.months_without_work[employed] = 0.0
+    pop.months_without_work[present & ~employed] += 1.0

@@ -1,0 +1,215 @@
+"""Outcomes: per-person history, per-month records and the indicators (phase 9 of the step).
+
+Per person (``persons.parquet``): month of first job and of first durable job, months employed,
+months in a durable job, SIAE pathway length, month housed, never reached by any support, breaks,
+cost; and their state at 6, 12 and 24 months after their entry.
+
+Per month (``monthly.parquet``): stocks by status, flows, waiting lists and waits, occupancy of
+every capacity, costs by funder.
+
+Indicators (``indicators.parquet``), for everyone and by public. "Employed" means an ordinary job
+or a SIAE contract (both are salaried work); "durable" an ordinary CDI or CDD of 6 months or more.
+Rates at ``k`` months are shares of the persons present ``k`` months after their own entry:
+
+- ``employment_rate_6m``, ``_12m``, ``_24m``: employed at 6, 12, 24 months after entry;
+- ``durable_employment_rate_12m``, ``_24m``: in a durable job at 12, 24 months;
+- ``positive_exit_rate_12m``: employed or in training at 12 months;
+- ``median_months_to_first_job``: among those who found a job during the run;
+- ``never_reached_share``: among persons observed for 12 months or more, share never supported;
+- ``housing_access_rate_24m``: among homeless people at entry present at 24 months, share in
+  ordinary housing then;
+- ``cost_total``: for everyone, the whole ledger (EUR); for a public, the costs attributed to its
+  members (places, posts, measures, adviser time);
+- ``cost_per_durable_job``: ``cost_total`` over the number of persons who reached a durable job.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.capacity import occupancy
+from sim.population import NEVER, Population
+from sim.states import (
+    Benefit,
+    Household,
+    Housing,
+    Programme,
+    Service,
+    Sex,
+    ShelterKind,
+    SiaeType,
+    Status,
+)
+
+INDICATORS = (
+    "employment_rate_6m",
+    "employment_rate_12m",
+    "employment_rate_24m",
+    "durable_employment_rate_12m",
+    "durable_employment_rate_24m",
+    "positive_exit_rate_12m",
+    "median_months_to_first_job",
+    "never_reached_share",
+    "housing_access_rate_24m",
+    "cost_total",
+    "cost_per_durable_job",
+)
+NEVER_REACHED_AFTER = 12  # months of observation before someone counts as never reached
+
+
+def publics(pop: Population) -> dict[str, np.ndarray]:
+    """Masks of the publics indicators are broken down by (attributes at entry)."""
+    arrived = pop.status != Status.NOT_ARRIVED
+    return {
+        "all": arrived,
+        "young": arrived & (pop.age < 26),
+        "senior": arrived & (pop.age >= 50),
+        "women": arrived & (pop.sex == Sex.WOMAN),
+        "single_parents": arrived & (pop.household == Household.SINGLE_PARENT),
+        "refugees": arrived & pop.refugee,
+        "disabled": arrived & pop.rqth,
+        "homeless_at_entry": arrived & pop.homeless_at_entry,
+        "rsa": arrived & (pop.benefit == Benefit.RSA),
+        "three_plus_obstacles": arrived & (pop.n_obstacles_at_entry >= 3),
+    }
+
+
+class Recorder:
+    """Updates person histories and keeps one record per month."""
+
+    def __init__(self, model, keep_history: bool = True):
+        """Prepare the records of ``model``; ``keep_history`` keeps every person's statuses."""
+        self.model = model
+        self.months: list[dict] = []
+        self.history = (
+            np.zeros((model.scenario.run.months, model.pop.n), dtype=np.int8)
+            if keep_history
+            else None
+        )
+
+    def record(self, costs: dict[str, float]) -> None:
+        """Update histories and snapshots, and store this month's record."""
+        m = self.model
+        pop, t = m.pop, m.t
+        employed, durable = pop.employed(), pop.durable()
+        pop.months_employed += employed
+        pop.months_durable += durable
+        pop.months_siae += pop.status == Status.SIAE
+        self._snapshots(pop, t, employed, durable)
+        if self.history is not None:
+            self.history[t] = pop.status
+
+        row: dict = {"month": t}
+        counts = np.bincount(pop.status, minlength=len(Status))
+        row.update({f"n_{s.name.lower()}": int(counts[s]) for s in Status})
+        row.update({f"flow_{k}": v for k, v in m.flows.items()})
+        row.update({f"queue_{k}": v for k, v in m.queues.items()})
+        waiting = pop.status == Status.WAITING
+        row["mean_wait_months"] = (
+            float(np.mean(t - pop.t_waiting_since[waiting])) if waiting.any() else 0.0
+        )
+        row.update(self._occupancy())
+        row.update({f"cost_{k}": v for k, v in costs.items()})
+        self.months.append(row)
+
+    @staticmethod
+    def _snapshots(pop: Population, t: int, employed: np.ndarray, durable: np.ndarray) -> None:
+        since = t - pop.t_entry
+        present = pop.present()
+        for k in (6, 12, 24):
+            now = present & (since == k)
+            getattr(pop, f"employed_{k}")[now] = employed[now]
+            if k >= 12:
+                getattr(pop, f"durable_{k}")[now] = durable[now]
+        now = present & (since == 12)
+        pop.positive_exit_12[now] = employed[now] | (pop.status[now] == Status.TRAINING)
+        now = present & (since == 24) & pop.homeless_at_entry
+        pop.housed_24[now] = pop.housing[now] == Housing.ORDINARY
+
+    def _occupancy(self) -> dict[str, float]:
+        """Used and total capacity of every limited thing, this month."""
+        m = self.model
+        pop, ref = m.pop, m.referents
+        out: dict[str, float] = {}
+        used = occupancy(pop.referent, ref.n)
+        out["used_caseload_shelters"] = int(used[: ref.n_shelters].sum())
+        out["cap_caseload_shelters"] = int(ref.capacity[: ref.n_shelters].sum())
+        out["used_caseload_france_travail"] = int(used[ref.n_shelters :].sum())
+        out["cap_caseload_france_travail"] = int(ref.capacity[ref.n_shelters :].sum())
+        places = occupancy(pop.shelter, m.n_shelters)
+        for kind in ShelterKind:
+            mine = m.shelter_kind == kind
+            out[f"used_places_{kind.name.lower()}"] = int(places[mine].sum())
+            out[f"cap_places_{kind.name.lower()}"] = int(m.shelter_places[mine].sum())
+        posts = occupancy(np.where(pop.status == Status.SIAE, pop.siae, -1), m.n_siae)
+        for typ in SiaeType:
+            mine = m.siae_type == typ
+            out[f"used_posts_{typ.name.lower()}"] = int(posts[mine].sum())
+            out[f"cap_posts_{typ.name.lower()}"] = int(m.siae_posts[mine].sum())
+        low = pop.status == Status.LOW_THRESHOLD
+        caps = {
+            Programme.PHC: int(m.siae_phc_places.sum()),
+            Programme.TAPAJ: m.scenario.territory.low_threshold.tapaj_places,
+            Programme.AAVA: int(m.shelter_aava_places.sum()),
+        }
+        for prog, cap in caps.items():
+            out[f"used_places_{prog.name.lower()}"] = int(
+                np.count_nonzero(low & (pop.programme == prog))
+            )
+            out[f"cap_places_{prog.name.lower()}"] = cap
+        in_service = np.bincount(pop.service[pop.service >= 0], minlength=len(Service) - 1)
+        for s in Service:
+            if s is not Service.NONE:
+                out[f"used_places_{s.name.lower()}"] = int(in_service[s])
+                out[f"cap_places_{s.name.lower()}"] = int(m.service_places[s])
+        out["used_places_training"] = int(np.count_nonzero(pop.status == Status.TRAINING))
+        out["cap_places_training"] = int(m.training_places)
+        return out
+
+    def frame(self) -> pd.DataFrame:
+        """The monthly records as a table, one row per month."""
+        return pd.DataFrame(self.months)
+
+    def history_of(self, row: int) -> list[dict]:
+        """Status of one person, month by month (empty if histories are not kept)."""
+        if self.history is None:
+            return []
+        upto = len(self.months)
+        return [{"month": t, "status": Status(self.history[t, row]).name} for t in range(upto)]
+
+
+def _rate(snapshot: np.ndarray, mask: np.ndarray) -> float:
+    observed = mask & (snapshot >= 0)
+    return float(snapshot[observed].mean()) if observed.any() else float("nan")
+
+
+def indicators(pop: Population, ledger: pd.DataFrame, months: int) -> pd.DataFrame:
+    """The named indicators, for everyone and each public: columns indicator, public, value."""
+    total_cost = float(ledger["amount"].sum()) if len(ledger) else 0.0
+    observed_12 = pop.t_entry <= months - NEVER_REACHED_AFTER
+    rows = []
+    for public, mask in publics(pop).items():
+        to_first = (pop.t_first_job - pop.t_entry)[mask & (pop.t_first_job != NEVER)]
+        reach = mask & observed_12
+        cost = total_cost if public == "all" else float(pop.cost[mask].sum())
+        n_durable = int(np.count_nonzero(mask & (pop.t_first_durable != NEVER)))
+        values = {
+            "employment_rate_6m": _rate(pop.employed_6, mask),
+            "employment_rate_12m": _rate(pop.employed_12, mask),
+            "employment_rate_24m": _rate(pop.employed_24, mask),
+            "durable_employment_rate_12m": _rate(pop.durable_12, mask),
+            "durable_employment_rate_24m": _rate(pop.durable_24, mask),
+            "positive_exit_rate_12m": _rate(pop.positive_exit_12, mask),
+            "median_months_to_first_job": float(np.median(to_first))
+            if to_first.size
+            else float("nan"),
+            "never_reached_share": float(np.mean(pop.t_first_support[reach] == NEVER))
+            if reach.any()
+            else float("nan"),
+            "housing_access_rate_24m": _rate(pop.housed_24, mask),
+            "cost_total": cost,
+            "cost_per_durable_job": cost / n_durable if n_durable else float("nan"),
+        }
+        rows += [(name, public, values[name]) for name in INDICATORS]
+    return pd.DataFrame(rows, columns=["indicator", "public", "value"])

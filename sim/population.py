@@ -1,0 +1,250 @@
+"""Columnar person state: one NumPy array per attribute (DESIGN.md, decision 1).
+
+Every rule on persons is a vectorised function over these arrays. Rows are allocated once at the
+start for the initial stock and for every scheduled arrival (status ``NOT_ARRIVED`` until their
+entry month), so that the arrays never grow during a run and a person keeps the same row, the row
+their ``Person`` view reads.
+
+Initial composition follows the scenario's ``population`` section (shares by age, household,
+benefit, housing, qualification; obstacle prevalences by severity, scaled for homeless people,
+refugees, single parents, seniors and disabled people). See docs/ODD.md, "Initialisation".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.states import (
+    OB,
+    OBSTACLES,
+    Benefit,
+    Contract,
+    Household,
+    Housing,
+    Logic,
+    Phase,
+    Programme,
+    ReferentKind,
+    Service,
+    Sex,
+    Status,
+)
+
+NEVER = -1  # a due month or history month that has not happened
+
+# name -> (dtype, fill value). Obstacles are the 2-D array ``obstacles`` (one row per obstacle).
+FIELDS: dict[str, tuple[type, object]] = {
+    # who they are
+    "age": (np.float32, 0.0),
+    "sex": (np.int8, Sex.MAN),
+    "household": (np.int8, Household.ALONE),
+    "children_under_3": (np.int8, 0),
+    "benefit": (np.int8, Benefit.NONE),
+    "refugee": (np.bool_, False),
+    "rqth": (np.bool_, False),
+    "justice": (np.bool_, False),
+    "qpv": (np.bool_, False),
+    "ase": (np.bool_, False),
+    "housing": (np.int8, Housing.ORDINARY),
+    "shelter": (np.int32, -1),
+    "housing_first": (np.bool_, False),
+    "qualification": (np.int8, 0),
+    "experience": (np.float32, 0.0),
+    "months_without_work": (np.float32, 0.0),
+    "confidence": (np.float32, 0.5),
+    "wish": (np.bool_, True),
+    "home_agency": (np.int32, 0),
+    # where they are in their pathway
+    "status": (np.int8, Status.NOT_ARRIVED),
+    "phase": (np.int8, Phase.NONE),
+    "logic": (np.int8, Logic.NONE),
+    "programme": (np.int8, Programme.NONE),
+    "programme_host": (np.int32, -1),  # host ACI (PHC) or shelter (AAVA)
+    "siae": (np.int32, -1),
+    "employer": (np.int32, -1),
+    "contract": (np.int8, Contract.NONE),
+    "hours": (np.float32, 0.0),
+    "referent_kind": (np.int8, ReferentKind.NONE),
+    "referent": (np.int32, -1),
+    "service": (np.int8, Service.NONE),
+    "iae_prescribed": (np.bool_, False),
+    "global_support": (np.bool_, False),
+    "measure": (np.bool_, False),
+    "measure_paid_variable": (np.bool_, False),
+    # due months and dates
+    "t_entry": (np.int32, 0),
+    "t_waiting_since": (np.int32, NEVER),
+    "t_support_end": (np.int32, NEVER),
+    "t_phase_end": (np.int32, NEVER),
+    "t_contract_end": (np.int32, NEVER),
+    "t_programme_end": (np.int32, NEVER),
+    "t_in_job_support_end": (np.int32, NEVER),
+    "t_siae_start": (np.int32, NEVER),
+    "t_shelter_since": (np.int32, NEVER),
+    # history
+    "t_first_support": (np.int32, NEVER),
+    "t_first_job": (np.int32, NEVER),
+    "t_first_durable": (np.int32, NEVER),
+    "t_housed": (np.int32, NEVER),
+    "months_employed": (np.int16, 0),
+    "months_durable": (np.int16, 0),
+    "months_siae": (np.int16, 0),
+    "n_breaks": (np.int16, 0),
+    "cost": (np.float64, 0.0),
+    # snapshots at entry and at fixed months after entry (-1: not yet observed)
+    "homeless_at_entry": (np.bool_, False),
+    "n_obstacles_at_entry": (np.int8, 0),
+    "employed_6": (np.int8, -1),
+    "employed_12": (np.int8, -1),
+    "employed_24": (np.int8, -1),
+    "durable_12": (np.int8, -1),
+    "durable_24": (np.int8, -1),
+    "positive_exit_12": (np.int8, -1),
+    "housed_24": (np.int8, -1),
+}
+
+AGE_BOUNDS = {"young": (16.0, 26.0), "prime": (26.0, 50.0), "senior": (50.0, 65.0)}
+SHARE_MOTHERS_SINGLE_PARENT = 0.85  # INSEE: about 85% of single-parent families are mothers
+CONFIDENCE_CONCENTRATION = 4.0  # Beta(a, b) with a + b = 4: a wide spread (assumption)
+
+
+class Population:
+    """The state of every person, one array per attribute.
+
+    Attributes:
+        n: number of rows (initial stock plus every scheduled arrival).
+        obstacles: ``int8`` array of shape (len(OBSTACLES), n), severities 0-3.
+    """
+
+    def __init__(self, n: int):
+        """Allocate ``n`` rows filled with each field's default."""
+        self.n = n
+        for name, (dtype, fill) in FIELDS.items():
+            setattr(self, name, np.full(n, fill, dtype=dtype))
+        self.obstacles = np.zeros((len(OBSTACLES), n), dtype=np.int8)
+
+    def obstacle(self, name: str) -> np.ndarray:
+        """The severities of one obstacle (a view: writing to it changes the population)."""
+        return self.obstacles[OB[name]]
+
+    def n_obstacles(self, min_severity: int = 1) -> np.ndarray:
+        """Number of obstacles of at least ``min_severity``, per person."""
+        return (self.obstacles >= min_severity).sum(axis=0)
+
+    def max_severity(self) -> np.ndarray:
+        """Highest obstacle severity, per person."""
+        return self.obstacles.max(axis=0)
+
+    def present(self) -> np.ndarray:
+        """Persons in the territory this month (arrived and not left)."""
+        return (self.status != Status.NOT_ARRIVED) & (self.status != Status.LEFT)
+
+    def homeless(self) -> np.ndarray:
+        """Persons on the street or in an emergency or insertion shelter."""
+        return self.housing <= Housing.CHRS
+
+    def employed(self) -> np.ndarray:
+        """Persons in an ordinary job or a SIAE contract."""
+        return (self.status == Status.JOB) | (self.status == Status.SIAE)
+
+    def durable(self) -> np.ndarray:
+        """Persons in an ordinary CDI or CDD of 6 months or more."""
+        return (self.status == Status.JOB) & (self.contract <= Contract.CDD_LONG)
+
+    def to_frame(self):
+        """All attributes as a pandas DataFrame (one row per person, one column per field)."""
+        import pandas as pd
+
+        cols = {name: getattr(self, name) for name in FIELDS}
+        for k, name in enumerate(OBSTACLES):
+            cols[f"obstacle_{name}"] = self.obstacles[k]
+        return pd.DataFrame(cols)
+
+
+def _pick(rng: np.random.Generator, shares: dict[str, float], n: int) -> np.ndarray:
+    """Index of the category drawn for each of ``n`` persons, by shares in dict order."""
+    p = np.array(list(shares.values()), dtype=float)
+    return rng.choice(len(p), size=n, p=p / p.sum())
+
+
+def arrival_months(spec, persons: int, months: int, rng: np.random.Generator) -> np.ndarray:
+    """Entry month of every row: 0 for the initial stock, then Poisson arrivals each month."""
+    per_month = rng.poisson(spec.arrivals_per_month * persons, size=max(months - 1, 0))
+    later = np.repeat(np.arange(1, months, dtype=np.int32), per_month)
+    return np.concatenate([np.zeros(persons, dtype=np.int32), later])
+
+
+def create_population(scenario, n_agencies: int, rng: np.random.Generator, rng_arrivals):
+    """Draw the initial stock and every scheduled arrival from the scenario's composition.
+
+    Args:
+        scenario: the validated scenario.
+        n_agencies: number of France Travail agencies (each person has a home agency).
+        rng: the ``population`` stream.
+        rng_arrivals: the ``arrivals`` stream (how many arrive each month).
+
+    Returns:
+        A :class:`Population` with ``t_entry`` set; shelters are assigned by the model.
+    """
+    spec = scenario.population
+    t_entry = arrival_months(spec, scenario.run.persons, scenario.run.months, rng_arrivals)
+    n = len(t_entry)
+    pop = Population(n)
+    pop.t_entry[:] = t_entry
+
+    group = _pick(rng, spec.age.model_dump(), n)
+    lows = np.array([b[0] for b in AGE_BOUNDS.values()])
+    highs = np.array([b[1] for b in AGE_BOUNDS.values()])
+    pop.age[:] = lows[group] + rng.random(n) * (highs[group] - lows[group])
+    young, senior = pop.age < 26, pop.age >= 50
+
+    pop.household[:] = _pick(rng, spec.household.model_dump(), n)
+    single_parent = pop.household == Household.SINGLE_PARENT
+    p_woman = np.where(single_parent, SHARE_MOTHERS_SINGLE_PARENT, spec.share_women)
+    pop.sex[:] = rng.random(n) < p_woman
+    parent = pop.household != Household.ALONE
+    pop.children_under_3[:] = parent & (rng.random(n) < spec.p_child_under_3)
+
+    pop.benefit[:] = _pick(rng, spec.benefit.model_dump(), n) + 1
+    pop.benefit[pop.benefit == 4] = Benefit.NONE  # shares are in the order rsa, ass, aah, none
+    # RSA is open from age 25 (CASF L.262-4): younger "RSA" draws get no benefit.
+    pop.benefit[(pop.benefit == Benefit.RSA) & (pop.age < 25)] = Benefit.NONE
+    pop.refugee[:] = rng.random(n) < spec.share_refugee
+    pop.rqth[:] = rng.random(n) < spec.share_rqth
+    pop.justice[:] = rng.random(n) < spec.share_justice
+    pop.qpv[:] = rng.random(n) < spec.share_qpv
+    pop.ase[:] = young & (rng.random(n) < spec.share_ase_among_young)
+
+    pop.housing[:] = _pick(rng, spec.housing.model_dump(), n)
+    homeless = pop.housing <= Housing.CHRS
+
+    for k, name in enumerate(OBSTACLES):
+        ob = spec.obstacles[name]
+        rel = np.ones(n)
+        rel[homeless] *= ob.rel_homeless
+        rel[pop.refugee] *= ob.rel_refugee
+        rel[single_parent] *= ob.rel_single_parent
+        rel[senior] *= ob.rel_senior
+        rel[pop.rqth] *= ob.rel_rqth
+        cum = np.cumsum(ob.p)
+        u = rng.random(n)
+        cap = 0.98  # keep some persons free of each obstacle whatever the multipliers
+        sev = sum((u < np.minimum(rel * c, cap * c / cum[-1] if cum[-1] else 0)) for c in cum)
+        pop.obstacles[k] = sev
+    # Only parents of a child under 3 have a childcare obstacle; the justice obstacle is carried
+    # by persons under justice only.
+    pop.obstacles[OB["childcare"]] *= pop.children_under_3 > 0
+    pop.obstacles[OB["justice"]] *= pop.justice
+
+    pop.qualification[:] = _pick(rng, spec.qualification.model_dump(), n)
+    years_active = np.clip((pop.age - 16.0) / 15.0, 0.1, 1.0)
+    pop.experience[:] = rng.exponential(spec.mean_experience, n) * years_active
+    pop.months_without_work[:] = rng.exponential(spec.mean_months_without_work, n)
+    a = CONFIDENCE_CONCENTRATION * spec.confidence_mean
+    pop.confidence[:] = rng.beta(max(a, 1e-3), max(CONFIDENCE_CONCENTRATION - a, 1e-3), n)
+    pop.wish[:] = rng.random(n) < spec.p_wish_to_work
+    pop.home_agency[:] = rng.integers(0, max(n_agencies, 1), n)
+
+    pop.homeless_at_entry[:] = homeless
+    pop.n_obstacles_at_entry[:] = pop.n_obstacles()
+    return pop

@@ -1,0 +1,188 @@
+"""State codes stored in the population's arrays.
+
+Every categorical attribute of a person is an ``enum.IntEnum`` whose values are stored in a small
+integer NumPy array (STYLE.md habit 3). The names follow the domain (DOMAIN.md); French words are
+kept where no English word fits and are explained in the README glossary.
+"""
+
+from enum import IntEnum
+
+
+class Status(IntEnum):
+    """Where a person is this month: exactly one status per person."""
+
+    NOT_ARRIVED = 0  # scheduled arrival, not yet in the territory
+    OUTSIDE = 1  # outside any support
+    WAITING = 2  # oriented, waiting for a referent (caseload full)
+    SUPPORTED = 3  # followed by a referent, see Phase
+    LOW_THRESHOLD = 4  # PHC, TAPAJ or AAVA, see Programme
+    TRAINING = 5  # in a training slot (pre-hire training)
+    IMMERSION = 6  # PMSMP immersion in a firm (one month)
+    SIAE = 7  # CDDI or mission in a SIAE, see SiaeType
+    JOB = 8  # ordinary job, see Contract
+    INCAPACITY = 9  # AAH / ESAT route, out of the labour market
+    LEFT = 10  # left the territory
+
+
+class Phase(IntEnum):
+    """Phase of a supported person's pathway (seed 003, section 2)."""
+
+    NONE = 0
+    DIAGNOSTIC = 1
+    OBSTACLES = 2  # "lever les freins": remove obstacles
+    RESOCIALISATION = 3
+    PROJECT = 4  # build a professional project
+    TRAINING = 5  # waiting for or in training
+    JOB_SEARCH = 6
+    IN_JOB = 7  # support continuing in the job ("maintien dans l'emploi")
+
+
+class Logic(IntEnum):
+    """Support logic applied to a person by their referent."""
+
+    NONE = -1
+    LINEAR = 0  # "lever les freins", train-then-place
+    ITERATIVE = 1  # "emploi d'abord", place-then-train
+
+
+class Sex(IntEnum):
+    """Sex recorded for breakdowns by public."""
+
+    MAN = 0
+    WOMAN = 1
+
+
+class Household(IntEnum):
+    """Household composition."""
+
+    ALONE = 0
+    COUPLE = 1
+    SINGLE_PARENT = 2
+
+
+class Benefit(IntEnum):
+    """Minimum benefit received (seed 000: RSA, ASS, AAH)."""
+
+    NONE = 0
+    RSA = 1
+    ASS = 2
+    AAH = 3
+
+
+class Housing(IntEnum):
+    """Housing status (DOMAIN.md, persons)."""
+
+    STREET = 0
+    EMERGENCY_SHELTER = 1  # CHU / HU / hotel
+    CHRS = 2  # insertion shelter
+    ADAPTED = 3  # IML, pension de famille, OACAS lieu à vivre
+    ORDINARY = 4
+
+
+class ShelterKind(IntEnum):
+    """Kind of AHI structure; the housing status its residents have."""
+
+    CHU = 0  # emergency shelter (CHU/HU)
+    CHRS = 1
+    IML = 2  # intermédiation locative (adapted housing)
+    OACAS = 3  # OACAS "lieu à vivre" (adapted housing)
+
+
+SHELTER_HOUSING = {
+    ShelterKind.CHU: Housing.EMERGENCY_SHELTER,
+    ShelterKind.CHRS: Housing.CHRS,
+    ShelterKind.IML: Housing.ADAPTED,
+    ShelterKind.OACAS: Housing.ADAPTED,
+}
+
+
+class SiaeType(IntEnum):
+    """Kind of insertion employer (SIAE)."""
+
+    ACI = 0
+    EI = 1
+    AI = 2
+    ETTI = 3
+
+
+class Selection(IntEnum):
+    """How a SIAE chooses among the candidates prescribed to it."""
+
+    OPEN = 0  # no screening, first come
+    SCREENING = 1  # screening on readiness (a floor on employability)
+    PERFORMANCE = 2  # ranks on employability, high floor
+
+
+class Programme(IntEnum):
+    """Low-threshold programme (seed 003)."""
+
+    NONE = -1
+    PHC = 0  # Premières Heures en Chantier
+    TAPAJ = 1
+    AAVA = 2
+
+
+class Contract(IntEnum):
+    """Contract of an ordinary job."""
+
+    NONE = -1
+    CDI = 0
+    CDD_LONG = 1  # CDD of 6 months or more
+    SHORT = 2  # short CDD or temp work
+
+
+DURABLE_CONTRACTS = (Contract.CDI, Contract.CDD_LONG)
+
+
+class ReferentKind(IntEnum):
+    """Which kind of structure supports a person."""
+
+    NONE = -1
+    SHELTER = 0  # a social worker (TS) of an AHI structure
+    FRANCE_TRAVAIL = 1  # an adviser of a France Travail agency
+
+
+class EmploymentSupport(IntEnum):
+    """How a shelter organises employment support (seed 003)."""
+
+    EVERY_TS = 0  # every social worker, case by case
+    EMPLOYMENT_REFERENT = 1  # social workers plus an employment referent
+    INSERTION_OFFICERS = 2  # dedicated insertion officers (CIP)
+
+
+# Obstacles (DOMAIN.md: "obstacles", each a severity 0-3). Order fixes the rows of
+# Population.obstacles.
+OBSTACLES = (
+    "mental_health",
+    "physical_health",
+    "addiction",
+    "mobility",
+    "childcare",
+    "french",
+    "digital",
+    "right_to_work",
+    "debt",
+    "justice",
+)
+OB = {name: k for k, name in enumerate(OBSTACLES)}
+
+
+class Service(IntEnum):
+    """Services with capacity that reduce obstacles."""
+
+    NONE = -1
+    CRECHE = 0
+    MOBILITY = 1
+    FRENCH = 2
+    HEALTH = 3  # health and addiction care
+
+
+# Which obstacle each service works on.
+SERVICE_OBSTACLES = {
+    Service.CRECHE: ("childcare",),
+    Service.MOBILITY: ("mobility",),
+    Service.FRENCH: ("french",),
+    Service.HEALTH: ("mental_health", "physical_health", "addiction"),
+}
+# Obstacles that the referent works on directly (no service capacity).
+REFERENT_OBSTACLES = ("digital", "right_to_work", "debt")

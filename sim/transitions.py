@@ -1,0 +1,70 @@
+"""State changes shared by several mechanisms, so that every exit from a state is complete.
+
+Each function takes the population and the rows concerned and leaves every affected array
+consistent (one status per person; a person holds a referent slot, a post, a place or a service
+slot only while the status says so).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.population import NEVER, Population
+from sim.states import Contract, Logic, Phase, Programme, ReferentKind, Service, Status
+
+
+def release_referent(pop: Population, rows: np.ndarray) -> None:
+    """End the support of ``rows``: their referent's caseload slot and service slot are freed."""
+    pop.referent[rows] = -1
+    pop.referent_kind[rows] = ReferentKind.NONE
+    pop.logic[rows] = Logic.NONE
+    pop.phase[rows] = Phase.NONE
+    pop.global_support[rows] = False
+    pop.iae_prescribed[rows] = False
+    pop.service[rows] = Service.NONE
+    pop.t_support_end[rows] = NEVER
+    pop.t_phase_end[rows] = NEVER
+    pop.t_in_job_support_end[rows] = NEVER
+
+
+def leave_activity(pop: Population, rows: np.ndarray) -> None:
+    """End the contract, programme or training of ``rows`` (their post or place is freed)."""
+    pop.siae[rows] = -1
+    pop.employer[rows] = -1
+    pop.contract[rows] = Contract.NONE
+    pop.hours[rows] = 0.0
+    pop.programme[rows] = Programme.NONE
+    pop.programme_host[rows] = -1
+    pop.t_contract_end[rows] = NEVER
+    pop.t_programme_end[rows] = NEVER
+    pop.t_siae_start[rows] = NEVER
+
+
+def to_outside(pop: Population, rows: np.ndarray) -> None:
+    """``rows`` are outside any support (support ended, linear exit from a job that ended)."""
+    release_referent(pop, rows)
+    leave_activity(pop, rows)
+    pop.status[rows] = Status.OUTSIDE
+
+
+def to_waiting(pop: Population, rows: np.ndarray, t: int) -> None:
+    """``rows`` are oriented and wait for a referent from month ``t``."""
+    release_referent(pop, rows)
+    leave_activity(pop, rows)
+    pop.status[rows] = Status.WAITING
+    pop.t_waiting_since[rows] = t
+
+
+def back_to_search(pop: Population, rows: np.ndarray) -> None:
+    """``rows`` keep their referent and search for a job again (iterative fast restart)."""
+    leave_activity(pop, rows)
+    pop.status[rows] = Status.SUPPORTED
+    pop.phase[rows] = Phase.JOB_SEARCH
+    pop.t_in_job_support_end[rows] = NEVER
+
+
+def leave_territory(pop: Population, rows: np.ndarray, status: Status) -> None:
+    """``rows`` leave the territory or the labour market (``LEFT`` or ``INCAPACITY``)."""
+    release_referent(pop, rows)
+    leave_activity(pop, rows)
+    pop.status[rows] = status
