@@ -107,14 +107,14 @@ def admissions_and_exits(model) -> None:
     cand = np.flatnonzero(homeless & has_income(pop))
     if not model.policy.housing_first:
         cand = cand[pop.housing[cand] >= Housing.CHRS]
-    n_alloc = g.poisson(model.scenario.territory.housing.social_housing_per_month)
+    n_alloc = g.poisson(model.housing_per_month["social"])
     key = -pop.housing[cand].astype(float) + u_place[cand]
     housed = allocate(cand, np.zeros(cand.size, dtype=np.int64), np.array([n_alloc]), key)
     _housed(model, housed, housing_first=False)
 
     if model.policy.housing_first:
         cand = np.flatnonzero(present & (pop.housing <= Housing.CHRS))
-        n_hf = g.poisson(model.scenario.territory.housing.housing_first_per_month)
+        n_hf = g.poisson(model.housing_per_month["housing_first"])
         key = pop.housing[cand].astype(float) + u_place[cand]  # street first
         housed = allocate(cand, np.zeros(cand.size, dtype=np.int64), np.array([n_hf]), key)
         _housed(model, housed, housing_first=True)

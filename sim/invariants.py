@@ -53,7 +53,7 @@ def check_invariants(model) -> None:
     _require(bool(np.all(aava <= model.shelter_aava_places)), f"month {t}: AAVA over capacity")
     tapaj = np.count_nonzero(low & (pop.programme == Programme.TAPAJ))
     _require(
-        tapaj <= model.scenario.territory.low_threshold.tapaj_places,
+        tapaj <= model.tapaj_places,
         f"month {t}: TAPAJ over capacity",
     )
     served = np.bincount(pop.service[pop.service >= 0], minlength=len(Service) - 1)

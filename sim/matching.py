@@ -94,7 +94,7 @@ def low_threshold(model, plan) -> None:
     # TAPAJ, the territory's places.
     cand = np.flatnonzero(supported & (plan.want_low_threshold == Programme.TAPAJ))
     free = np.array(
-        [lt.tapaj_places - np.count_nonzero(in_programme & (pop.programme == Programme.TAPAJ))]
+        [model.tapaj_places - np.count_nonzero(in_programme & (pop.programme == Programme.TAPAJ))]
     )
     got = allocate(cand, np.zeros(cand.size, dtype=np.int64), free, u[cand])
     _start(model, got, Programme.TAPAJ, 4.0, lt.dur_tapaj)  # at least 4 h a day paid (seed 003)

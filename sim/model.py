@@ -27,7 +27,6 @@ from sim.population import create_population
 from sim.rng import Streams
 from sim.scenario import Scenario
 from sim.states import SHELTER_HOUSING, Programme
-from sim.states import Service as ServiceKind
 
 FLOWS = (
     "arrivals",
@@ -115,27 +114,31 @@ class InsertionModel(mesa.Model):
     # ------------------------------------------------------------------ construction
     def _build_institutions(self, scenario: Scenario) -> None:
         terr = scenario.territory
+        self.scale = k = scenario.run.persons / terr.reference_persons
         self.shelters = [
-            Shelter(self, 0, name, g, scenario.practice_of(g.practice))
+            Shelter(self, 0, name, g, scenario.practice_of(g.practice), k)
             for name, g in terr.shelters.items()
             for _ in range(g.n)
         ]
         self.agencies = [
             FranceTravailAgency(
-                self, 0, terr.france_travail, scenario.practice_of(terr.france_travail.practice)
+                self, 0, terr.france_travail, scenario.practice_of(terr.france_travail.practice), k
             )
             for _ in range(terr.france_travail.agencies)
         ]
-        self.siaes = [Siae(self, 0, name, g) for name, g in terr.siae.items() for _ in range(g.n)]
+        self.siaes = [
+            Siae(self, 0, name, g, k) for name, g in terr.siae.items() for _ in range(g.n)
+        ]
         self.employer_agents = [
-            Employer(self, 0, name, g) for name, g in terr.employers.items() for _ in range(g.n)
+            Employer(self, 0, name, g, k) for name, g in terr.employers.items() for _ in range(g.n)
         ]
         for group in (self.shelters, self.agencies, self.siaes, self.employer_agents):
             for i, agent in enumerate(group):
                 agent.index = i
         kinds = ("creche", "mobility", "french", "health", "training")
         self.services = [
-            Service(self, i, k, getattr(terr.services, k)) for i, k in enumerate(kinds)
+            Service(self, i, kind, int(round(getattr(terr.services, kind) * k)))
+            for i, kind in enumerate(kinds)
         ]
         lt = terr.low_threshold
         self.programmes = [
@@ -150,7 +153,14 @@ class InsertionModel(mesa.Model):
                 0.0,
             ),
             LowThresholdProgramme(
-                self, 1, Programme.TAPAJ, lt.tapaj_places, lt.dur_tapaj, 4.0, 4.0, lt.p_tapaj_drop
+                self,
+                1,
+                Programme.TAPAJ,
+                round(lt.tapaj_places * k),
+                lt.dur_tapaj,
+                4.0,
+                4.0,
+                lt.p_tapaj_drop,
             ),
             LowThresholdProgramme(
                 self,
@@ -217,10 +227,14 @@ class InsertionModel(mesa.Model):
         }
         self.employer_vacancies = self.employers["vacancies_per_month"].astype(float)
         self.service_places = np.array(
-            [getattr(terr.services, s.name.lower()) for s in ServiceKind if s >= 0],
-            dtype=np.int64,
+            [s.places for s in self.services if s.kind != "training"], dtype=np.int64
         )
-        self.training_places = terr.services.training
+        self.training_places = self.services[-1].places
+        self.tapaj_places = int(round(lt.tapaj_places * k))
+        self.housing_per_month = {
+            "social": terr.housing.social_housing_per_month * k,
+            "housing_first": terr.housing.housing_first_per_month * k,
+        }
         self.referents = orientation.Referents.build(self.shelters, self.agencies, self.behaviour)
 
     # ------------------------------------------------------------------ the month

@@ -150,7 +150,7 @@ class Recorder:
         low = pop.status == Status.LOW_THRESHOLD
         caps = {
             Programme.PHC: int(m.siae_phc_places.sum()),
-            Programme.TAPAJ: m.scenario.territory.low_threshold.tapaj_places,
+            Programme.TAPAJ: m.tapaj_places,
             Programme.AAVA: int(m.shelter_aava_places.sum()),
         }
         for prog, cap in caps.items():

@@ -280,8 +280,14 @@ class HousingSupply(Strict):
 
 
 class TerritorySpec(Strict):
-    """Institutions of the territory and their capacities."""
+    """Institutions of the territory and their capacities.
 
+    Capacities (places, staff, posts, vacancies, allocations) are stated for
+    ``reference_persons`` persons; a run with another ``run.persons`` scales them all in
+    proportion, so that the number of persons changes the size of the territory, not its tension.
+    """
+
+    reference_persons: int = Field(ge=1, description="persons the capacities are stated for")
     shelters: dict[str, ShelterGroup]
     france_travail: FranceTravailSpec
     siae: dict[str, SiaeGroup]

@@ -22,11 +22,11 @@ class Employer(Institution):
         openness: probability of hiring an applicant who meets its prerequisites.
     """
 
-    def __init__(self, model, index: int, sector: str, group):
-        """Build one employer of a scenario ``EmployerGroup``."""
+    def __init__(self, model, index: int, sector: str, group, scale: float = 1.0):
+        """Build one employer of an ``EmployerGroup``, its vacancies times ``scale``."""
         super().__init__(model, index)
         self.sector = sector
-        self.vacancies_per_month = group.vacancies_per_month
+        self.vacancies_per_month = group.vacancies_per_month * scale
         self.weekly_hours = group.weekly_hours
         self.p_cdi = group.contracts.cdi
         self.p_cdd_long = group.contracts.cdd_long

@@ -19,13 +19,13 @@ class FranceTravailAgency(Institution):
         cer_hours_per_week: hours of activity in the RSA reciprocal-engagement contract (CER).
     """
 
-    def __init__(self, model, index: int, spec, practice: float):
-        """Build one agency from the scenario's ``FranceTravailSpec``."""
+    def __init__(self, model, index: int, spec, practice: float, scale: float = 1.0):
+        """Build one agency of the ``FranceTravailSpec``, its capacities times ``scale``."""
         super().__init__(model, index)
-        self.advisers = spec.advisers_per_agency
-        self.caseload_capacity = int(np.floor(spec.advisers_per_agency * spec.caseload))
+        self.advisers = spec.advisers_per_agency * scale
+        self.caseload_capacity = int(np.floor(self.advisers * spec.caseload))
         self.practice = practice
-        self.global_support_places = spec.global_support_places
+        self.global_support_places = int(round(spec.global_support_places * scale))
         self.cer_hours_per_week = spec.cer_hours_per_week
 
     @property

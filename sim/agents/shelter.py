@@ -23,19 +23,19 @@ class Shelter(Institution):
         aava_places: AAVA places it runs.
     """
 
-    def __init__(self, model, index: int, name: str, group, practice: float):
-        """Build one structure of a scenario ``ShelterGroup``."""
+    def __init__(self, model, index: int, name: str, group, practice: float, scale: float = 1.0):
+        """Build one structure of a ``ShelterGroup``, its capacities times ``scale``."""
         super().__init__(model, index)
         self.name = name
         self.kind = ShelterKind[group.kind.upper()]
-        self.places = group.places
-        self.social_workers = group.social_workers
-        self.caseload_capacity = int(np.floor(group.social_workers * group.caseload))
+        self.places = int(round(group.places * scale))
+        self.social_workers = group.social_workers * scale
+        self.caseload_capacity = int(np.floor(self.social_workers * group.caseload))
         self.practice = practice
         self.employment_support = EmploymentSupport[group.employment_support.upper()]
-        self.insertion_officer_fte = group.insertion_officer_fte
+        self.insertion_officer_fte = group.insertion_officer_fte * scale
         self.prescribes_iae = group.prescribes_iae
-        self.aava_places = group.aava_places
+        self.aava_places = int(round(group.aava_places * scale))
 
     @property
     def residents(self) -> int:

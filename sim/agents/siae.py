@@ -25,16 +25,16 @@ class Siae(Institution):
         dur_mean: mean pathway length, months.
     """
 
-    def __init__(self, model, index: int, name: str, group):
-        """Build one structure of a scenario ``SiaeGroup``."""
+    def __init__(self, model, index: int, name: str, group, scale: float = 1.0):
+        """Build one structure of a ``SiaeGroup``, its capacities times ``scale``."""
         super().__init__(model, index)
         self.name = name
         self.type = SiaeType[group.type.upper()]
-        self.posts = group.posts
+        self.posts = int(round(group.posts * scale))
         self.weekly_hours = group.weekly_hours
         self.selection = Selection[group.selection.upper()]
-        self.insertion_officers = group.insertion_officers
-        self.phc_places = group.phc_places
+        self.insertion_officers = group.insertion_officers * scale
+        self.phc_places = int(round(group.phc_places * scale))
         self.active_mediation = group.active_mediation
         self.dur_mean = group.dur_mean
         self.min_months = MIN_MONTHS[self.type]
