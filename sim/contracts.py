@@ -28,7 +28,7 @@ from sim.transitions import back_to_search, release_referent, to_outside, to_wai
 def breaks_and_ends(model) -> None:
     """Jobs and CDDI break or end; people move on according to their support."""
     pop, t, b = model.pop, model.t, model.behaviour
-    employed = pop.employed()
+    employed = pop.employed() & (pop.t_contract_start < t)  # a contract starts before it breaks
     supported_in_job = (pop.status == Status.SIAE) | (
         (pop.status == Status.JOB) & (pop.phase == Phase.IN_JOB) & (pop.referent >= 0)
     )
@@ -76,7 +76,7 @@ def programmes(model) -> None:
     drop = in_prog & (pop.programme == Programme.TAPAJ) & (u < lt.p_tapaj_drop)
     due = in_prog & (pop.t_programme_end <= t)
     ending = np.flatnonzero((due | drop) & ~phc)
-    _back_to_support(pop, ending)
+    _back_to_support(pop, ending, t)
 
     phc_done = np.flatnonzero(phc & due)
     free = model.siae_posts - occupancy(
@@ -91,15 +91,18 @@ def programmes(model) -> None:
     to_cddi = rank < np.maximum(free[host], 0) if phc_done.size else rank.astype(bool)
     hire_into_siae(model, phc_done[to_cddi], host[to_cddi])
     model.flows["phc_to_cddi"] += int(np.count_nonzero(to_cddi))
-    _back_to_support(pop, phc_done[~to_cddi])
+    _back_to_support(pop, phc_done[~to_cddi], t)
 
 
-def _back_to_support(pop, rows: np.ndarray) -> None:
-    """End of a programme: back to the referent, in the phase the person was in."""
+def _back_to_support(pop, rows: np.ndarray, t: int) -> None:
+    """End of a programme: back to the referent, in the phase the person was in.
+
+    Those the programme reached through outreach (no referent) are oriented by its educator.
+    """
     followed = rows[pop.referent[rows] >= 0]
     pop.status[followed] = Status.SUPPORTED
     pop.programme[followed] = Programme.NONE
     pop.programme_host[followed] = -1
     pop.hours[followed] = 0.0
     pop.t_programme_end[followed] = NEVER
-    to_outside(pop, rows[pop.referent[rows] < 0])
+    to_waiting(pop, rows[pop.referent[rows] < 0], t)

@@ -26,6 +26,7 @@ from sim.population import NEVER
 from sim.states import (
     OB,
     Contract,
+    Housing,
     Logic,
     Phase,
     Programme,
@@ -34,6 +35,7 @@ from sim.states import (
 )
 from sim.transitions import release_referent
 
+TAPAJ_MAX_AGE = 26  # TAPAJ is for people aged 16-25 (seed 003)
 FURTHEST_MIN_OBSTACLES = 3  # "three or more obstacles": the furthest from employment
 LICENCE_MAX_MOBILITY = 1  # a mobility obstacle of 2 or more means no licence or no vehicle
 WORK_RIGHT_MAX = 1  # right_to_work severity 2 (pending) or 3 (none) forbids a contract
@@ -71,15 +73,36 @@ def start_first_job(pop, rows: np.ndarray, t: int) -> None:
 
 
 # ----------------------------------------------------------------------------- low threshold
+def not_done(pop, programme: Programme, rows=slice(None)) -> np.ndarray:
+    """Whether ``rows`` have not followed ``programme`` yet (PHC and TAPAJ are first steps)."""
+    return (pop.programmes_done[rows] & (1 << programme)) == 0
+
+
 def low_threshold(model, plan) -> None:
-    """Admissions to PHC, TAPAJ and AAVA, first come, by places."""
-    pop, lt = model.pop, model.scenario.territory.low_threshold
+    """Admissions to PHC, TAPAJ and AAVA, first come, by places.
+
+    PHC and TAPAJ take those their referent puts on them first, then, without selection,
+    homeless people outside any support who wish to work (outreach, seed 003: "un recrutement
+    sans sélection, ni prérequis"); for them the programme is the first support they reach.
+    """
+    pop, lt, t = model.pop, model.scenario.territory.low_threshold, model.t
     u = model.streams.uniform("low_threshold", pop.n)
     supported = pop.status == Status.SUPPORTED
     in_programme = pop.status == Status.LOW_THRESHOLD
+    outreach = (
+        np.isin(pop.status, (Status.OUTSIDE, Status.WAITING))
+        & (pop.housing <= Housing.EMERGENCY_SHELTER)
+        & pop.wish
+        & (pop.obstacles[OB["right_to_work"]] <= WORK_RIGHT_MAX)
+    )
+    young = pop.age < TAPAJ_MAX_AGE
+    key = u + outreach  # prescribed candidates before those met through outreach
 
     # PHC, hosted by ACI: each candidate asks a host with free places.
-    cand = np.flatnonzero(supported & (plan.want_low_threshold == Programme.PHC))
+    cand = np.flatnonzero(
+        ((supported & (plan.want_low_threshold == Programme.PHC)) | (outreach & ~young))
+        & not_done(pop, Programme.PHC)
+    )
     used = occupancy(
         np.where(in_programme & (pop.programme == Programme.PHC), pop.programme_host, -1),
         model.n_siae,
@@ -87,16 +110,19 @@ def low_threshold(model, plan) -> None:
     free = model.siae_phc_places - used
     host = choose_weighted(u[cand], np.maximum(free, 0).astype(float))
     ok = host >= 0
-    got = allocate(cand[ok], host[ok], free, u[cand[ok]])
+    got = allocate(cand[ok], host[ok], free, key[cand[ok]])
     _start(model, got, Programme.PHC, lt.phc_hours_start, lt.dur_phc)
     pop.programme_host[got] = host[ok][np.searchsorted(cand[ok], got)] if got.size else got
 
     # TAPAJ, the territory's places.
-    cand = np.flatnonzero(supported & (plan.want_low_threshold == Programme.TAPAJ))
+    cand = np.flatnonzero(
+        ((supported & (plan.want_low_threshold == Programme.TAPAJ)) | (outreach & young))
+        & not_done(pop, Programme.TAPAJ)
+    )
     free = np.array(
         [model.tapaj_places - np.count_nonzero(in_programme & (pop.programme == Programme.TAPAJ))]
     )
-    got = allocate(cand, np.zeros(cand.size, dtype=np.int64), free, u[cand])
+    got = allocate(cand, np.zeros(cand.size, dtype=np.int64), free, key[cand])
     _start(model, got, Programme.TAPAJ, 4.0, lt.dur_tapaj)  # at least 4 h a day paid (seed 003)
 
     # AAVA, run by the shelter for its own residents.
@@ -113,6 +139,11 @@ def low_threshold(model, plan) -> None:
     pop.programme_host[got] = pop.shelter[got]
     wanted = supported & (plan.want_low_threshold != Programme.NONE)
     model.queues["low_threshold"] = int(np.count_nonzero(wanted & (pop.status == Status.SUPPORTED)))
+    model.flows["outreach_starts"] += int(
+        np.count_nonzero(
+            outreach & (pop.status == Status.LOW_THRESHOLD) & (pop.t_first_support == t)
+        )
+    )
 
 
 def _start(model, rows: np.ndarray, programme: Programme, hours: float, duration: float) -> None:
@@ -121,6 +152,9 @@ def _start(model, rows: np.ndarray, programme: Programme, hours: float, duration
     pop.programme[rows] = programme
     pop.hours[rows] = hours
     pop.t_programme_end[rows] = model.t + max(1, int(round(duration)))
+    pop.programmes_done[rows] |= np.int8(1 << programme)
+    first = rows[pop.t_first_support[rows] == NEVER]
+    pop.t_first_support[first] = model.t
     model.flows[f"{programme.name.lower()}_starts"] += rows.size
 
 
@@ -192,7 +226,7 @@ def hire_into_siae(model, rows: np.ndarray, siae: np.ndarray) -> None:
     pop.programme[rows] = Programme.NONE
     pop.programme_host[rows] = -1
     pop.hours[rows] = model.siae_hours[siae]
-    pop.t_siae_start[rows] = t
+    pop.t_contract_start[rows] = t
     pop.t_contract_end[rows] = t + months.astype(np.int32)
     start_first_job(pop, rows, t)
     model.siae_results["hires"] += np.bincount(siae, minlength=model.n_siae)
@@ -287,6 +321,7 @@ def hire_into_job(model, rows: np.ndarray, employer: np.ndarray) -> None:
     pop.status[rows] = Status.JOB
     pop.employer[rows] = employer
     pop.contract[rows] = contract
+    pop.t_contract_start[rows] = t
     pop.hours[rows] = e["weekly_hours"][employer]
     pop.t_contract_end[rows] = np.where(
         contract == Contract.CDI, NEVER, t + np.maximum(1, np.round(length)).astype(np.int32)

@@ -41,6 +41,7 @@ FLOWS = (
     "phc_starts",
     "tapaj_starts",
     "aava_starts",
+    "outreach_starts",
     "phc_to_cddi",
     "siae_applicants",
     "siae_applicant_obstacles",

@@ -60,6 +60,7 @@ FIELDS: dict[str, tuple[type, object]] = {
     "logic": (np.int8, Logic.NONE),
     "programme": (np.int8, Programme.NONE),
     "programme_host": (np.int32, -1),  # host ACI (PHC) or shelter (AAVA)
+    "programmes_done": (np.int8, 0),  # bit 1 << Programme for each programme already followed
     "siae": (np.int32, -1),
     "employer": (np.int32, -1),
     "contract": (np.int8, Contract.NONE),
@@ -79,7 +80,7 @@ FIELDS: dict[str, tuple[type, object]] = {
     "t_contract_end": (np.int32, NEVER),
     "t_programme_end": (np.int32, NEVER),
     "t_in_job_support_end": (np.int32, NEVER),
-    "t_siae_start": (np.int32, NEVER),
+    "t_contract_start": (np.int32, NEVER),
     "t_shelter_since": (np.int32, NEVER),
     # history
     "t_first_support": (np.int32, NEVER),

@@ -37,7 +37,7 @@ def leave_activity(pop: Population, rows: np.ndarray) -> None:
     pop.programme_host[rows] = -1
     pop.t_contract_end[rows] = NEVER
     pop.t_programme_end[rows] = NEVER
-    pop.t_siae_start[rows] = NEVER
+    pop.t_contract_start[rows] = NEVER
 
 
 def to_outside(pop: Population, rows: np.ndarray) -> None:

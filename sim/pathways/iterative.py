@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.matching import TAPAJ_MAX_AGE, not_done
 from sim.pathways.common import iae_eligible, worst_service
 from sim.states import Housing, Phase, Programme, Status
-
-TAPAJ_MAX_AGE = 26  # TAPAJ is for people aged 16-25 (seed 003)
 
 
 def decide(model, rows: np.ndarray, plan) -> None:
@@ -46,8 +45,9 @@ def decide(model, rows: np.ndarray, plan) -> None:
     plan.want_iae[r] = prescriber & iae_eligible(pop, r)
     homeless = pop.housing[r] <= Housing.EMERGENCY_SHELTER
     young = pop.age[r] < TAPAJ_MAX_AGE
-    plan.want_low_threshold[r[homeless & ~young]] = Programme.PHC
-    plan.want_low_threshold[r[homeless & young]] = Programme.TAPAJ
+    first_step = homeless & not_done(pop, Programme.PHC, r) & not_done(pop, Programme.TAPAJ, r)
+    plan.want_low_threshold[r[first_step & ~young]] = Programme.PHC
+    plan.want_low_threshold[r[first_step & young]] = Programme.TAPAJ
     # Obstacles are still worked during a low-threshold programme.
     r = rows[pop.status[rows] == Status.LOW_THRESHOLD]
     plan.want_service[r] = worst_service(pop, r)

@@ -1,0 +1,197 @@
+"""Unit tests: one rule at a time, on hand-built inputs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import small_scenario
+from sim.agents import Person, Shelter, Siae
+from sim.capacity import allocate, choose_weighted, occupancy
+from sim.model import InsertionModel
+from sim.pathways import decide
+from sim.pathways.common import worst_service
+from sim.population import Population, create_population
+from sim.rng import Streams
+from sim.states import OB, Benefit, Household, Logic, Phase, Programme, Service, Status
+
+
+def test_allocate_fills_each_group_in_key_order_up_to_its_free_slots():
+    candidates = np.array([10, 11, 12, 13, 14, 15])
+    group = np.array([0, 0, 0, 1, 1, 2])
+    key = np.array([3.0, 1.0, 2.0, 5.0, 4.0, 0.0])
+    free = np.array([2, 5, 0])
+    admitted = allocate(candidates, group, free, key)
+    assert sorted(admitted.tolist()) == [11, 12, 13, 14], "group 0 takes its 2 lowest keys"
+
+
+def test_allocate_skips_unacceptable_candidates():
+    candidates = np.array([1, 2, 3])
+    acceptable = np.array([False, True, True])
+    admitted = allocate(candidates, np.zeros(3, dtype=int), np.array([1]), np.arange(3.0),
+                        acceptable)
+    assert admitted.tolist() == [2], "the first acceptable candidate takes the only slot"
+
+
+def test_allocate_with_negative_free_slots_admits_nobody():
+    admitted = allocate(np.array([1, 2]), np.array([0, 0]), np.array([-3]), np.zeros(2))
+    assert admitted.size == 0
+
+
+def test_choose_weighted_never_picks_zero_weights():
+    u = np.linspace(0, 0.999, 1000)
+    picks = choose_weighted(u, np.array([0.0, 1.0, 0.0, 3.0]))
+    assert set(picks.tolist()) == {1, 3}
+    assert np.mean(picks == 3) == pytest.approx(0.75, abs=0.01)
+    assert np.all(choose_weighted(u, np.zeros(3)) == -1), "no structure when all weights are 0"
+
+
+def test_occupancy_counts_per_structure_and_ignores_minus_one():
+    assert occupancy(np.array([-1, 0, 2, 2, -1]), 3).tolist() == [1, 0, 2]
+
+
+def test_worst_service_picks_the_service_of_the_most_severe_obstacle():
+    pop = Population(3)
+    pop.obstacles[OB["french"], 0] = 2
+    pop.obstacles[OB["mobility"], 0] = 1
+    pop.obstacles[OB["addiction"], 1] = 3  # health service
+    pop.obstacles[OB["debt"], 2] = 3  # worked by the referent, no service
+    got = worst_service(pop, np.arange(3))
+    assert got.tolist() == [Service.FRENCH, Service.HEALTH, Service.NONE]
+
+
+def test_streams_are_reproducible_and_independent_of_each_other():
+    a, b = Streams(7), Streams(7)
+    assert np.array_equal(a.uniform("arrivals", 5), b.uniform("arrivals", 5))
+    b.uniform("siae_hiring", 100)  # b draws from another process first
+    assert np.array_equal(a.uniform("separations", 5), b.uniform("separations", 5)), (
+        "draws of one process must not depend on draws made by another"
+    )
+    assert not np.array_equal(Streams(8).uniform("arrivals", 5), Streams(7).uniform("arrivals", 5))
+
+
+def test_population_composition_follows_the_scenario_shares():
+    scn = small_scenario(**{"run.persons": 40_000})
+    s = Streams(1)
+    pop = create_population(scn, 5, s["population"], s["arrivals"])
+    initial = pop.t_entry == 0
+    spec = scn.population
+    assert np.mean(pop.household[initial] == Household.SINGLE_PARENT) == pytest.approx(
+        spec.household.single_parent, abs=0.01
+    )
+    assert np.mean(pop.refugee) == pytest.approx(spec.share_refugee, abs=0.01)
+    assert not np.any((pop.benefit == Benefit.RSA) & (pop.age < 25)), "RSA opens at 25"
+    no_child = pop.children_under_3 == 0
+    assert not np.any(pop.obstacles[OB["childcare"], no_child]), "childcare only for parents"
+    assert not np.any(pop.obstacles[OB["justice"], ~pop.justice]), "justice only under justice"
+    expected_arrivals = spec.arrivals_per_month * scn.run.persons * (scn.run.months - 1)
+    assert (~initial).sum() == pytest.approx(expected_arrivals, rel=0.05)
+
+
+def test_person_view_reads_and_writes_its_row():
+    model = InsertionModel(small_scenario(**{"run.persons": 200}))
+    people = model.agents_by_type[Person]
+    assert len(people) == model.pop.n, "one view per population row"
+    person = next(p for p in people if p.row == 5)
+    person.confidence = 0.9
+    assert model.pop.confidence[5] == pytest.approx(0.9)
+    model.pop.obstacles[OB["french"], 5] = 2
+    assert person.obstacle_french == 2
+    with pytest.raises(ValueError, match="0-3"):
+        person.obstacle_debt = 7
+    assert len(model.agents_by_type[Shelter]) == len(model.shelters) > 0
+    assert len(model.agents_by_type[Siae]) == model.n_siae > 0
+
+
+def test_person_views_can_be_turned_off():
+    model = InsertionModel(small_scenario(**{"run.persons": 200, "run.person_views": False}))
+    assert Person not in model.agents_by_type or len(model.agents_by_type[Person]) == 0
+    model.step()
+    assert model.pop.present().sum() > 0
+
+
+def _supported_model(logic: Logic, wish: bool, phase: Phase):
+    """A model after one month with every present person forced into one support state."""
+    model = InsertionModel(small_scenario(**{"run.persons": 300}))
+    model.step()
+    pop = model.pop
+    rows = np.flatnonzero(pop.present())
+    pop.status[rows] = Status.SUPPORTED
+    pop.referent[rows] = model.referents.n_shelters  # an agency
+    pop.logic[rows] = logic
+    pop.phase[rows] = phase
+    pop.t_phase_end[rows] = model.t + 5
+    pop.wish[rows] = wish
+    pop.obstacles[:, rows] = 0
+    pop.obstacles[OB["mental_health"], rows] = 3
+    return model, rows
+
+
+def test_linear_logic_keeps_severe_obstacles_away_from_job_search():
+    model, rows = _supported_model(Logic.LINEAR, wish=True, phase=Phase.OBSTACLES)
+    plan = decide(model)
+    assert not plan.search[rows].any(), "the readiness gate holds severe obstacles back"
+    assert np.all(plan.want_service[rows] == Service.HEALTH), "obstacles first, one at a time"
+    assert np.all(model.pop.phase[rows] == Phase.OBSTACLES)
+
+
+def test_iterative_logic_searches_from_the_first_month_with_obstacles_in_parallel():
+    model, rows = _supported_model(Logic.ITERATIVE, wish=True, phase=Phase.DIAGNOSTIC)
+    plan = decide(model)
+    assert plan.search[rows].all(), "whoever wishes to work searches at once"
+    assert plan.mediation[rows].all(), "the employer side is worked on"
+    assert np.all(plan.want_service[rows] == Service.HEALTH), "obstacles worked in parallel"
+
+
+def test_iterative_logic_without_wish_works_on_obstacles_first():
+    model, rows = _supported_model(Logic.ITERATIVE, wish=False, phase=Phase.DIAGNOSTIC)
+    model.pop.confidence[rows] = 0.0  # the wish cannot arise this month
+    plan = decide(model)
+    assert not plan.search[rows].any()
+    assert np.all(model.pop.phase[rows] == Phase.OBSTACLES)
+
+
+def test_linear_gate_passes_once_obstacles_are_low_and_confidence_high():
+    model, rows = _supported_model(Logic.LINEAR, wish=True, phase=Phase.OBSTACLES)
+    pop = model.pop
+    pop.obstacles[:, rows] = 0
+    decide(model)
+    assert np.all(pop.phase[rows] == Phase.RESOCIALISATION)
+    pop.t_phase_end[rows] = model.t
+    pop.confidence[rows] = 1.0
+    decide(model)
+    assert np.all(pop.phase[rows] == Phase.PROJECT)
+
+
+def test_ledger_balances_and_attributes_costs_to_persons(baseline_run):
+    ledger = baseline_run.ledger.frame()
+    by_month = ledger.groupby("month")["amount"].sum()
+    assert len(by_month) == baseline_run.months
+    total = ledger["amount"].sum()
+    assert ledger.groupby("funder")["amount"].sum().sum() == pytest.approx(total)
+    assert ledger.groupby("programme")["amount"].sum().sum() == pytest.approx(total)
+    attributed = baseline_run.pop.cost.sum()
+    assert 0 < attributed <= total * (1 + 1e-9), "attributed costs are part of the ledger"
+    esf = ledger[(ledger.programme == "rsa_measure")]
+    shares = esf.groupby("funder")["amount"].sum() / esf["amount"].sum()
+    assert shares["esf"] == pytest.approx(0.7), "ESF pays 70% of the measure (seed 001)"
+
+
+def test_aide_au_poste_follows_c7_per_full_time_post():
+    model = InsertionModel(small_scenario(**{"run.persons": 300}))
+    model.step()
+    pop = model.pop
+    in_siae = pop.status == Status.SIAE
+    ledger = model.ledger.frame()
+    aci = ledger[ledger.programme == "aide_au_poste_aci"]["amount"].sum()
+    aci_rows = in_siae & (model.siae_type[np.maximum(pop.siae, 0)] == 0)
+    expected = (pop.hours[aci_rows] / 35).sum() * 23921 / 12
+    assert aci == pytest.approx(expected), "ACI base of 23,921 EUR per full-time post-year"
+
+
+def test_programme_hosts_are_tracked_for_aava_and_phc(baseline_run):
+    pop = baseline_run.pop
+    low = pop.status == Status.LOW_THRESHOLD
+    phc = low & (pop.programme == Programme.PHC)
+    assert np.all(pop.programme_host[phc] >= 0)
+    assert np.all(baseline_run.siae_phc_places[pop.programme_host[phc]] > 0)
