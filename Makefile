@@ -19,8 +19,8 @@ run: $(STAMP)
 	$(BIN)/parcours run $(SCENARIO)
 
 lint: $(STAMP)
-	$(BIN)/ruff check sim tests benchmarks
-	$(BIN)/ruff format --check sim tests benchmarks
+	$(BIN)/ruff check sim tests benchmarks scripts
+	$(BIN)/ruff format --check sim tests benchmarks scripts
 
 test: lint
 	$(BIN)/python -m pytest -q

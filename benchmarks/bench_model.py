@@ -79,6 +79,7 @@ def child(persons: int, months: int, views: bool, outputs: bool) -> dict:
     from sim.scenario import load_scenario
 
     t0 = time.perf_counter()
+    c0 = time.process_time()
     scenario = load_scenario(
         ROOT / SCENARIO,
         {"run.persons": persons, "run.months": months, "run.person_views": views},
@@ -87,6 +88,7 @@ def child(persons: int, months: int, views: bool, outputs: bool) -> dict:
     t1 = time.perf_counter()
     model.run()
     t2 = time.perf_counter()
+    c2 = time.process_time()
     result = {
         "persons": persons,
         "months": months,
@@ -96,6 +98,7 @@ def child(persons: int, months: int, views: bool, outputs: bool) -> dict:
         "build_s": t1 - t0,
         "run_s": t2 - t1,
         "total_s": t2 - t0,
+        "cpu_s": c2 - c0,
         "peak_rss": _peak_rss_bytes(),
     }
     if outputs:
@@ -292,7 +295,7 @@ def report(measures: dict[str, Measure], repeats: int, large_repeats: int) -> st
     detail = []
     for m in measures.values():
         if not m.runs:
-            detail.append((m.label, "FAILED: " + m.error, "", "", "", "", "", "", ""))
+            detail.append((m.label, "FAILED: " + m.error, *[""] * 8))
             continue
         detail.append(
             (
@@ -302,6 +305,7 @@ def report(measures: dict[str, Measure], repeats: int, large_repeats: int) -> st
                 f"{m.median('build_s'):.2f}",
                 f"{m.median('run_s'):.2f}",
                 f"{m.median('total_s'):.2f}",
+                f"{m.median('cpu_s'):.2f}",
                 f"{m.max('peak_rss') / MB:,.0f}",
                 "n/a" if "outputs_s" not in m.runs[0] else f"{m.median('outputs_s'):.2f}",
                 "n/a"
@@ -320,6 +324,7 @@ def report(measures: dict[str, Measure], repeats: int, large_repeats: int) -> st
                 "build",
                 "run",
                 "build+run",
+                "cpu",
                 "peak RSS",
                 "outputs",
                 "peak w/ outputs",
@@ -334,6 +339,10 @@ def report(measures: dict[str, Measure], repeats: int, large_repeats: int) -> st
     out.append(
         "rows = population rows (initial stock + scheduled arrivals). Peak RSS is the child's"
         " VmHWM after run()."
+    )
+    out.append(
+        "cpu = CPU time of build + run; well below build+run means the machine was busy"
+        " (figures are then pessimistic)."
     )
     out.append(
         f"Repeats: {repeats} for 10k and 100k, {large_repeats} for 1M runs; each run in a fresh"

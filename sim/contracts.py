@@ -29,12 +29,15 @@ def breaks_and_ends(model) -> None:
     """Jobs and CDDI break or end; people move on according to their support."""
     pop, t, b = model.pop, model.t, model.behaviour
     employed = pop.employed() & (pop.t_contract_start < t)  # a contract starts before it breaks
-    supported_in_job = (pop.status == Status.SIAE) | (
-        (pop.status == Status.JOB) & (pop.phase == Phase.IN_JOB) & (pop.referent >= 0)
-    )
+    # Support in the job: the referent's (iterative), or the SIAE's insertion officers, as far
+    # as their number covers the SIAE's employees.
+    support = (pop.status == Status.JOB) & (pop.phase == Phase.IN_JOB) & (pop.referent >= 0)
+    support = support.astype(float)
+    in_siae = pop.status == Status.SIAE
+    support[in_siae] = model.siae_cip_coverage[pop.siae[in_siae]]
     severity = pop.obstacles.sum(axis=0, dtype=np.int16)
     p = b.p_break * (1.0 + b.rel_break_per_severity * severity)
-    p = np.where(supported_in_job, p * b.rel_break_in_job_support, p)
+    p = p * (1.0 - support * (1.0 - b.rel_break_in_job_support))
     u = model.streams.uniform("separations", pop.n)
     broke = employed & (u < p)
     ended = employed & ~broke & (pop.t_contract_end != NEVER) & (pop.t_contract_end <= t)

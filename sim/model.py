@@ -41,6 +41,7 @@ FLOWS = (
     "phc_starts",
     "tapaj_starts",
     "aava_starts",
+    "cer_hours",
     "outreach_starts",
     "phc_to_cddi",
     "siae_applicants",
@@ -197,6 +198,18 @@ class InsertionModel(mesa.Model):
             "min_months",
         )
         self.n_siae = len(self.siaes)
+        officers = np.array([s.insertion_officers for s in self.siaes], dtype=float)
+        posts = np.array([s.posts for s in self.siaes], dtype=float)
+        self.siae_cip_coverage = np.minimum(
+            1.0,
+            np.divide(
+                officers * self.behaviour.siae_cip_caseload,
+                posts,
+                out=np.zeros_like(posts),
+                where=posts > 0,
+            ),
+        )
+        self.cer_hours_per_week = terr.france_travail.cer_hours_per_week
         self.siae_type = si["type"].astype(np.int64).reshape(-1)
         self.siae_posts = si["posts"].astype(np.int64).reshape(-1)
         self.siae_hours = si["weekly_hours"].astype(float).reshape(-1)
@@ -258,7 +271,7 @@ class InsertionModel(mesa.Model):
         # 4. Services and obstacles.
         obstacles.services(self, plan)
         obstacles.training(self, plan)
-        obstacles.obstacle_changes(self)
+        obstacles.obstacle_changes(self, plan)
         # 5. Matching.
         matching.low_threshold(self, plan)
         matching.siae_hiring(self, plan)

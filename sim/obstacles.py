@@ -20,11 +20,28 @@ from sim.states import (
     OB,
     REFERENT_OBSTACLES,
     SERVICE_OBSTACLES,
+    Benefit,
     Housing,
     Phase,
+    ReferentKind,
     Service,
     Status,
 )
+
+WEEKS_PER_MONTH = 52 / 12
+GUIDED_PHASES = (Phase.DIAGNOSTIC, Phase.RESOCIALISATION, Phase.PROJECT)
+
+
+def cer_activity(model) -> np.ndarray:
+    """RSA recipients followed by France Travail whose CER sets hours of activity this month."""
+    pop = model.pop
+    return (
+        (model.cer_hours_per_week > 0)
+        & (pop.benefit == Benefit.RSA)
+        & (pop.referent_kind == ReferentKind.FRANCE_TRAVAIL)
+        & (pop.status == Status.SUPPORTED)
+    )
+
 
 SERVICE_ROWS = {s: np.array([OB[o] for o in obs]) for s, obs in SERVICE_OBSTACLES.items()}
 REFERENT_ROWS = np.array([OB[o] for o in REFERENT_OBSTACLES])
@@ -63,9 +80,15 @@ def services(model, plan) -> None:
         _lower_worst(model, rows, obstacle_rows, p, "obstacles")
         solved = rows[pop.obstacles[obstacle_rows][:, rows].max(axis=0) == 0]
         pop.service[solved] = Service.NONE
-    followed = np.flatnonzero(pop.referent >= 0)
-    p = np.minimum(b.p_referent_reduce * rel[followed], 1.0)
-    _lower_worst(model, followed, REFERENT_ROWS, p, "obstacles")
+    # Referents, and SIAE insertion officers for their employees, work on the other obstacles.
+    coverage = np.zeros(pop.n)
+    followed = pop.referent >= 0
+    coverage[followed] = rel[followed]
+    in_siae = pop.status == Status.SIAE
+    coverage[in_siae] = model.siae_cip_coverage[pop.siae[in_siae]]
+    rows = np.flatnonzero(coverage > 0)
+    p = np.minimum(b.p_referent_reduce * coverage[rows], 1.0)
+    _lower_worst(model, rows, REFERENT_ROWS, p, "obstacles")
 
 
 def training(model, plan) -> None:
@@ -91,8 +114,14 @@ def training(model, plan) -> None:
     model.ledger.mobilised(admitted)
 
 
-def obstacle_changes(model) -> None:
-    """Worsening on the street; feedback from work and activity on French and confidence."""
+def obstacle_changes(model, plan) -> None:
+    """Worsening on the street; feedback from work and activity on French and confidence.
+
+    Confidence rises at work and in activity (a programme, a training, an immersion, or, while
+    supported, job search, a service, a pathway phase with the referent, or the hours of activity
+    of the RSA reciprocal-engagement contract); it falls outside any support; a supported person
+    only waiting for a service place neither gains nor loses.
+    """
     pop, b = model.pop, model.behaviour
     street = np.flatnonzero(pop.present() & (pop.housing == Housing.STREET))
     for k in HEALTH_ROWS:
@@ -107,8 +136,12 @@ def obstacle_changes(model) -> None:
     learn = w[(u < b.p_french_at_work) & (french[w] > 0)]
     french[learn] -= 1
 
-    active = np.isin(
-        pop.status, (Status.SUPPORTED, Status.TRAINING, Status.IMMERSION, Status.LOW_THRESHOLD)
+    supported = pop.status == Status.SUPPORTED
+    cer = cer_activity(model)
+    model.flows["cer_hours"] += float(cer.sum() * model.cer_hours_per_week * WEEKS_PER_MONTH)
+    active = np.isin(pop.status, (Status.TRAINING, Status.IMMERSION, Status.LOW_THRESHOLD)) | (
+        supported
+        & (plan.search | (pop.service != Service.NONE) | np.isin(pop.phase, GUIDED_PHASES) | cer)
     )
     idle = np.isin(pop.status, (Status.OUTSIDE, Status.WAITING))
     gain = np.where(working, b.confidence_gain_work, 0.0)

@@ -62,7 +62,7 @@ class Shares(Strict):
 
     @model_validator(mode="after")
     def _adds_up(self):
-        _check_shares(self.model_dump(), type(self).__name__)
+        _check_shares(self.model_dump(), "the")
         return self
 
 
@@ -441,6 +441,7 @@ class Behaviour(Strict):
     rel_break_in_job_support: NonNeg = Field(description="multiplier with in-job support")
     siae_floor_screening: float = Field(description="employability floor, screening SIAE")
     siae_floor_performance: float = Field(description="employability floor, performance SIAE")
+    siae_cip_caseload: NonNeg = Field(description="SIAE employees one insertion officer follows")
     siae_search_months: Months = Field(description="job search in the last months of a CDDI")
     rel_search_employment_referent: NonNeg
     rel_search_insertion_officers: NonNeg
@@ -524,7 +525,7 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], file: str |
 def _format_error(file: Path, err: ValidationError) -> ScenarioError:
     first = err.errors()[0]
     field = ".".join(str(p) for p in first["loc"])
-    msg = first["msg"]
+    msg = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         msg = "unknown key"
     elif first["type"] == "missing":
