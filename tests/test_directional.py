@@ -7,7 +7,6 @@ same random numbers for every process the policy does not touch.
 from __future__ import annotations
 
 import numpy as np
-
 from conftest import run_small
 from test_limits import GROUPS
 
@@ -16,7 +15,9 @@ PAIRED = {"run.persons": 3000, "run.months": 24, "run.seed": 11}
 
 def _siae_mean_obstacles(model):
     monthly = model.recorder.frame()
-    applicants = monthly["flow_siae_applicant_obstacles"].sum() / monthly["flow_siae_applicants"].sum()
+    applicants = (
+        monthly["flow_siae_applicant_obstacles"].sum() / monthly["flow_siae_applicants"].sum()
+    )
     hires = monthly["flow_siae_hire_obstacles"].sum() / monthly["flow_siae_hires"].sum()
     return applicants, hires
 
@@ -30,8 +31,11 @@ def test_more_siae_posts_give_at_least_as_many_siae_hires():
 
 
 def test_modulation_rewarding_exits_makes_hires_less_obstructed_than_applicants():
-    on = {"policy.funding.modulation.enabled": True, "policy.funding.modulation.reward": "exits",
-          "policy.funding.modulation.share": 0.10}
+    on = {
+        "policy.funding.modulation.enabled": True,
+        "policy.funding.modulation.reward": "exits",
+        "policy.funding.modulation.share": 0.10,
+    }
     base = run_small(**PAIRED)
     modulated = run_small(**PAIRED, **on)
     applicants, hires = _siae_mean_obstacles(modulated)
@@ -65,10 +69,16 @@ def test_a_stricter_readiness_gate_delays_first_jobs():
         months = pop.t_first_job[cohort] - pop.t_entry[cohort]
         return np.mean((pop.t_first_job[cohort] >= 0) & (months <= 12))
 
-    strict = run_small("linear", **PAIRED, **{"policy.readiness.max_severity": 0,
-                                              "policy.readiness.min_confidence": 0.7})
-    loose = run_small("linear", **PAIRED, **{"policy.readiness.max_severity": 2,
-                                             "policy.readiness.min_confidence": 0.3})
+    strict = run_small(
+        "linear",
+        **PAIRED,
+        **{"policy.readiness.max_severity": 0, "policy.readiness.min_confidence": 0.7},
+    )
+    loose = run_small(
+        "linear",
+        **PAIRED,
+        **{"policy.readiness.max_severity": 2, "policy.readiness.min_confidence": 0.3},
+    )
     s, lo = first_job_within_12(strict), first_job_within_12(loose)
     assert s < lo, f"a stricter gate should delay first jobs: {s:.3f} within 12 months vs {lo:.3f}"
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import run_small, small_scenario
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import run_small, small_scenario
 from sim.invariants import InvariantError, check_invariants
 from sim.model import InsertionModel
 from sim.states import Status
@@ -22,8 +22,9 @@ def test_shipped_scenarios_keep_every_invariant(name):
 
 
 def test_housing_first_keeps_every_invariant_and_houses_without_income():
-    model = run_small(**{"policy.housing_first": True,
-                         "territory.housing.housing_first_per_month": 40})
+    model = run_small(
+        **{"policy.housing_first": True, "territory.housing.housing_first_per_month": 40}
+    )
     pop = model.pop
     assert pop.housing_first.any(), "Logement d'abord allocations happened"
     assert not np.all(pop.employed()[pop.housing_first]), "housing first needs no income"
@@ -38,19 +39,22 @@ def test_housing_first_keeps_every_invariant_and_houses_without_income():
     modulation=st.booleans(),
     housing_first=st.booleans(),
 )
-def test_invariants_hold_for_any_policy(practice, posts, places, advisers, modulation,
-                                        housing_first):
-    scn = small_scenario(**{
-        "run.persons": 600,
-        "run.months": 12,
-        "policy.practice_override": practice,
-        "territory.siae.aci_worksites.posts": posts,
-        "territory.shelters.emergency.places": places,
-        "territory.france_travail.advisers_per_agency": advisers,
-        "policy.funding.modulation.enabled": modulation,
-        "policy.housing_first": housing_first,
-        "territory.housing.housing_first_per_month": 20.0,
-    })
+def test_invariants_hold_for_any_policy(
+    practice, posts, places, advisers, modulation, housing_first
+):
+    scn = small_scenario(
+        **{
+            "run.persons": 600,
+            "run.months": 12,
+            "policy.practice_override": practice,
+            "territory.siae.aci_worksites.posts": posts,
+            "territory.shelters.emergency.places": places,
+            "territory.france_travail.advisers_per_agency": advisers,
+            "policy.funding.modulation.enabled": modulation,
+            "policy.housing_first": housing_first,
+            "territory.housing.housing_first_per_month": 20.0,
+        }
+    )
     model = InsertionModel(scn)
     model.run()
     assert model.recorder.frame().shape[0] == 12

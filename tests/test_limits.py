@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-
 from conftest import run_small, small_scenario
+
 from sim.model import InsertionModel
 from sim.states import OB, Housing, Status
 
@@ -12,8 +12,14 @@ GROUPS = {
     "siae": ("aci_worksites", "aci_screening", "aci_phc_hosts", "ei", "ai", "etti"),
     "shelters": ("emergency", "chrs_case_by_case", "chrs_with_cip", "iml", "oacas"),
     "employers": (
-        "construction", "cleaning", "home_care", "logistics", "hospitality", "retail",
-        "industry", "agriculture",
+        "construction",
+        "cleaning",
+        "home_care",
+        "logistics",
+        "hospitality",
+        "retail",
+        "industry",
+        "agriculture",
     ),
 }
 
@@ -35,10 +41,9 @@ def test_no_shelter_places_nobody_sheltered():
     assert monthly["flow_shelter_admissions"].sum() == 0
     assert np.all(model.pop.shelter == -1)
     homeless = model.pop.homeless_at_entry
-    assert not np.any(np.isin(model.pop.housing[homeless],
-                              (Housing.EMERGENCY_SHELTER, Housing.CHRS))), (
-        "without places, homeless people stay on the street or find housing"
-    )
+    assert not np.any(
+        np.isin(model.pop.housing[homeless], (Housing.EMERGENCY_SHELTER, Housing.CHRS))
+    ), "without places, homeless people stay on the street or find housing"
 
 
 def test_no_referents_nobody_supported_and_everyone_waits_or_is_reached_by_programmes():
@@ -55,11 +60,15 @@ def test_no_referents_nobody_supported_and_everyone_waits_or_is_reached_by_progr
 
 
 def test_closed_population_is_constant():
-    model = InsertionModel(small_scenario(**{
-        "population.arrivals_per_month": 0.0,
-        "population.p_leave": 0.0,
-        "behaviour.p_incapacity": 0.0,
-    }))
+    model = InsertionModel(
+        small_scenario(
+            **{
+                "population.arrivals_per_month": 0.0,
+                "population.p_leave": 0.0,
+                "behaviour.p_incapacity": 0.0,
+            }
+        )
+    )
     n = model.scenario.run.persons
     assert model.pop.n == n, "no arrival is scheduled"
     for _ in range(model.months):
@@ -80,24 +89,36 @@ def test_leaving_with_probability_one_empties_the_territory_each_month():
 def test_hire_probability_one_hires_everyone_eligible_in_the_first_month():
     free_jobs = {}
     for g in GROUPS["employers"]:
-        free_jobs.update({
-            f"territory.employers.{g}.openness": 1.0,
-            f"territory.employers.{g}.vacancies_per_month": 10_000.0,
-            f"territory.employers.{g}.max_french": 3,
-            f"territory.employers.{g}.requires_licence": False,
-            f"territory.employers.{g}.min_experience": 0.0,
-        })
-    model = InsertionModel(small_scenario(**free_jobs, **{
-        "behaviour.employability.intercept": 60.0,  # sigmoid(score) = 1 for everyone
-        "behaviour.p_search_alone": 1.0,
-        "behaviour.p_orientation_rsa": 0.0,
-        "behaviour.p_orientation_other": 0.0,
-        "population.p_wish_to_work": 1.0,
-        "population.p_leave": 0.0,
-        "behaviour.p_incapacity": 0.0,
-        "population.housing": {"street": 0.0, "emergency_shelter": 0.0, "chrs": 0.0,
-                               "adapted": 0.0, "ordinary": 1.0},
-    }))
+        free_jobs.update(
+            {
+                f"territory.employers.{g}.openness": 1.0,
+                f"territory.employers.{g}.vacancies_per_month": 10_000.0,
+                f"territory.employers.{g}.max_french": 3,
+                f"territory.employers.{g}.requires_licence": False,
+                f"territory.employers.{g}.min_experience": 0.0,
+            }
+        )
+    model = InsertionModel(
+        small_scenario(
+            **free_jobs,
+            **{
+                "behaviour.employability.intercept": 60.0,  # sigmoid(score) = 1 for everyone
+                "behaviour.p_search_alone": 1.0,
+                "behaviour.p_orientation_rsa": 0.0,
+                "behaviour.p_orientation_other": 0.0,
+                "population.p_wish_to_work": 1.0,
+                "population.p_leave": 0.0,
+                "behaviour.p_incapacity": 0.0,
+                "population.housing": {
+                    "street": 0.0,
+                    "emergency_shelter": 0.0,
+                    "chrs": 0.0,
+                    "adapted": 0.0,
+                    "ordinary": 1.0,
+                },
+            },
+        )
+    )
     model.step()
     pop = model.pop
     arrived = pop.t_entry == 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from conftest import run_small
 
 
@@ -23,8 +22,15 @@ def test_another_seed_other_results():
 def test_a_policy_change_keeps_the_same_persons_and_arrivals():
     """Common random numbers: population draws do not depend on the policy."""
     base = run_small()
-    other = run_small(**{"policy.practice_override": 1.0,
-                         "territory.siae.aci_worksites.posts": 5})
-    for field in ("t_entry", "age", "benefit", "refugee", "homeless_at_entry",
-                  "n_obstacles_at_entry", "sex", "household"):
+    other = run_small(**{"policy.practice_override": 1.0, "territory.siae.aci_worksites.posts": 5})
+    for field in (
+        "t_entry",
+        "age",
+        "benefit",
+        "refugee",
+        "homeless_at_entry",
+        "n_obstacles_at_entry",
+        "sex",
+        "household",
+    ):
         assert np.array_equal(getattr(base.pop, field), getattr(other.pop, field)), field

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import small_scenario
+
 from sim.agents import Person, Shelter, Siae
 from sim.capacity import allocate, choose_weighted, occupancy
 from sim.model import InsertionModel
@@ -28,8 +28,9 @@ def test_allocate_fills_each_group_in_key_order_up_to_its_free_slots():
 def test_allocate_skips_unacceptable_candidates():
     candidates = np.array([1, 2, 3])
     acceptable = np.array([False, True, True])
-    admitted = allocate(candidates, np.zeros(3, dtype=int), np.array([1]), np.arange(3.0),
-                        acceptable)
+    admitted = allocate(
+        candidates, np.zeros(3, dtype=int), np.array([1]), np.arange(3.0), acceptable
+    )
     assert admitted.tolist() == [2], "the first acceptable candidate takes the only slot"
 
 
