@@ -1,6 +1,7 @@
 """The ``parcours`` command line: a thin layer over :mod:`sim.runner` (DESIGN.md, decision 9).
 
-Bad input (an invalid scenario, an existing output directory) prints one message naming the
+The model and its dependencies are imported only by the commands that run it, so that
+``parcours validate`` answers at once. Bad input (an invalid scenario, an existing output directory) prints one message naming the
 file, the field and what is allowed, exits with code 2 and writes nothing.
 """
 
@@ -12,10 +13,8 @@ import sys
 
 import click
 
-from sim.outcomes import INDICATORS
 from sim.results import OutputExistsError
-from sim.runner import resolve, run_scenario
-from sim.scenario import ScenarioError
+from sim.scenario import ScenarioError, load_scenario
 
 EXIT_BAD_INPUT = 2
 
@@ -37,6 +36,8 @@ def _fmt(name: str, value: float) -> str:
 
 def indicator_table(indicators, by_public: bool = False) -> str:
     """The indicators as a text table: one row per indicator, for everyone or every public."""
+    from sim.outcomes import INDICATORS
+
     pivot = indicators.pivot(index="indicator", columns="public", values="value")
     publics = list(dict.fromkeys(indicators["public"])) if by_public else ["all"]
     width = max(len(n) for n in INDICATORS)
@@ -65,6 +66,8 @@ def main() -> None:
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run(scenario, seed, persons, months, out, as_json, by_public, quiet) -> None:
     """Run SCENARIO once and write its results directory."""
+    from sim.runner import run_scenario
+
     progress = not (quiet or as_json) and sys.stdout.isatty()
     try:
         result = run_scenario(
@@ -97,7 +100,7 @@ def run(scenario, seed, persons, months, out, as_json, by_public, quiet) -> None
 def validate(scenario) -> None:
     """Check SCENARIO (and the files it extends) without running it."""
     try:
-        scn = resolve(scenario)
+        scn = load_scenario(scenario)
     except ScenarioError as err:
         _fail(str(err))
     click.echo(

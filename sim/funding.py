@@ -22,7 +22,6 @@ that person's ``cost``; the cost of vacant capacity stays with the programme onl
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from sim.states import Programme, Service, ShelterKind, SiaeType, Status
 
@@ -183,6 +182,8 @@ class Ledger:
             r["hires_furthest"], r["hires"], out=np.zeros(r["hires"].shape), where=r["hires"] > 0
         )
 
-    def frame(self) -> pd.DataFrame:
-        """The ledger as a tidy table: month, programme, funder, amount (EUR)."""
+    def frame(self):
+        """The ledger as a tidy table (a pandas DataFrame): month, programme, funder, amount."""
+        import pandas as pd
+
         return pd.DataFrame(self.rows, columns=["month", "programme", "funder", "amount"])

@@ -21,8 +21,6 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-import pandas as pd
-
 TABLES = ("indicators", "monthly", "persons", "ledger")
 RESULTS_DIR = Path("results")
 
@@ -78,7 +76,7 @@ def versions() -> dict[str, str]:
     return out
 
 
-def write_run(out: Path, tables: dict[str, pd.DataFrame], manifest: dict) -> Path:
+def write_run(out: Path, tables: dict, manifest: dict) -> Path:
     """Write ``tables`` and ``manifest`` to ``out`` atomically; refuse an existing ``out``."""
     out = Path(out)
     check_free(out)
@@ -101,6 +99,8 @@ def write_run(out: Path, tables: dict[str, pd.DataFrame], manifest: dict) -> Pat
 
 def load_run(out: str | Path) -> dict:
     """Read a run directory: ``{"manifest": dict, "<table>": DataFrame, ...}``."""
+    import pandas as pd
+
     out = Path(out)
     if not (out / "manifest.json").exists():
         raise FileNotFoundError(f"{out} is not a run directory (no manifest.json)")
