@@ -1,8 +1,9 @@
 """The ``parcours`` command line: a thin layer over :mod:`sim.runner` (DESIGN.md, decision 9).
 
 The model and its dependencies are imported only by the commands that run it, so that
-``parcours validate`` answers at once. Bad input (an invalid scenario, an existing output directory) prints one message naming the
-file, the field and what is allowed, exits with code 2 and writes nothing.
+``parcours validate`` answers at once. Bad input (an invalid scenario, an existing output
+directory) prints one message naming the file, the field and what is allowed, exits with code 2
+and writes nothing.
 """
 
 from __future__ import annotations
