@@ -7,13 +7,12 @@ FILE --out DIR`` must both exit with code 2, say what is wrong on stderr and wri
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import yaml
+from cli_helpers import Done, parcours_many
 
 from sim.scenario import ScenarioError, load_scenario
 
@@ -23,7 +22,6 @@ BASELINE = REPO / "scenarios" / "baseline.yaml"
 # Small, in case a broken file were wrongly accepted; no --months, which would override the
 # defect of wrong_type.yaml (run.months) and hide it.
 SMALL = ("--persons", "1500")
-TIMEOUT = 120
 
 
 @dataclass(frozen=True)
@@ -50,47 +48,6 @@ CASES = [
     Case("unknown_siae_type.yaml", "territory.siae.ei.type", ("'aci'", "'ei'", "'ai'", "'etti'")),
     Case("not_a_mapping.yaml", None, ("mapping",)),
 ]
-
-
-def _command() -> list[str]:
-    script = Path(sys.executable).parent / "parcours"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "sim.cli"]
-
-
-@dataclass
-class Done:
-    """A finished command: its arguments, exit code and output."""
-
-    args: list[str]
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def describe(self) -> str:
-        return (
-            f"command: {' '.join(self.args)}\nexit code: {self.returncode}\n"
-            f"stdout:\n{self.stdout[-3000:]}\nstderr:\n{self.stderr[-3000:]}"
-        )
-
-
-def parcours_many(*commands: tuple[str | Path, ...], cwd: Path) -> list[Done]:
-    """Run several ``parcours`` commands at once (they are independent) and wait for all."""
-    argvs = [[*_command(), *map(str, args)] for args in commands]
-    procs = [
-        subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for argv in argvs
-    ]
-    done = []
-    try:
-        for argv, proc in zip(argvs, procs, strict=True):
-            out, err = proc.communicate(timeout=TIMEOUT)
-            done.append(Done(argv, proc.returncode, out, err))
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    return done
 
 
 def assert_refused(done: Done, file: str, field: str | None, words: tuple[str, ...]) -> None:

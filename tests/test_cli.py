@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from cli_helpers import Done, parcours, parcours_many
 
 from sim.outcomes import INDICATORS
 
@@ -26,55 +24,6 @@ SMALL = ("--persons", "1500", "--months", "30")
 SEED = 7
 TABLES = ("indicators", "monthly", "persons", "ledger")
 RATE_INDICATORS = tuple(n for n in INDICATORS if "rate" in n or n.endswith("share"))
-TIMEOUT = 300
-
-
-def _command() -> list[str]:
-    script = Path(sys.executable).parent / "parcours"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "sim.cli"]
-
-
-@dataclass
-class Done:
-    """A finished command: its arguments, exit code and output."""
-
-    args: list[str]
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def describe(self) -> str:
-        return (
-            f"command: {' '.join(self.args)}\nexit code: {self.returncode}\n"
-            f"stdout:\n{self.stdout[-3000:]}\nstderr:\n{self.stderr[-3000:]}"
-        )
-
-
-def parcours(*args: str | Path, cwd: Path) -> Done:
-    """Run ``parcours ARGS`` in ``cwd`` and wait for it."""
-    argv = [*_command(), *map(str, args)]
-    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT)
-    return Done(argv, proc.returncode, proc.stdout, proc.stderr)
-
-
-def parcours_many(*commands: tuple[str | Path, ...], cwd: Path) -> list[Done]:
-    """Run several ``parcours`` commands at once (they are independent) and wait for all."""
-    argvs = [[*_command(), *map(str, args)] for args in commands]
-    procs = [
-        subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for argv in argvs
-    ]
-    done = []
-    try:
-        for argv, proc in zip(argvs, procs, strict=True):
-            out, err = proc.communicate(timeout=TIMEOUT)
-            done.append(Done(argv, proc.returncode, out, err))
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    return done
 
 
 def run_args(out: Path, seed: int = SEED, *extra: str) -> tuple[str | Path, ...]:
