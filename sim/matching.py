@@ -90,7 +90,7 @@ def low_threshold(model, plan) -> None:
     supported = pop.status == Status.SUPPORTED
     in_programme = pop.status == Status.LOW_THRESHOLD
     outreach = (
-        np.isin(pop.status, (Status.OUTSIDE, Status.WAITING))
+        pop.status_in(Status.OUTSIDE, Status.WAITING)
         & (pop.housing <= Housing.EMERGENCY_SHELTER)
         & pop.wish
         & (pop.obstacles[OB["right_to_work"]] <= WORK_RIGHT_MAX)
@@ -249,7 +249,7 @@ def employer_hiring(model, plan) -> None:
     rel[followed] = model.referents.rel_search[pop.referent[followed]]
     in_siae = status == Status.SIAE
     siae_search = in_siae & (pop.t_contract_end - t <= b.siae_search_months)
-    alone = np.isin(status, (Status.OUTSIDE, Status.WAITING)) & pop.wish
+    alone = pop.status_in(Status.OUTSIDE, Status.WAITING) & pop.wish
     applies = (
         (plan.search & (status == Status.SUPPORTED) & (u_apply < b.p_apply * rel))
         | (siae_search & (u_apply < b.p_apply))

@@ -29,7 +29,6 @@ from sim.states import (
 )
 
 WEEKS_PER_MONTH = 52 / 12
-GUIDED_PHASES = (Phase.DIAGNOSTIC, Phase.RESOCIALISATION, Phase.PROJECT)
 
 
 def cer_activity(model) -> np.ndarray:
@@ -139,11 +138,18 @@ def obstacle_changes(model, plan) -> None:
     supported = pop.status == Status.SUPPORTED
     cer = cer_activity(model)
     model.flows["cer_hours"] += float(cer.sum() * model.cer_hours_per_week * WEEKS_PER_MONTH)
-    active = np.isin(pop.status, (Status.TRAINING, Status.IMMERSION, Status.LOW_THRESHOLD)) | (
+    active = pop.status_in(Status.TRAINING, Status.IMMERSION, Status.LOW_THRESHOLD) | (
         supported
-        & (plan.search | (pop.service != Service.NONE) | np.isin(pop.phase, GUIDED_PHASES) | cer)
+        & (
+            plan.search
+            | (pop.service != Service.NONE)
+            | (pop.phase == Phase.DIAGNOSTIC)
+            | (pop.phase == Phase.RESOCIALISATION)
+            | (pop.phase == Phase.PROJECT)
+            | cer
+        )
     )
-    idle = np.isin(pop.status, (Status.OUTSIDE, Status.WAITING))
+    idle = pop.status_in(Status.OUTSIDE, Status.WAITING)
     gain = np.where(working, b.confidence_gain_work, 0.0)
     gain = np.where(active, b.confidence_gain_activity, gain)
     gain = np.where(idle, -b.confidence_loss_idle, gain)

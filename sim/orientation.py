@@ -72,10 +72,14 @@ class Referents:
 
 
 def end_of_support(model) -> None:
-    """Support measures that reach their end leave persons without a job outside support."""
+    """Support measures that reach their end leave persons without a job outside support.
+
+    A measure that ended while the person was in a programme, a training or an immersion ends
+    when they come back to their referent.
+    """
     pop, t = model.pop, model.t
-    ended = (pop.t_support_end == t) & (pop.referent >= 0)
-    ended &= np.isin(pop.status, (Status.SUPPORTED, Status.WAITING))
+    ended = (pop.t_support_end != NEVER) & (pop.t_support_end <= t) & (pop.referent >= 0)
+    ended &= pop.status == Status.SUPPORTED
     rows = np.flatnonzero(ended)
     to_outside(pop, rows)
     model.flows["support_ends"] += rows.size

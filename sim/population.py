@@ -136,6 +136,12 @@ class Population:
         """Highest obstacle severity, per person."""
         return self.obstacles.max(axis=0)
 
+    def status_in(self, *statuses: Status) -> np.ndarray:
+        """Whether each person's status is one of ``statuses`` (a table look-up, no sort)."""
+        table = np.zeros(len(Status), dtype=bool)
+        table[list(statuses)] = True
+        return table[self.status]
+
     def present(self) -> np.ndarray:
         """Persons in the territory this month (arrived and not left)."""
         return (self.status != Status.NOT_ARRIVED) & (self.status != Status.LEFT)

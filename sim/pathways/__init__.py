@@ -52,7 +52,7 @@ def decide(model) -> Plan:
     pop = model.pop
     plan = Plan.empty(pop.n)
     followed = pop.referent >= 0
-    active = followed & np.isin(pop.status, (Status.SUPPORTED, Status.JOB, Status.LOW_THRESHOLD))
+    active = followed & pop.status_in(Status.SUPPORTED, Status.JOB, Status.LOW_THRESHOLD)
     linear.decide(model, np.flatnonzero(active & (pop.logic == Logic.LINEAR)), plan)
     iterative.decide(model, np.flatnonzero(active & (pop.logic == Logic.ITERATIVE)), plan)
     return plan
