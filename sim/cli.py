@@ -1,16 +1,20 @@
 """The ``parcours`` command line: a thin layer over :mod:`sim.runner` (DESIGN.md, decision 9).
 
 The model and its dependencies are imported only by the commands that run it, so that
-``parcours validate`` answers at once. Bad input (an invalid scenario, an existing output
-directory) prints one message naming the file, the field and what is allowed, exits with code 2
-and writes nothing.
+``parcours validate`` answers at once. Bad input (an invalid scenario, an unknown sweep path, an
+existing output directory) prints one message naming the file, the field and what is allowed,
+exits with code 2 and writes nothing. An interrupted run (Ctrl-C) keeps its finished tasks and
+says how to complete it with ``parcours resume``.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -18,6 +22,7 @@ from sim.results import OutputExistsError
 from sim.scenario import ScenarioError, load_scenario
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 
 
 def _fail(message: str) -> None:
@@ -25,29 +30,201 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_BAD_INPUT)
 
 
-def _fmt(name: str, value: float) -> str:
+def _fmt(name: str, value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
     if name.startswith("cost"):
-        return f"{value:,.0f} EUR"
+        return f"{value:,.0f}"
     if name.startswith("median"):
-        return f"{value:.1f} months"
+        return f"{value:.1f}"
     return f"{100 * value:.1f}%"
 
 
-def indicator_table(indicators, by_public: bool = False) -> str:
-    """The indicators as a text table: one row per indicator, for everyone or every public."""
+def _unit(name: str) -> str:
+    return " EUR" if name.startswith("cost") else " months" if name.startswith("median") else ""
+
+
+def summary_table(summary, publics=("all",), scenario=None, point=0) -> str:
+    """Indicators as a text table: the mean, its 95% CI and the 10-90% band per indicator."""
     from sim.outcomes import INDICATORS
 
-    pivot = indicators.pivot(index="indicator", columns="public", values="value")
-    publics = list(dict.fromkeys(indicators["public"])) if by_public else ["all"]
-    width = max(len(n) for n in INDICATORS)
-    col = 16
-    lines = [f"{'indicator':<{width}}  " + "".join(f"{p:>{col}}" for p in publics)]
-    for name in INDICATORS:
-        cells = "".join(f"{_fmt(name, pivot.loc[name, p]):>{col}}" for p in publics)
-        lines.append(f"{name:<{width}}  {cells}")
-    return "\n".join(lines)
+    s = summary[summary["point"] == point]
+    if scenario is not None:
+        s = s[s["scenario"] == scenario]
+    lines = []
+    width = max(len(n) for n in INDICATORS) + 2
+    for public in publics:
+        p = s[s["public"] == public].set_index("indicator")
+        if len(publics) > 1:
+            lines.append(f"\n[{public}]")
+        header = f"{'indicator':<{width}}{'mean':>14}{'95% CI of the mean':>26}{'p10 - p90':>26}"
+        lines.append(header)
+        for name in INDICATORS:
+            r = p.loc[name]
+            ci = f"[{_fmt(name, r.ci_low)}, {_fmt(name, r.ci_high)}]" if r.n > 1 else ""
+            band = f"{_fmt(name, r.p10)} - {_fmt(name, r.p90)}" if r.n > 1 else ""
+            lines.append(
+                f"{name:<{width}}{_fmt(name, r['mean']) + _unit(name):>14}{ci:>26}{band:>26}"
+            )
+    return "\n".join(lines).lstrip("\n")
+
+
+def difference_table(differences, summary) -> str:
+    """Each scenario's means and its paired difference to the first (``*``: CI excludes 0)."""
+    from sim.outcomes import INDICATORS
+
+    lines = []
+    width = max(len(n) for n in INDICATORS) + 2
+    d = differences[differences["public"] == "all"]
+    s = summary[summary["public"] == "all"]
+    for other, rows in d.groupby("scenario", sort=False):
+        base = rows["base"].iloc[0]
+        lines.append(f"\n{other} vs {base} (paired by replication; * = distinguishable from noise)")
+        lines.append(f"{'indicator':<{width}}{base:>16}{other:>16}{'difference':>16}{'95% CI':>28}")
+        for name in INDICATORS:
+            r = rows.set_index("indicator").loc[name]
+            b = s[(s.scenario == base) & (s.indicator == name)]["mean"].iloc[0]
+            o = s[(s.scenario == other) & (s.indicator == name)]["mean"].iloc[0]
+            ci = f"[{_fmt(name, r.ci_low)}, {_fmt(name, r.ci_high)}]" if r.n > 1 else ""
+            mark = " *" if r.distinguishable else "  "
+            lines.append(
+                f"{name:<{width}}{_fmt(name, b):>16}{_fmt(name, o):>16}"
+                f"{_fmt(name, r['mean']):>16}{ci:>28}{mark}"
+            )
+    return "\n".join(lines).lstrip("\n")
+
+
+def _json_result(exp) -> dict:
+    s = exp.summary[exp.summary["point"] == 0]
+    first = next(iter(exp.manifest["scenarios"]))
+
+    def clean(v):
+        return None if isinstance(v, float) and math.isnan(v) else v
+
+    def block(rows, field="mean"):
+        return {r.indicator: clean(float(getattr(r, field))) for r in rows.itertuples()}
+
+    mine = s[s["scenario"] == first]
+    out = {
+        "indicators": block(mine[mine.public == "all"]),
+        "by_public": {p: block(g) for p, g in mine[mine.public != "all"].groupby("public")},
+        "summary": {
+            r.indicator: {
+                k: clean(float(getattr(r, k)))
+                for k in ("mean", "median", "p10", "p90", "ci_low", "ci_high")
+            }
+            for r in mine[mine.public == "all"].itertuples()
+        },
+        "out": str(exp.out),
+    }
+    if exp.differences is not None:
+        d = exp.differences[exp.differences["public"] == "all"]
+        out["differences"] = {
+            name: {
+                r.indicator: {
+                    "mean": clean(r.mean),
+                    "ci_low": clean(r.ci_low),
+                    "ci_high": clean(r.ci_high),
+                    "distinguishable": bool(r.distinguishable),
+                }
+                for r in g.itertuples()
+            }
+            for name, g in d.groupby("scenario", sort=False)
+        }
+    return out
+
+
+def experiment_options(func):
+    """Options shared by every command that runs tasks."""
+    options = [
+        click.option(
+            "--workers", type=click.IntRange(min=1), help="Worker processes [number of cores]."
+        ),
+        click.option(
+            "--backend",
+            type=click.Choice(["local", "dask"]),
+            default="local",
+            show_default=True,
+            help="local processes, or a Dask cluster.",
+        ),
+        click.option("--scheduler", help="Address of an existing Dask scheduler (tcp://...)."),
+        click.option("--quiet", is_flag=True, help="No progress bar."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def run_options(func):
+    """Options that override a scenario's run settings."""
+    options = [
+        click.option(
+            "--replications",
+            type=int,
+            default=1,
+            show_default=True,
+            help="Replications, each with its own child seed.",
+        ),
+        click.option("--seed", type=int, help="Override run.seed."),
+        click.option("--persons", type=int, help="Override run.persons (capacities scale)."),
+        click.option("--months", type=int, help="Override run.months."),
+        click.option(
+            "--out",
+            type=click.Path(file_okay=False),
+            help="Results directory [results/<id>]; never overwritten.",
+        ),
+        click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def handles_errors(func):
+    """Bad input: exit 2 with one message; Ctrl-C: keep finished tasks, say how to resume."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except (ScenarioError, OutputExistsError, FileNotFoundError) as err:
+            _fail(str(err))
+        except KeyboardInterrupt:
+            out = kwargs.get("out") or kwargs.get("run_dir")
+            where = f" parcours resume {out}" if out else " parcours resume RUN-DIR"
+            click.echo(f"\ninterrupted: finished tasks are kept; complete with{where}", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+
+    return wrapper
+
+
+def _progress(quiet: bool, as_json: bool = False) -> bool:
+    return not (quiet or as_json) and sys.stdout.isatty()
+
+
+def _report(exp, as_json: bool, by_public: bool = False) -> None:
+    if as_json:
+        click.echo(json.dumps(_json_result(exp)))
+        return
+    m = exp.manifest
+    if m["kind"] == "compare":
+        for name in m["scenarios"]:
+            click.echo(f"\n{name}:")
+            click.echo(summary_table(exp.summary, scenario=name))
+        click.echo("\n" + difference_table(exp.differences, exp.summary))
+    elif m["kind"] == "sweep":
+        for p in m["points"]:
+            values = ", ".join(f"{k}={v}" for k, v in p["values"].items())
+            click.echo(f"\npoint {p['index']}: {values}")
+            click.echo(summary_table(exp.summary, point=p["index"]))
+    else:
+        publics = list(dict.fromkeys(exp.summary["public"])) if by_public else ["all"]
+        click.echo(summary_table(exp.summary, publics))
+    n = len(m["tasks"])
+    click.echo(
+        f"\n{n} task{'s' if n > 1 else ''} ({m['replications']} replication"
+        f"{'s' if m['replications'] > 1 else ''}); results written to {exp.out}"
+    )
 
 
 @click.group()
@@ -58,57 +235,237 @@ def main() -> None:
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--seed", type=int, help="Override run.seed.")
-@click.option("--persons", type=int, help="Override run.persons (stock at start).")
-@click.option("--months", type=int, help="Override run.months.")
-@click.option("--out", type=click.Path(file_okay=False), help="Results directory [results/<id>].")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@run_options
 @click.option("--by-public", is_flag=True, help="Show every public, not only everyone.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
-def run(scenario, seed, persons, months, out, as_json, by_public, quiet) -> None:
-    """Run SCENARIO once and write its results directory."""
-    from sim.runner import run_scenario
+@click.option(
+    "--persons-tables/--no-persons-tables",
+    default=None,
+    help="Keep one row per person [only for a single replication].",
+)
+@experiment_options
+@handles_errors
+def run(
+    scenario,
+    replications,
+    seed,
+    persons,
+    months,
+    out,
+    as_json,
+    by_public,
+    persons_tables,
+    workers,
+    backend,
+    scheduler,
+    quiet,
+) -> None:
+    """Run SCENARIO (REPLICATIONS times) and write its results directory."""
+    from sim.runner import replicate
 
-    progress = not (quiet or as_json) and sys.stdout.isatty()
-    try:
-        result = run_scenario(
-            scenario,
-            seed=seed,
-            persons=persons,
-            months=months,
-            out=out or "auto",
-            progress=progress,
-        )
-    except (ScenarioError, OutputExistsError) as err:
-        _fail(str(err))
-    if as_json:
-        ind = result.indicators.astype({"value": object})
-        ind.loc[ind["value"].map(lambda v: math.isnan(v)), "value"] = None
-        by_public = {
-            p: dict(zip(g["indicator"], g["value"], strict=True)) for p, g in ind.groupby("public")
-        }
-        values = by_public.pop("all")
-        click.echo(
-            json.dumps({"indicators": values, "by_public": by_public, "out": str(result.out)})
-        )
-        return
-    click.echo(indicator_table(result.indicators, by_public))
-    click.echo(f"\nresults written to {result.out}")
+    exp = replicate(
+        scenario,
+        replications,
+        seed=seed,
+        persons=persons,
+        months=months,
+        out=out,
+        workers=workers,
+        backend=backend,
+        scheduler=scheduler,
+        persons_tables=persons_tables,
+        progress=_progress(quiet, as_json),
+    )
+    _report(exp, as_json, by_public)
+
+
+@main.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@run_options
+@click.option(
+    "--independent-seeds",
+    is_flag=True,
+    help="Give each scenario its own seeds (to measure what common seeds gain).",
+)
+@experiment_options
+@handles_errors
+def compare(
+    scenarios,
+    replications,
+    seed,
+    persons,
+    months,
+    out,
+    as_json,
+    independent_seeds,
+    workers,
+    backend,
+    scheduler,
+    quiet,
+) -> None:
+    """Run SCENARIOS on the same seeds; paired differences against the first."""
+    from sim.runner import compare as compare_
+
+    exp = compare_(
+        list(scenarios),
+        replications,
+        seed=seed,
+        persons=persons,
+        months=months,
+        out=out,
+        workers=workers,
+        backend=backend,
+        scheduler=scheduler,
+        common_seeds=not independent_seeds,
+        progress=_progress(quiet, as_json),
+    )
+    _report(exp, as_json)
 
 
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="PATH=V1,V2,...",
+    help="Grid values of a parameter (repeat for a full factorial grid).",
+)
+@click.option("--lhs", type=click.IntRange(min=1), help="Latin hypercube of N points.")
+@click.option(
+    "--range",
+    "ranges",
+    multiple=True,
+    metavar="PATH=LOW:HIGH",
+    help="Range of a parameter in the Latin hypercube.",
+)
+@run_options
+@experiment_options
+@handles_errors
+def sweep(
+    scenario,
+    sets,
+    lhs,
+    ranges,
+    replications,
+    seed,
+    persons,
+    months,
+    out,
+    as_json,
+    workers,
+    backend,
+    scheduler,
+    quiet,
+) -> None:
+    """Run SCENARIO over a grid or a Latin hypercube of parameter values."""
+    from sim.runner import sweep as sweep_
+
+    exp = sweep_(
+        scenario,
+        list(sets),
+        lhs,
+        list(ranges),
+        replications,
+        seed=seed,
+        persons=persons,
+        months=months,
+        out=out,
+        workers=workers,
+        backend=backend,
+        scheduler=scheduler,
+        progress=_progress(quiet, as_json),
+    )
+    _report(exp, as_json)
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@experiment_options
+@handles_errors
+def resume(run_dir, as_json, workers, backend, scheduler, quiet) -> None:
+    """Complete an interrupted run: run only its missing tasks."""
+    from sim.runner import resume as resume_
+
+    if not Path(run_dir, "manifest.json").exists():
+        _fail(f"{run_dir}: not a run directory (no manifest.json)")
+    exp = resume_(
+        run_dir,
+        workers=workers,
+        backend=backend,
+        scheduler=scheduler,
+        progress=_progress(quiet, as_json),
+    )
+    _report(exp, as_json)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@handles_errors
 def validate(scenario) -> None:
     """Check SCENARIO (and the files it extends) without running it."""
-    try:
-        scn = load_scenario(scenario)
-    except ScenarioError as err:
-        _fail(str(err))
+    scn = load_scenario(scenario)
     click.echo(
         f"{scenario}: valid scenario {scn.name!r} ({scn.run.persons} persons, "
         f"{scn.run.months} months, seed {scn.run.seed})"
     )
 
 
+@main.group()
+def results() -> None:
+    """List and summarise stored runs."""
+
+
+@results.command("list")
+@click.argument("base", type=click.Path(file_okay=False), default="results")
+def results_list(base) -> None:
+    """List the runs stored under BASE [results]."""
+    from sim.results import list_runs
+
+    rows = list_runs(base)
+    if not rows:
+        click.echo(f"no runs under {base}")
+        return
+    cols = list(rows[0])
+    widths = {c: max(len(c), *(len(str(r[c])) for r in rows)) for c in cols}
+    click.echo("  ".join(f"{c:<{widths[c]}}" for c in cols))
+    for r in rows:
+        click.echo("  ".join(f"{str(r[c]):<{widths[c]}}" for c in cols))
+
+
+@results.command("show")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--by-public", is_flag=True, help="Show every public.")
+@handles_errors
+def results_show(run_dir, by_public) -> None:
+    """Summarise the run stored in RUN_DIR."""
+    from sim.results import load_run, task_done
+
+    run = load_run(run_dir)
+    m = run["manifest"]
+    done = sum(task_done(Path(run_dir), t["id"]) for t in m["tasks"])
+    click.echo(
+        f"run: {run_dir}\nkind: {m['kind']}  status: {m['status']}  "
+        f"tasks: {done}/{len(m['tasks'])}  created: {m['created']}"
+    )
+    click.echo(
+        f"scenarios: {', '.join(m['scenarios'])}  seed: {m['seed']}  "
+        f"replications: {m['replications']}  common seeds: {m['common_seeds']}"
+    )
+    click.echo(
+        f"git commit: {m['git_commit']}  parcours {m['versions'].get('parcours')}  "
+        f"python {m['versions'].get('python')}"
+    )
+    if "summary" not in run:
+        click.echo(f"\nnot complete: finish it with parcours resume {run_dir}")
+        return
+    from sim.runner import Experiment
+
+    exp = Experiment(Path(run_dir), m, run["indicators"], run["summary"], run.get("differences"))
+    click.echo("")
+    _report(exp, as_json=False, by_public=by_public)
+
+
 if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
     main()

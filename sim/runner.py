@@ -1,38 +1,62 @@
-"""Running scenarios from Python; the command line calls these same functions.
+"""Running scenarios: single runs, replications, comparisons, sweeps, on local processes or Dask.
 
->>> from sim.runner import run_scenario
->>> result = run_scenario("scenarios/baseline.yaml", persons=2000, months=24, out=None)
->>> result.indicators.query("public == 'all'")
+Everything the command line does is a function here, with the same arguments:
+
+>>> from sim.runner import run_scenario, replicate, compare, sweep, resume
+>>> one = run_scenario("scenarios/baseline.yaml", persons=2000, months=24)   # in memory
+>>> exp = replicate("scenarios/baseline.yaml", replications=10, workers=2)  # writes results/
+>>> cmp = compare(["scenarios/baseline.yaml", "scenarios/more_phc.yaml"], replications=10)
+>>> swp = sweep("scenarios/baseline.yaml", sets=["policy.practice_override=0,0.5,1"])
+
+An experiment is a set of tasks (scenario x sweep point x replication). Replication ``r`` of every
+scenario and point runs with the child seed ``numpy.random.SeedSequence(seed).spawn(N)[r]``, so
+scenarios compared and points swept share common random numbers (with ``common_seeds=False``
+each scenario gets its own independent seeds instead, to measure what common seeds gain). A
+task's result depends only on its scenario and its seed: results are bit-identical whatever the
+backend and the number of workers.
+
+Backends: local worker processes (``workers``, default: the number of cores; one worker runs in
+this process), an existing Dask cluster (``scheduler="tcp://host:8786"``; its workers need
+Parcours installed and the run directory on a shared file system), or a local Dask cluster
+started for the run (``backend="dask"`` without a scheduler).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import os
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from sim import results as store
 from sim.model import InsertionModel
-from sim.results import RESULTS_DIR, check_free, git_commit, new_run_id, versions, write_run
 from sim.scenario import (
     Scenario,
+    ScenarioError,
     apply_overrides,
     load_scenario,
     scenario_from_dict,
     scenario_to_dict,
 )
+from sim.stats import paired_differences, summarise
+from sim.sweeps import grid, latin_hypercube, parse_range, parse_set, validate_points
+
+BACKENDS = ("local", "dask")
 
 
+# ----------------------------------------------------------------------------- single runs
 @dataclass
 class RunResult:
-    """What a run produced: the model, its indicators, and where it was written (if it was)."""
+    """One run in memory: the model after the run and its indicators."""
 
     model: InsertionModel
     indicators: pd.DataFrame
-    out: Path | None
-    manifest: dict
 
     def value(self, indicator: str, public: str = "all") -> float:
         """One indicator's value, for everyone or one public."""
@@ -66,64 +90,435 @@ def resolve(
 
 def run_scenario(
     scenario: str | Path | Scenario,
+    seed: int | np.random.SeedSequence | None = None,
+    persons: int | None = None,
+    months: int | None = None,
+    overrides: dict | None = None,
+    progress=None,
+) -> RunResult:
+    """Run one scenario in memory (nothing written) and return the model and its indicators.
+
+    Args:
+        scenario: a YAML path or a validated :class:`Scenario`.
+        seed: overrides ``run.seed`` (an int), or a ``SeedSequence`` to run with.
+        persons: overrides ``run.persons`` (capacities scale with it).
+        months: overrides ``run.months``.
+        overrides: other values to set, by dotted path (``{"policy.housing_first": True}``).
+        progress: called after each month.
+    """
+    as_int = seed if isinstance(seed, int) else None
+    scn = resolve(scenario, as_int, persons, months, overrides)
+    model = InsertionModel(scn, seed=seed if isinstance(seed, np.random.SeedSequence) else None)
+    model.run(progress=progress)
+    return RunResult(model=model, indicators=model.indicators())
+
+
+# ----------------------------------------------------------------------------- tasks
+def child_seed(entropy: int, spawn_key: tuple[int, ...]) -> np.random.SeedSequence:
+    """The child seed ``SeedSequence(entropy).spawn(...)`` gives at ``spawn_key``."""
+    return np.random.SeedSequence(entropy=entropy, spawn_key=tuple(spawn_key))
+
+
+def run_task(task: dict[str, Any], progress=None) -> dict[str, Any]:
+    """Run one task and write its tables into its directory (atomically); return its timing.
+
+    A task is a plain mapping (it travels to worker processes and Dask workers): ``id``,
+    ``out`` (the run directory), ``scenario`` (resolved, as data), ``entropy`` and ``spawn_key``
+    (its seed), ``persons_table`` (whether to keep the persons table).
+    """
+    out = Path(task["out"])
+    if store.task_done(out, task["id"]):
+        return {"id": task["id"], "duration_s": 0.0, "skipped": True}
+    start = time.perf_counter()
+    scn = scenario_from_dict(task["scenario"], task["id"])
+    model = InsertionModel(scn, seed=child_seed(task["entropy"], task["spawn_key"]))
+    model.run(progress=progress)
+    tables = {
+        "indicators": model.indicators(),
+        "monthly": model.recorder.frame(),
+        "ledger": model.ledger.frame(),
+    }
+    if task["persons_table"]:
+        tables["persons"] = model.persons_frame()
+    store.write_task(out, task["id"], tables)
+    return {"id": task["id"], "duration_s": time.perf_counter() - start, "skipped": False}
+
+
+# ----------------------------------------------------------------------------- experiments
+@dataclass
+class Experiment:
+    """A finished experiment: where it is and its assembled tables."""
+
+    out: Path
+    manifest: dict
+    indicators: pd.DataFrame
+    summary: pd.DataFrame
+    differences: pd.DataFrame | None = None
+
+    def mean(self, indicator: str, public: str = "all", scenario: str | None = None) -> float:
+        """Mean over replications of one indicator (first scenario and point by default)."""
+        s = self.summary
+        scenario = scenario or next(iter(self.manifest["scenarios"]))
+        sel = s[(s.indicator == indicator) & (s.public == public) & (s.scenario == scenario)]
+        return float(sel["mean"].iloc[0])
+
+
+def _scenario_keys(scenarios: list[Scenario]) -> list[str]:
+    keys: list[str] = []
+    for scn in scenarios:
+        key, i = scn.name, 2
+        while key in keys:
+            key, i = f"{scn.name}_{i}", i + 1
+        keys.append(key)
+    return keys
+
+
+def _plan(
+    kind: str,
+    scenarios: list[Scenario],
+    points: list[dict],
+    replications: int,
+    seed: int,
+    common_seeds: bool,
+    persons_tables: bool,
+    out: Path,
+) -> dict:
+    """The manifest of a new experiment: its scenarios, points and every task."""
+    if replications < 1:
+        raise ScenarioError("--replications", "replications", "must be at least 1")
+    keys = _scenario_keys(scenarios)
+    tasks = []
+    for s_index, key in enumerate(keys):
+        for p_index in range(len(points)):
+            for rep in range(replications):
+                spawn_key = [rep] if common_seeds else [s_index, rep]
+                tasks.append(
+                    {
+                        "id": f"{key}-p{p_index:03d}-r{rep:03d}",
+                        "scenario_key": key,
+                        "point": p_index,
+                        "replication": rep,
+                        "entropy": seed,
+                        "spawn_key": spawn_key,
+                        "persons_table": persons_tables,
+                    }
+                )
+    return {
+        "kind": kind,
+        "status": "running",
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "seed": seed,
+        "replications": replications,
+        "common_seeds": common_seeds,
+        "scenarios": {k: scenario_to_dict(s) for k, s in zip(keys, scenarios, strict=True)},
+        "points": [{"index": i, "values": p} for i, p in enumerate(points)],
+        "persons_tables": persons_tables,
+        "versions": store.versions(),
+        "git_commit": store.git_commit(),
+        "command": " ".join(sys.argv),
+        "out": str(out),
+        "tasks": tasks,
+        "task_status": {},
+        "timings": {},
+    }
+
+
+def task_scenario(manifest: dict, task: dict) -> dict:
+    """The resolved scenario of a task: its scenario with its sweep point's values set."""
+    import copy
+
+    data = copy.deepcopy(manifest["scenarios"][task["scenario_key"]])
+    point = manifest["points"][task["point"]]["values"]
+    if point:
+        apply_overrides(data, point, task["scenario_key"])
+    return data
+
+
+def _executor(tasks: list[dict], workers: int, backend: str, scheduler: str | None):
+    """Yield each task's result as it completes, on the chosen backend."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; allowed: {', '.join(BACKENDS)}")
+    if backend == "dask" or scheduler:
+        yield from _dask(tasks, workers, scheduler)
+    elif workers <= 1:
+        for task in tasks:
+            yield run_task(task)
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [pool.submit(run_task, t) for t in tasks]
+            try:
+                for future in as_completed(futures):
+                    yield future.result()
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+
+
+def _dask(tasks: list[dict], workers: int, scheduler: str | None):
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    if scheduler:
+        client, cluster = Client(scheduler), None
+    else:
+        cluster = LocalCluster(
+            n_workers=max(workers, 1),
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+        )
+        client = Client(cluster)
+    try:
+        futures = client.map(
+            run_task, tasks, pure=False, key=[f"parcours-{t['id']}" for t in tasks]
+        )
+        for future in as_completed(futures):
+            yield future.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def execute(
+    out: str | Path,
+    workers: int | None = None,
+    backend: str = "local",
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> Experiment:
+    """Run every task of the run directory ``out`` that is not done yet, then assemble tables."""
+    out = Path(out)
+    manifest = store.read_manifest(out)
+    tasks = [
+        {**t, "out": str(out), "scenario": task_scenario(manifest, t)}
+        for t in manifest["tasks"]
+        if not store.task_done(out, t["id"])
+    ]
+    workers = workers or os.cpu_count() or 1
+    started = time.perf_counter()
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(
+            total=len(manifest["tasks"]),
+            initial=len(manifest["tasks"]) - len(tasks),
+            unit="task",
+            file=sys.stdout,
+        )
+    single = len(tasks) == 1 and workers <= 1 and backend == "local" and not scheduler
+    try:
+        if single and progress:
+            bar.reset(total=tasks[0]["scenario"]["run"]["months"])
+            bar.unit = "month"
+            done = iter([run_task(tasks[0], progress=bar.update)])
+        else:
+            done = _executor(tasks, min(workers, max(len(tasks), 1)), backend, scheduler)
+        for result in done:
+            manifest["task_status"][result["id"]] = {
+                "status": "done",
+                "duration_s": round(result["duration_s"], 3),
+            }
+            store.write_manifest(out, manifest)
+            if bar is not None and not single:
+                bar.update()
+    finally:
+        if bar is not None:
+            bar.close()
+    manifest["timings"]["tasks_s"] = manifest["timings"].get("tasks_s", 0) + (
+        time.perf_counter() - started
+    )
+    manifest["backend"] = {
+        "backend": "dask" if scheduler else backend,
+        "workers": workers,
+        "scheduler": scheduler,
+    }
+    return finalize(out, manifest)
+
+
+def finalize(out: Path, manifest: dict) -> Experiment:
+    """Assemble the tables of a run whose tasks are all done; mark it complete."""
+    missing = [t["id"] for t in manifest["tasks"] if not store.task_done(out, t["id"])]
+    if missing:
+        raise RuntimeError(f"{len(missing)} tasks are not done yet, e.g. {missing[0]}")
+    tasks = manifest["tasks"]
+    indicators = store.read_tasks(out, tasks, "indicators")
+    summary = summarise(indicators)
+    tables = {
+        "indicators": indicators,
+        "summary": summary,
+        "monthly": store.read_tasks(out, tasks, "monthly"),
+        "ledger": store.read_tasks(out, tasks, "ledger"),
+    }
+    differences = None
+    if manifest["kind"] == "compare":
+        differences = paired_differences(indicators, next(iter(manifest["scenarios"])))
+        tables["differences"] = differences
+    if manifest["kind"] == "sweep":
+        tables["points"] = pd.DataFrame(
+            [
+                {"point": p["index"], **{k: str(v) for k, v in p["values"].items()}}
+                for p in manifest["points"]
+            ]
+        )
+    if manifest["persons_tables"]:
+        tables["persons"] = store.read_tasks(out, tasks, "persons")
+    store.write_tables(out, tables)
+    manifest["status"] = "complete"
+    store.write_manifest(out, manifest)
+    return Experiment(out, manifest, indicators, summary, differences)
+
+
+def _auto_out(label: str, seed: int) -> Path:
+    return store.RESULTS_DIR / store.new_run_id(label, seed)
+
+
+def _start(
+    kind: str,
+    scenarios: list[Scenario],
+    points: list[dict],
+    replications: int,
+    out: str | Path | None,
+    label: str,
+    common_seeds: bool = True,
+    persons_tables: bool | None = None,
+    **run,
+) -> Experiment:
+    seed = scenarios[0].run.seed
+    out_dir = _auto_out(label, seed) if out in (None, "auto") else Path(out)
+    store.check_free(out_dir)
+    n_tasks = len(scenarios) * len(points) * replications
+    keep = n_tasks == 1 if persons_tables is None else persons_tables
+    manifest = _plan(kind, scenarios, points, replications, seed, common_seeds, keep, out_dir)
+    store.create_run_dir(out_dir, manifest)
+    return execute(out_dir, **run)
+
+
+def replicate(
+    scenario: str | Path | Scenario,
+    replications: int = 1,
+    seed: int | None = None,
+    persons: int | None = None,
+    months: int | None = None,
+    overrides: dict | None = None,
+    out: str | Path | None = "auto",
+    workers: int | None = None,
+    backend: str = "local",
+    scheduler: str | None = None,
+    persons_tables: bool | None = None,
+    progress: bool = False,
+) -> Experiment:
+    """Run ``replications`` replications of one scenario (``parcours run``)."""
+    scn = resolve(scenario, seed, persons, months, overrides)
+    return _start(
+        "run",
+        [scn],
+        [{}],
+        replications,
+        out,
+        scn.name,
+        persons_tables=persons_tables,
+        workers=workers,
+        backend=backend,
+        scheduler=scheduler,
+        progress=progress,
+    )
+
+
+def compare(
+    scenarios: list[str | Path | Scenario],
+    replications: int = 10,
     seed: int | None = None,
     persons: int | None = None,
     months: int | None = None,
     out: str | Path | None = "auto",
-    overrides: dict | None = None,
+    workers: int | None = None,
+    backend: str = "local",
+    scheduler: str | None = None,
+    common_seeds: bool = True,
     progress: bool = False,
-) -> RunResult:
-    """Run one scenario and (unless ``out`` is None) write its results directory.
+) -> Experiment:
+    """Run every scenario on the same seeds; paired differences against the first."""
+    if len(scenarios) < 2:
+        raise ScenarioError("compare", "scenarios", "give at least two scenarios to compare")
+    resolved = [resolve(s, seed, persons, months) for s in scenarios]
+    if seed is None:
+        seed = resolved[0].run.seed
+        resolved = [resolve(s, seed) for s in resolved]
+    label = "-vs-".join(s.name for s in resolved)
+    return _start(
+        "compare",
+        resolved,
+        [{}],
+        replications,
+        out,
+        label,
+        common_seeds,
+        workers=workers,
+        backend=backend,
+        scheduler=scheduler,
+        progress=progress,
+    )
 
-    Args:
-        scenario: a YAML path or a validated :class:`Scenario`.
-        seed: overrides ``run.seed``.
-        persons: overrides ``run.persons`` (capacities scale with it).
-        months: overrides ``run.months``.
-        out: results directory; ``"auto"`` gives ``results/<run-id>``; ``None`` writes nothing.
-        overrides: other values to set, by dotted path (``{"policy.housing_first": True}``).
-        progress: show a progress bar (tqdm).
 
-    Returns:
-        A :class:`RunResult`.
+def sweep(
+    scenario: str | Path | Scenario,
+    sets: list[str] | None = None,
+    lhs: int | None = None,
+    ranges: list[str] | None = None,
+    replications: int = 1,
+    seed: int | None = None,
+    persons: int | None = None,
+    months: int | None = None,
+    out: str | Path | None = "auto",
+    workers: int | None = None,
+    backend: str = "local",
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> Experiment:
+    """Run a grid (``sets``: ``PATH=V1,V2``) or a Latin hypercube (``lhs`` points, ``ranges``).
+
+    Every point is validated before anything runs: an unknown path or an invalid value raises
+    :class:`ScenarioError` naming the path.
     """
-    scn = resolve(scenario, seed, persons, months, overrides)
-    out_dir = None
-    if out is not None:
-        out_dir = RESULTS_DIR / new_run_id(scn.name, scn.run.seed) if out == "auto" else Path(out)
-        check_free(out_dir)
-    timings = {}
-    t0 = time.perf_counter()
-    model = InsertionModel(scn)
-    timings["build_s"] = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    if progress:
-        from tqdm import tqdm
-
-        with tqdm(total=scn.run.months, unit="month", desc=scn.name, file=sys.stdout) as bar:
-            model.run(progress=bar.update)
+    scn = resolve(scenario, seed, persons, months)
+    file = str(scenario) if not isinstance(scenario, Scenario) else "<scenario>"
+    if lhs:
+        if not ranges:
+            raise ScenarioError(file, "--range", "a Latin hypercube needs at least one --range")
+        points = latin_hypercube([parse_range(r) for r in ranges], lhs, scn.run.seed, scn)
+        if sets:
+            points = [{**g, **p} for g in grid([parse_set(s) for s in sets]) for p in points]
+    elif sets:
+        points = grid([parse_set(s) for s in sets])
     else:
-        model.run()
-    timings["run_s"] = time.perf_counter() - t1
-    indicators = model.indicators()
-    manifest = {
-        "scenario_name": scn.name,
-        "scenario_file": str(scenario) if not isinstance(scenario, Scenario) else None,
-        "seed": scn.run.seed,
-        "persons": scn.run.persons,
-        "months": scn.run.months,
-        "versions": versions(),
-        "git_commit": git_commit(),
-        "command": " ".join(sys.argv),
-        "timings": timings,
-        "scenario": scenario_to_dict(scn),
-    }
-    if out_dir is not None:
-        tables = {
-            "indicators": indicators,
-            "monthly": model.recorder.frame(),
-            "persons": model.persons_frame(),
-            "ledger": model.ledger.frame(),
-        }
-        write_run(out_dir, tables, manifest)
-    return RunResult(model=model, indicators=indicators, out=out_dir, manifest=manifest)
+        raise ScenarioError(file, "--set", "a sweep needs --set PATH=V1,V2 or --lhs N --range")
+    validate_points(scn, points, file)
+    return _start(
+        "sweep",
+        [scn],
+        points,
+        replications,
+        out,
+        f"{scn.name}-sweep",
+        workers=workers,
+        backend=backend,
+        scheduler=scheduler,
+        progress=progress,
+    )
+
+
+def resume(
+    out: str | Path,
+    workers: int | None = None,
+    backend: str = "local",
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> Experiment:
+    """Complete an interrupted run: run only its missing tasks, then assemble its tables."""
+    return execute(out, workers=workers, backend=backend, scheduler=scheduler, progress=progress)

@@ -73,7 +73,7 @@ class RunSettings(Strict):
     months: int = Field(ge=1, le=600, description="simulated months [month]")
     persons: int = Field(ge=1, le=5_000_000, description="persons present at start [person]")
     seed: int = Field(ge=0, description="seed of numpy.random.SeedSequence")
-    start: dt.date = Field(description="calendar date of month 0")
+    start: dt.date = Field(strict=False, description="calendar date of month 0 (YYYY-MM-DD)")
     person_views: bool = Field(description="create one mesa.Agent view per person")
     check_invariants: bool = Field(description="check invariants after every step")
 

@@ -1,0 +1,94 @@
+"""Sweep designs over scenario parameters addressed by their dotted path.
+
+A full factorial grid (``--set PATH=V1,V2,...``, values parsed as YAML scalars) or a Latin
+hypercube sample (``--lhs N --range PATH=LOW:HIGH``, :class:`scipy.stats.qmc.LatinHypercube`,
+seeded from the experiment's seed). Each design point is a mapping ``{path: value}`` applied to
+the scenario before validation; :func:`validate_points` checks every point before anything runs.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import yaml
+from scipy.stats import qmc
+
+from sim.scenario import Scenario, ScenarioError, apply_overrides, scenario_from_dict
+
+
+def parse_set(spec: str) -> tuple[str, list[Any]]:
+    """``PATH=V1,V2`` -> (path, [values]); values are read as YAML scalars (0.5, true, aci)."""
+    path, sep, values = spec.partition("=")
+    if not sep or not path or not values:
+        raise ScenarioError(
+            "--set", spec, "expected PATH=V1,V2,... (e.g. policy.housing_first=true,false)"
+        )
+    return path.strip(), [yaml.safe_load(v) for v in values.split(",")]
+
+
+def parse_range(spec: str) -> tuple[str, float, float]:
+    """``PATH=LOW:HIGH`` -> (path, low, high)."""
+    path, sep, bounds = spec.partition("=")
+    low, colon, high = bounds.partition(":")
+    try:
+        lo, hi = float(low), float(high)
+    except ValueError:
+        lo = hi = float("nan")
+    if not sep or not colon or not path or not np.isfinite(lo) or not np.isfinite(hi) or lo > hi:
+        raise ScenarioError("--range", spec, "expected PATH=LOW:HIGH with numbers, LOW <= HIGH")
+    return path.strip(), lo, hi
+
+
+def grid(sets: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:
+    """Every combination of the values of each path (a full factorial design)."""
+    paths = [p for p, _ in sets]
+    return [
+        dict(zip(paths, combo, strict=True)) for combo in itertools.product(*(v for _, v in sets))
+    ]
+
+
+def latin_hypercube(
+    ranges: list[tuple[str, float, float]], n: int, seed: int, base: Scenario
+) -> list[dict[str, Any]]:
+    """``n`` points of a Latin hypercube over the ranges; integer parameters are rounded."""
+    sample = qmc.LatinHypercube(d=len(ranges), seed=np.random.default_rng(seed)).random(n)
+    data = base.model_dump()
+    points = []
+    for row in sample:
+        point = {}
+        for (path, low, high), u in zip(ranges, row, strict=True):
+            value = float(low + u * (high - low))
+            current = _value_at(data, path)
+            is_int = isinstance(current, int) and not isinstance(current, bool)
+            point[path] = int(round(value)) if is_int else value
+        points.append(point)
+    return points
+
+
+def _value_at(data: dict, path: str) -> Any:
+    node: Any = data
+    for key in path.split("."):
+        node = (
+            node[int(key)]
+            if isinstance(node, list)
+            else node.get(key)
+            if isinstance(node, dict)
+            else None
+        )
+        if node is None:
+            return None
+    return node
+
+
+def apply_point(base: Scenario, point: dict[str, Any], file: str = "<sweep>") -> Scenario:
+    """The scenario with one design point's values set, validated."""
+    data = base.model_dump()
+    apply_overrides(data, point, file)
+    return scenario_from_dict(data, file)
+
+
+def validate_points(base: Scenario, points: list[dict[str, Any]], file: str) -> list[Scenario]:
+    """Every point's scenario, validated; the first invalid one raises naming its path."""
+    return [apply_point(base, p, file) for p in points]
