@@ -1,19 +1,23 @@
 """The funding ledger: who pays what, for which programme, each month (DESIGN.md, decision 5).
 
-Funding rules, with values from ``policy.funding`` (each cited in the scenario file):
+Funding rules, with the dated values of ``sim/parameters/funding.yaml`` in force at the run's
+start (each with its unit and reference), overridable by ``policy.funding.overrides``:
 
 - shelters are paid per funded place and year, occupied or not (C8);
 - the aide au poste is paid per occupied post, in full-time equivalents (hours / 35), at a base by
   SIAE type (C7), plus a modulated part (0-10% of the base) in proportion to the structure's
   results so far: its share of exits to employment, or, when the modulation rewards reaching the
   furthest, its share of hires with three or more obstacles;
-- the RSA support measure (seed 002) is a price per measure with a fixed part paid at entry and a
-  variable part paid when the person is mobilised onto employment or training;
+- the RSA support measure (seed 002) is a price per measure with a fixed part paid at entry and,
+  if the scenario keeps it, a variable part paid on the result it rewards: the person reaching
+  employment or training (``exits``), or starting the measure with three or more obstacles
+  (``furthest``);
 - France Travail advisers and shelters' insertion officers are paid per FTE;
 - programmes and services (PHC, TAPAJ, AAVA stipend, crèche, mobility, French, health, training,
   housing first) are paid per occupied place and month;
 - each programme's cost is split between funders (State, Département, ESF, France Travail, other)
-  by its co-financing shares (seed 001: ESF 70% / State 30% for the ASI measure).
+  by its co-financing shares (``esf_with``: the ESF rate of seed 001, 70%, and the rest by the
+  named funder), or, for a programme funded by a budget envelope, by the envelope's funders.
 
 Costs that follow a person (their place, post, measure, share of an adviser) are also added to
 that person's ``cost``; the cost of vacant capacity stays with the programme only.
@@ -53,39 +57,67 @@ FULL_TIME_HOURS = 35.0
 HOURS_PER_MONTH_PER_WEEKLY_HOUR = 52 / 12
 
 
+FURTHEST_MIN_OBSTACLES = 3
+
+
+def cofinancing_shares(funding, values: dict[str, float], budget: dict | None) -> np.ndarray:
+    """Funders' shares of each programme (rows: PROGRAMMES, columns: FUNDERS)."""
+    shares = np.zeros((len(PROGRAMMES), len(FUNDERS)))
+    for i, p in enumerate(PROGRAMMES):
+        rule = funding.cofinancing[p]
+        if budget and p in budget and sum(budget[p].values()) > 0:
+            total = sum(budget[p].values())
+            shares[i] = [budget[p].get(fu, 0.0) / total for fu in FUNDERS]
+        elif rule.esf_with is not None:
+            rate = values["esf.cofinancing_rate"]
+            shares[i, FUNDERS.index("esf")] += rate
+            shares[i, FUNDERS.index(rule.esf_with)] += 1.0 - rate
+        else:
+            shares[i] = [getattr(rule, fu) for fu in FUNDERS]
+    return shares
+
+
 class Ledger:
     """Monthly costs by programme and funder, and the cost attributed to each person."""
 
     def __init__(self, model):
         """Prepare the unit costs and co-financing shares of ``model``'s scenario."""
         self.model = model
-        self.funding = f = model.policy.funding
-        self.shares = np.array(
-            [[getattr(f.cofinancing[p], fu) for fu in FUNDERS] for p in PROGRAMMES]
-        )
+        self.rules = model.policy.funding
+        self.v = model.funding_values
+        self.shares = cofinancing_shares(self.rules, self.v, model.policy.budget)
         self.rows: list[tuple[int, str, str, float]] = []
         self._events = dict.fromkeys(PROGRAMMES, 0.0)
 
     # events paid when they happen -------------------------------------------------------
-    def measure_starts(self, rows: np.ndarray) -> None:
-        """The fixed part of the RSA support measure is paid for ``rows``."""
-        price = self.funding.measure_price_fixed
-        self.model.pop.cost[rows] += price
-        self._events["rsa_measure"] += price * rows.size
-
-    def mobilised(self, rows: np.ndarray) -> None:
-        """``rows`` reach employment or training: the measure's variable part is paid once."""
+    def _pay_variable(self, rows: np.ndarray) -> None:
         pop = self.model.pop
         due = rows[pop.measure[rows] & ~pop.measure_paid_variable[rows]]
         pop.measure_paid_variable[due] = True
-        price = self.funding.measure_price_variable
+        price = self.v["measure.price_variable"]
         pop.cost[due] += price
         self._events["rsa_measure"] += price * due.size
+
+    def measure_starts(self, rows: np.ndarray) -> None:
+        """``rows`` start the RSA support measure: its fixed part is paid."""
+        price = self.v["measure.price_fixed"]
+        self.model.pop.cost[rows] += price
+        self._events["rsa_measure"] += price * rows.size
+        rule = self.rules.measure
+        if rule.variable_part and rule.reward == "furthest":
+            pop = self.model.pop
+            self._pay_variable(rows[pop.n_obstacles_at_entry[rows] >= FURTHEST_MIN_OBSTACLES])
+
+    def mobilised(self, rows: np.ndarray) -> None:
+        """``rows`` reach employment or training: a variable part rewarding exits is paid."""
+        rule = self.rules.measure
+        if rule.variable_part and rule.reward == "exits":
+            self._pay_variable(rows)
 
     # monthly costs ----------------------------------------------------------------------
     def close_month(self) -> dict[str, float]:
         """Compute this month's costs, attribute them, record ledger rows; totals by funder."""
-        m, f = self.model, self.funding
+        m, v = self.model, self.v
         pop = m.pop
         cost = dict(self._events)
         self._events = dict.fromkeys(PROGRAMMES, 0.0)
@@ -96,7 +128,7 @@ class Ledger:
             cost[programme] += float(amount.sum())
 
         # Shelters: every funded place; residents carry the cost of their place.
-        place_cost = np.array([f.cost_place_per_year[k.name.lower()] for k in ShelterKind]) / 12
+        place_cost = np.array([v[f"place_cost.{k.name.lower()}"] for k in ShelterKind]) / 12
         housed = np.flatnonzero(pop.shelter >= 0)
         housed_kind = m.shelter_kind[pop.shelter[housed]]
         for kind in ShelterKind:
@@ -107,11 +139,11 @@ class Ledger:
             vacant = m.shelter_places[mine].sum() - residents.size
             cost[programme] += max(vacant, 0) * place_cost[kind]
         cost["shelter_insertion_officers"] += (
-            m.shelter_officer_fte.sum() * f.cost_insertion_officer_per_year / 12
+            m.shelter_officer_fte.sum() * v["staff.insertion_officer"] / 12
         )
         # France Travail advisers: each supported person carries a share of an adviser.
         ref = m.referents
-        adviser_month = f.cost_adviser_per_year / 12
+        adviser_month = v["staff.adviser"] / 12
         advisers = m.agency_advisers.sum()
         ft = np.flatnonzero(pop.referent >= ref.n_shelters)
         share = adviser_month * advisers / max(ref.capacity[ref.n_shelters :].sum(), 1)
@@ -121,42 +153,45 @@ class Ledger:
         in_siae = np.flatnonzero(pop.status == Status.SIAE)
         siae = pop.siae[in_siae]
         fte = pop.hours[in_siae] / FULL_TIME_HOURS
-        base = np.array([f.aide_au_poste_per_year[t.name.lower()] for t in SiaeType])
+        base = np.array([v[f"aide_au_poste.{t.name.lower()}"] for t in SiaeType])
         monthly = base[m.siae_type[siae]] / 12 * fte
         for t in SiaeType:
             mine = m.siae_type[siae] == t
             per_person(f"aide_au_poste_{t.name.lower()}", in_siae[mine], monthly[mine])
-        if f.modulation.enabled:
+        if self.rules.modulation.enabled:
             per_person(
                 "aide_au_poste_modulation",
                 in_siae,
-                f.modulation.share * monthly * self.results_rate()[siae],
+                self.rules.modulation.share * monthly * self.results_rate()[siae],
             )
         # Programmes and services per occupied place.
         prog = pop.programme
         low = pop.status == Status.LOW_THRESHOLD
-        per_person("phc", np.flatnonzero(low & (prog == Programme.PHC)), f.cost_phc_place_per_month)
-        per_person(
-            "tapaj", np.flatnonzero(low & (prog == Programme.TAPAJ)), f.cost_tapaj_place_per_month
-        )
+        for programme in (Programme.PHC, Programme.TAPAJ):
+            name = programme.name.lower()
+            rows = np.flatnonzero(low & (prog == programme))
+            per_person(name, rows, v[f"place_per_month.{name}"])
         aava = np.flatnonzero(low & (prog == Programme.AAVA))
         stipend = (
-            f.aava_stipend_share_smic
-            * f.smic_hourly
+            v["aava.stipend_share_smic"]
+            * v["smic_hourly"]
             * pop.hours[aava]
             * HOURS_PER_MONTH_PER_WEEKLY_HOUR
         )
         per_person("aava", aava, stipend)
-        service_cost = f.cost_service_place_per_month
         for s in Service:
             if s is not Service.NONE:
                 name = s.name.lower()
-                per_person(name, np.flatnonzero(pop.service == s), getattr(service_cost, name))
-        per_person("training", np.flatnonzero(pop.status == Status.TRAINING), service_cost.training)
+                per_person(name, np.flatnonzero(pop.service == s), v[f"place_per_month.{name}"])
+        per_person(
+            "training",
+            np.flatnonzero(pop.status == Status.TRAINING),
+            v["place_per_month.training"],
+        )
         per_person(
             "housing_first",
             np.flatnonzero(pop.housing_first & pop.present()),
-            f.cost_housing_first_per_year / 12,
+            v["housing_first"] / 12,
         )
 
         amounts = np.array([cost[p] for p in PROGRAMMES])
@@ -171,7 +206,7 @@ class Ledger:
     def results_rate(self) -> np.ndarray:
         """Per SIAE, the result the modulated part rewards (share between 0 and 1)."""
         r = self.model.siae_results
-        if self.funding.modulation.reward == "exits":
+        if self.rules.modulation.reward == "exits":
             return np.divide(
                 r["positive_exits"],
                 r["exits"],

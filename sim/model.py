@@ -20,9 +20,11 @@ from sim.agents import (
     Siae,
 )
 from sim.agents.base import table
+from sim.budget import apply_budgets
 from sim.funding import Ledger
 from sim.invariants import check_invariants
 from sim.outcomes import Recorder, indicators
+from sim.parameters import funding_values
 from sim.population import create_population
 from sim.rng import Streams
 from sim.scenario import Scenario
@@ -35,6 +37,7 @@ FLOWS = (
     "oriented",
     "support_starts",
     "support_ends",
+    "support_start_obstacles",
     "waiting_months",
     "service_starts",
     "training_starts",
@@ -97,6 +100,8 @@ class InsertionModel(mesa.Model):
         """Build the institutions and the population of ``scenario``."""
         self.streams = Streams(scenario.run.seed if seed is None else seed)
         super().__init__(rng=self.streams["institutions"])
+        self.funding_values = funding_values(scenario)
+        scenario, self.budget_report = apply_budgets(scenario, self.funding_values)
         self.scenario = scenario
         self.policy = scenario.policy
         self.behaviour = scenario.behaviour
@@ -305,4 +310,6 @@ class InsertionModel(mesa.Model):
 
     def indicators(self) -> pd.DataFrame:
         """The indicators, for everyone and by public (see :mod:`sim.outcomes`)."""
-        return indicators(self.pop, self.ledger.frame(), self.t + 1)
+        return indicators(
+            self.pop, self.ledger.frame(), self.t + 1, self.funding_values["rsa_single_person"]
+        )

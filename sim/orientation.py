@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.capacity import allocate, occupancy
+from sim.matching import employability
 from sim.population import NEVER
 from sim.states import (
     Benefit,
@@ -98,8 +99,29 @@ def orient(model) -> None:
     model.flows["oriented"] += rows.size
 
 
+def queue_key(model, rows: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Order of the waiting lists (lowest first).
+
+    First come, first served; but when the RSA measure pays a variable part on results,
+    France Travail referents take first whom it rewards (funding shapes behaviour, seed 003):
+    the most employable when it rewards exits, the most obstructed when it rewards the furthest.
+    """
+    pop = model.pop
+    tie = model.streams.uniform("orientation", pop.n)[rows]
+    key = pop.t_waiting_since[rows] + tie
+    rule = model.policy.funding.measure
+    if rule.variable_part:
+        at_ft = target >= model.referents.n_shelters
+        if rule.reward == "exits":
+            rank = -employability(model, rows)
+        else:
+            rank = -pop.n_obstacles()[rows].astype(float)
+        key = np.where(at_ft, rank + tie * 1e-3, key)
+    return key
+
+
 def assign_referents(model) -> None:
-    """Waiting persons get a referent where caseload allows, first come first served."""
+    """Waiting persons get a referent where caseload allows (see :func:`queue_key`)."""
     pop, t, ref = model.pop, model.t, model.referents
     waiting = np.flatnonzero(pop.status == Status.WAITING)
     in_shelter = pop.shelter[waiting] >= 0
@@ -108,11 +130,11 @@ def assign_referents(model) -> None:
         in_shelter & has_staff, pop.shelter[waiting], ref.n_shelters + pop.home_agency[waiting]
     )
     free = ref.capacity - occupancy(pop.referent, ref.n)
-    tie = model.streams.uniform("orientation", pop.n)[waiting]
-    rows = allocate(waiting, target, free, pop.t_waiting_since[waiting] + tie)
+    rows = allocate(waiting, target, free, queue_key(model, waiting, target))
     referent = target[np.searchsorted(waiting, rows)] if rows.size else rows
     start_support(model, rows, referent)
     model.flows["support_starts"] += rows.size
+    model.flows["support_start_obstacles"] += float(pop.n_obstacles()[rows].sum())
     model.flows["waiting_months"] += float(np.sum(t - pop.t_waiting_since[rows]))
 
 

@@ -20,7 +20,14 @@ Rates at ``k`` months are shares of the persons present ``k`` months after their
   ordinary housing then;
 - ``cost_total``: for everyone, the whole ledger (EUR); for a public, the costs attributed to its
   members (places, posts, measures, adviser time);
-- ``cost_per_durable_job``: ``cost_total`` over the number of persons who reached a durable job.
+- ``cost_per_durable_job``, ``cost_per_job``, ``cost_per_person_supported``,
+  ``cost_per_positive_exit``: ``cost_total`` over the number of persons who reached a durable
+  job, any job, any support, or a positive exit at 12 months;
+- ``rsa_saved``: RSA no longer paid, *assuming* that each month an RSA recipient (at entry) is
+  employed saves one month of the RSA for a single person in force (C10). This overstates the
+  saving for part-time work (the RSA falls with earnings rather than stopping) and ignores the
+  prime d'activité and household composition; it is shown separately;
+- ``net_public_cost``: ``cost_total`` minus ``rsa_saved``.
 """
 
 from __future__ import annotations
@@ -54,6 +61,11 @@ INDICATORS = (
     "housing_access_rate_24m",
     "cost_total",
     "cost_per_durable_job",
+    "cost_per_person_supported",
+    "cost_per_job",
+    "cost_per_positive_exit",
+    "rsa_saved",
+    "net_public_cost",
 )
 NEVER_REACHED_AFTER = 12  # months of observation before someone counts as never reached
 
@@ -184,9 +196,20 @@ def _rate(snapshot: np.ndarray, mask: np.ndarray) -> float:
     return float(snapshot[observed].mean()) if observed.any() else float("nan")
 
 
-def indicators(pop: Population, ledger: pd.DataFrame, months: int) -> pd.DataFrame:
-    """The named indicators, for everyone and each public: columns indicator, public, value."""
+def _per(cost: float, count: int) -> float:
+    return cost / count if count else float("nan")
+
+
+def indicators(
+    pop: Population, ledger: pd.DataFrame, months: int, rsa_monthly: float
+) -> pd.DataFrame:
+    """The named indicators, for everyone and each public: columns indicator, public, value.
+
+    ``rsa_monthly`` is the RSA amount for a single person in force (C10), used for the RSA no
+    longer paid.
+    """
     total_cost = float(ledger["amount"].sum()) if len(ledger) else 0.0
+    rsa = pop.benefit == Benefit.RSA
     observed_12 = pop.t_entry <= months - NEVER_REACHED_AFTER
     rows = []
     for public, mask in publics(pop).items():
@@ -194,6 +217,10 @@ def indicators(pop: Population, ledger: pd.DataFrame, months: int) -> pd.DataFra
         reach = mask & observed_12
         cost = total_cost if public == "all" else float(pop.cost[mask].sum())
         n_durable = int(np.count_nonzero(mask & (pop.t_first_durable != NEVER)))
+        n_supported = int(np.count_nonzero(mask & (pop.t_first_support != NEVER)))
+        n_jobs = int(np.count_nonzero(mask & (pop.t_first_job != NEVER)))
+        n_positive = int(np.count_nonzero(mask & (pop.positive_exit_12 == 1)))
+        rsa_saved = float(pop.months_employed[mask & rsa].sum()) * rsa_monthly
         values = {
             "employment_rate_6m": _rate(pop.employed_6, mask),
             "employment_rate_12m": _rate(pop.employed_12, mask),
@@ -209,7 +236,12 @@ def indicators(pop: Population, ledger: pd.DataFrame, months: int) -> pd.DataFra
             else float("nan"),
             "housing_access_rate_24m": _rate(pop.housed_24, mask),
             "cost_total": cost,
-            "cost_per_durable_job": cost / n_durable if n_durable else float("nan"),
+            "cost_per_durable_job": _per(cost, n_durable),
+            "cost_per_person_supported": _per(cost, n_supported),
+            "cost_per_job": _per(cost, n_jobs),
+            "cost_per_positive_exit": _per(cost, n_positive),
+            "rsa_saved": rsa_saved,
+            "net_public_cost": cost - rsa_saved,
         }
         rows += [(name, public, values[name]) for name in INDICATORS]
     return pd.DataFrame(rows, columns=["indicator", "public", "value"])

@@ -31,7 +31,16 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-TABLES = ("indicators", "summary", "differences", "points", "monthly", "ledger", "persons")
+TABLES = (
+    "indicators",
+    "summary",
+    "differences",
+    "points",
+    "costs",
+    "monthly",
+    "ledger",
+    "persons",
+)
 TASK_TABLES = ("indicators", "monthly", "ledger", "persons")
 RESULTS_DIR = Path("results")
 TASKS = "tasks"

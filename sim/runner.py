@@ -35,7 +35,9 @@ import numpy as np
 import pandas as pd
 
 from sim import results as store
+from sim.budget import apply_budgets
 from sim.model import InsertionModel
+from sim.parameters import funding_values
 from sim.scenario import (
     Scenario,
     ScenarioError,
@@ -349,11 +351,14 @@ def finalize(out: Path, manifest: dict) -> Experiment:
     tasks = manifest["tasks"]
     indicators = store.read_tasks(out, tasks, "indicators")
     summary = summarise(indicators)
+    ledger = store.read_tasks(out, tasks, "ledger")
+    keys = ["scenario", "point", "replication", "programme", "funder"]
     tables = {
         "indicators": indicators,
         "summary": summary,
         "monthly": store.read_tasks(out, tasks, "monthly"),
-        "ledger": store.read_tasks(out, tasks, "ledger"),
+        "ledger": ledger,
+        "costs": ledger.groupby(keys, as_index=False)["amount"].sum() if len(ledger) else ledger,
     }
     differences = None
     if manifest["kind"] == "compare":
@@ -374,6 +379,12 @@ def finalize(out: Path, manifest: dict) -> Experiment:
     return Experiment(out, manifest, indicators, summary, differences)
 
 
+def check_scenario(scenario: Scenario, file: str = "<scenario>") -> list[dict]:
+    """Check a scenario's funding parameters and budgets before anything runs; the budget report."""
+    _, report = apply_budgets(scenario, funding_values(scenario, file), file)
+    return report
+
+
 def _auto_out(label: str, seed: int) -> Path:
     return store.RESULTS_DIR / store.new_run_id(label, seed)
 
@@ -392,6 +403,12 @@ def _start(
     seed = scenarios[0].run.seed
     out_dir = _auto_out(label, seed) if out in (None, "auto") else Path(out)
     store.check_free(out_dir)
+    for scn in scenarios:
+        for point in points:
+            data = scenario_to_dict(scn) if point else None
+            if data is not None:
+                apply_overrides(data, point, scn.name)
+            check_scenario(scenario_from_dict(data, scn.name) if data else scn, scn.name)
     n_tasks = len(scenarios) * len(points) * replications
     keep = n_tasks == 1 if persons_tables is None else persons_tables
     manifest = _plan(kind, scenarios, points, replications, seed, common_seeds, keep, out_dir)

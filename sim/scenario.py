@@ -305,18 +305,31 @@ class ReadinessGate(Strict):
     min_confidence: Prob
 
 
+Funder = Literal["state", "departement", "esf", "france_travail", "other"]
+
+
 class Cofinancing(Strict):
-    """Shares of a programme's cost paid by each funder [share]."""
+    """Shares of a programme's cost paid by each funder [share].
+
+    Either explicit shares that add up to 1, or ``esf_with: FUNDER``: the ESF pays its
+    co-financing rate (parameter ``esf.cofinancing_rate``, seed 001) and FUNDER the rest.
+    """
 
     state: Prob = 0.0
     departement: Prob = 0.0
     esf: Prob = 0.0
     france_travail: Prob = 0.0
     other: Prob = 0.0
+    esf_with: Funder | None = None
 
     @model_validator(mode="after")
     def _adds_up(self):
-        _check_shares(self.model_dump(), "co-financing")
+        shares = self.model_dump(exclude={"esf_with"})
+        if self.esf_with is not None:
+            if any(shares.values()):
+                raise ValueError("give either esf_with or explicit shares, not both")
+            return self
+        _check_shares(shares, "co-financing")
         return self
 
 
@@ -324,29 +337,36 @@ class Modulation(Strict):
     """Modulated part of the aide au poste, tied to results (C7: 0-10%)."""
 
     enabled: bool
-    share: float = Field(ge=0.0, le=0.10, description="modulated part of the base [share]")
+    share: float = Field(ge=0.0, le=1.0, description="modulated part of the base [share]")
     reward: Literal["exits", "furthest"]
     selectivity: NonNeg = Field(
         description="rise of the SIAE employability floor per 10% of aide at stake [score]"
     )
 
 
-class FundingSpec(Strict):
-    """Funding rules (unit costs, prices, co-financing)."""
+class MeasureRule(Strict):
+    """The variable part of the RSA support measure's price (seed 002)."""
 
-    cost_place_per_year: dict[Literal["chu", "chrs", "iml", "oacas"], NonNeg]
-    aide_au_poste_per_year: dict[Literal["aci", "ei", "ai", "etti"], NonNeg]
+    variable_part: bool
+    reward: Literal["exits", "furthest"] = Field(
+        description="exits: paid when the person reaches employment or training; furthest: "
+        "paid for each person with three or more obstacles who starts the measure"
+    )
+
+
+class FundingSpec(Strict):
+    """Funding rules: the dated parameters to use, overrides, results-based parts, co-financing.
+
+    Unit costs and prices are dated parameters (``sim/parameters/funding.yaml``); a run uses the
+    values in force at ``run.start`` and ``overrides`` replaces any of them by name.
+    """
+
+    parameters: str | None = Field(
+        None, description="parameter file (relative to the scenario file) [default: shipped]"
+    )
+    overrides: dict[str, float] = Field(default_factory=dict)
     modulation: Modulation
-    cost_adviser_per_year: NonNeg
-    cost_insertion_officer_per_year: NonNeg
-    measure_price_fixed: NonNeg = Field(description="RSA support measure, fixed part [EUR]")
-    measure_price_variable: NonNeg = Field(description="paid on mobilisation [EUR]")
-    cost_service_place_per_month: ServiceCosts
-    cost_phc_place_per_month: NonNeg
-    cost_tapaj_place_per_month: NonNeg
-    aava_stipend_share_smic: float = Field(ge=0.3, le=0.8, description="CASF R.345-3 [share]")
-    smic_hourly: NonNeg = Field(description="minimum wage, gross [EUR/h]")
-    cost_housing_first_per_year: NonNeg
+    measure: MeasureRule
     cofinancing: dict[str, Cofinancing]
 
     @model_validator(mode="after")
@@ -366,19 +386,6 @@ class FundingSpec(Strict):
         return self
 
 
-class ServiceCosts(Strict):
-    """Cost of one service place per month [EUR/month]."""
-
-    creche: NonNeg
-    mobility: NonNeg
-    french: NonNeg
-    health: NonNeg
-    training: NonNeg
-
-
-FundingSpec.model_rebuild()
-
-
 class PolicySpec(Strict):
     """Policy levers."""
 
@@ -388,6 +395,15 @@ class PolicySpec(Strict):
     housing_first: bool = Field(description="Logement d'abord instead of the staircase")
     readiness: ReadinessGate
     funding: FundingSpec
+    budget: dict[str, dict[Funder, NonNeg]] | None = Field(
+        None,
+        description="yearly envelopes by programme and funder [EUR/year]; the programme's "
+        "capacity follows from budget / unit cost (see sim/budget.py)",
+    )
+    extra_budget: dict[str, NonNeg] = Field(
+        default_factory=dict,
+        description="extra yearly euros by programme, adding capacity [EUR/year]",
+    )
 
 
 # --------------------------------------------------------------------------- behaviour
@@ -482,6 +498,11 @@ def _read_yaml(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         raise ScenarioError(path, "", f"not valid YAML: {err}") from err
     if not isinstance(data, dict):
         raise ScenarioError(path, "", "a scenario must be a YAML mapping of sections")
+    funding = (
+        data.get("policy", {}).get("funding", {}) if isinstance(data.get("policy"), dict) else {}
+    )
+    if isinstance(funding, dict) and isinstance(funding.get("parameters"), str):
+        funding["parameters"] = str((path.parent / funding["parameters"]).resolve())
     parent = data.pop("extends", None)
     if parent is None:
         return data
