@@ -4,10 +4,15 @@ A scenario may fund a programme by a yearly envelope (``policy.budget: {programm
 EUR}}``) instead of a fixed capacity, or add capacity with extra euros (``policy.extra_budget:
 {programme: EUR}``, what ``parcours allocate`` varies). The capacity is the budget divided by the
 unit cost in force (``sim/parameters/funding.yaml``), rounded down; the euros the rounding leaves
-are reported. A programme run by several groups of structures shares its budget between them in
-proportion to their current capacity (equally if they have none); each structure of a group
-gets the same whole capacity. A budget too small for one post or place is a validation error
-naming the programme.
+are reported. A budget too small for one post or place is a validation error naming the
+programme.
+
+- An envelope replaces the programme's capacity. A programme run by several groups of identical
+  structures shares the envelope between them in proportion to their current capacity (equally
+  if they have none); each structure of a group gets the same whole capacity.
+- Extra euros add capacity: to the territory's single service or programme, or, for programmes
+  run by groups of structures (SIAE, PHC hosts, shelters), as one more structure like the
+  programme's largest group (``<group>_extra``), holding the whole extra capacity.
 
 Budgets are stated for the territory at its ``reference_persons``; like every capacity, the
 resulting capacities scale with ``run.persons``.
@@ -89,6 +94,26 @@ BUDGET_PROGRAMMES = (
 )
 
 
+def _add_structure(data: dict, programme: str, targets: list[Target], units: int) -> None:
+    """Put ``units`` of extra capacity in one new structure cloned from the largest group."""
+    template = max(targets, key=lambda t: t.node[t.field] * t.n)
+    section = "shelters" if programme.startswith("shelter_") else "siae"
+    groups = data["territory"][section]
+    name = next(k for k, g in groups.items() if g is template.node)
+    clone = dict(template.node, n=1)
+    clone[template.field] = units
+    if section == "shelters":
+        per_place = template.node["social_workers"] / max(template.node["places"], 1)
+        clone["social_workers"] = per_place * units
+        clone["aava_places"] = 0
+        clone["insertion_officer_fte"] = 0.0
+    elif programme == "phc":
+        clone["posts"] = 0
+    else:
+        clone["phc_places"] = 0
+    groups[f"{name}_extra"] = clone
+
+
 def _fund(
     data: dict, programme: str, euros: float, add: bool, v: dict[str, float], where: str, file
 ) -> dict[str, Any]:
@@ -102,36 +127,63 @@ def _fund(
         )
     if euros < 0:
         raise ScenarioError(file, where, "a budget cannot be negative")
+    if add:
+        template = max(targets, key=lambda t: t.node[t.field] * t.n)
+        units = math.floor(euros / template.unit_cost) if template.unit_cost > 0 else 0
+        if units >= 1:
+            if (
+                template.n == 1
+                and programme not in ("phc",)
+                and not programme.startswith(("aide_au_poste_", "shelter_"))
+            ):
+                template.node[template.field] += units
+            elif programme == "france_travail_advisers":
+                template.node[template.field] += units / template.n
+            else:
+                _add_structure(data, programme, targets, units)
+        return _report(
+            programme, "extra", euros, unit_name, template.unit_cost, units, file, where, targets
+        )
     current = [t.node[t.field] * t.n for t in targets]
     total_current = sum(current)
     weights = [
         c / total_current if total_current else t.n / sum(x.n for x in targets)
         for c, t in zip(current, targets, strict=True)
     ]
-    funded_units, spent = 0.0, 0.0
-    for t, w, cur in zip(targets, weights, current, strict=True):
+    funded_units, spent = 0, 0.0
+    for t, w in zip(targets, weights, strict=True):
         units = math.floor(euros * w / t.unit_cost) if t.unit_cost > 0 else 0
-        new_total = (cur + units) if add else units
-        per_structure = new_total // t.n if t.n else 0
-        funded = per_structure * t.n - (cur if add else 0)
+        per_structure = units // t.n if t.n else 0
         t.node[t.field] = per_structure
-        funded_units += funded
-        spent += funded * t.unit_cost
+        funded_units += per_structure * t.n
+        spent += per_structure * t.n * t.unit_cost
     cheapest = min(t.unit_cost for t in targets)
-    if euros > 0 and funded_units < 1:
+    return _report(
+        programme, "envelope", euros, unit_name, cheapest, funded_units, file, where, targets, spent
+    )
+
+
+def _report(
+    programme, mode, euros, unit_name, unit_cost, units, file, where, targets, spent=None
+) -> dict[str, Any]:
+    """The report row of one budget; a budget too small for one unit is an error."""
+    if euros > 0 and units < 1:
+        spread = mode == "envelope" and targets[0].n > 1
+        per = f" in each of {targets[0].n} structures" if spread else ""
         raise ScenarioError(
             file,
             where,
             f"{euros:,.0f} EUR a year cannot fund one {unit_name} of {programme} "
-            f"(one costs {cheapest:,.0f} EUR a year in each of {targets[0].n} structures)",
+            f"(one costs {unit_cost:,.0f} EUR a year{per})",
         )
+    spent = units * unit_cost if spent is None else spent
     return {
         "programme": programme,
-        "mode": "extra" if add else "envelope",
+        "mode": mode,
         "euros": euros,
         "unit": unit_name,
-        "unit_cost": cheapest,
-        "capacity": funded_units,
+        "unit_cost": unit_cost,
+        "capacity": units,
         "spent": spent,
         "remainder": euros - spent,
     }

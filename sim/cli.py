@@ -94,6 +94,42 @@ def difference_table(differences, summary) -> str:
     return "\n".join(lines).lstrip("\n")
 
 
+def allocation_report(exp) -> str:
+    """Each allocation's shares and chosen indicator, then the best and its ties."""
+    import pandas as pd
+
+    spec = exp.manifest["allocation"]
+    table = pd.read_parquet(Path(exp.out) / "allocations.parquet")
+    name, best = spec["indicator"], spec["best"]
+    progs = spec["programmes"]
+    furthest = f"{name}[three_plus_obstacles]"
+    lines = [
+        f"budget {spec['budget']:,.0f} EUR a year across {', '.join(progs)}; "
+        f"indicator {name} ({spec['public']}); method {spec['method']}",
+        "",
+        f"{'allocation':>10}  {'shares':<24}{name:>22}{'95% CI':>24}{'3+ obstacles':>16}"
+        f"{'cost/durable job':>18}",
+    ]
+    for row in table.to_dict("records"):
+        shares = "/".join(f"{row[f'share_{p}']:.0%}" for p in progs)
+        ci = f"[{_fmt(name, row[f'{name}_ci_low'])}, {_fmt(name, row[f'{name}_ci_high'])}]"
+        mark = " *" if row["allocation"] == best["best"] else ""
+        lines.append(
+            f"{row['allocation']:>10}  {shares:<24}{_fmt(name, row[name]):>22}{ci:>24}"
+            f"{_fmt(name, row.get(furthest, float('nan'))):>16}"
+            f"{_fmt('cost', row.get('cost_per_durable_job', float('nan'))):>18}{mark}"
+        )
+    ties = ", ".join(map(str, best["indistinguishable"])) or "none"
+    lines += [
+        "",
+        f"best for {name}: allocation {best['best']} ({_fmt(name, best['mean'])}, 95% CI "
+        f"[{_fmt(name, best['ci_low'])}, {_fmt(name, best['ci_high'])}])",
+        f"cannot be told apart from it (paired 95% CI of the difference includes 0): {ties}",
+        f"frontier plot: {Path(exp.out) / 'frontier.png'}",
+    ]
+    return "\n".join(lines)
+
+
 def _json_result(exp) -> dict:
     s = exp.summary[exp.summary["point"] == 0]
     first = next(iter(exp.manifest["scenarios"]))
@@ -212,6 +248,8 @@ def _report(exp, as_json: bool, by_public: bool = False) -> None:
             click.echo(f"\n{name}:")
             click.echo(summary_table(exp.summary, scenario=name))
         click.echo("\n" + difference_table(exp.differences, exp.summary))
+    elif m["kind"] == "allocate":
+        click.echo(allocation_report(exp))
     elif m["kind"] == "sweep":
         for p in m["points"]:
             values = ", ".join(f"{k}={v}" for k, v in p["values"].items())
@@ -375,6 +413,82 @@ def sweep(
         scheduler=scheduler,
         progress=_progress(quiet, as_json),
     )
+    _report(exp, as_json)
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--budget", type=float, required=True, help="Budget to split [EUR a year].")
+@click.option(
+    "--programmes",
+    required=True,
+    metavar="P1,P2,...",
+    help="Programmes to split it across (e.g. aide_au_poste_aci,phc,creche).",
+)
+@click.option("--steps", type=int, help="Simplex grid with shares in steps of 1/K.")
+@click.option("--optimise", metavar="INDICATOR", help="Optimise the shares for INDICATOR.")
+@click.option(
+    "--indicator",
+    help="Indicator that names the best grid allocation [durable_employment_rate_12m].",
+)
+@click.option("--public", default="all", show_default=True, help="Public of that indicator.")
+@click.option(
+    "--max-evaluations",
+    type=int,
+    default=30,
+    show_default=True,
+    help="Allocations the optimiser may try.",
+)
+@run_options
+@experiment_options
+@handles_errors
+def allocate(
+    scenario,
+    budget,
+    programmes,
+    steps,
+    optimise,
+    indicator,
+    public,
+    max_evaluations,
+    replications,
+    seed,
+    persons,
+    months,
+    out,
+    as_json,
+    workers,
+    backend,
+    scheduler,
+    quiet,
+) -> None:
+    """Compare ways of splitting one budget across programmes (added to SCENARIO)."""
+    from sim.runner import allocate as allocate_
+
+    exp = allocate_(
+        scenario,
+        budget,
+        [p.strip() for p in programmes.split(",") if p.strip()],
+        steps=steps,
+        optimise=optimise,
+        indicator=indicator,
+        public=public,
+        replications=replications,
+        max_evaluations=max_evaluations,
+        seed=seed,
+        persons=persons,
+        months=months,
+        out=out,
+        workers=workers,
+        backend=backend,
+        scheduler=scheduler,
+        progress=_progress(quiet, as_json),
+    )
+    if as_json:
+        result = _json_result(exp)
+        result["allocation"] = exp.manifest["allocation"]
+        click.echo(json.dumps(result, default=float))
+        return
     _report(exp, as_json)
 
 

@@ -35,6 +35,17 @@ import numpy as np
 import pandas as pd
 
 from sim import results as store
+from sim.allocation import (
+    allocation_table,
+    best_allocation,
+    check_programmes,
+    lower_is_better,
+    plot_frontier,
+    point_for,
+    simplex_grid,
+    softmax_shares,
+    unit_costs,
+)
 from sim.budget import apply_budgets
 from sim.model import InsertionModel
 from sim.parameters import funding_values
@@ -292,7 +303,8 @@ def execute(
     backend: str = "local",
     scheduler: str | None = None,
     progress: bool = False,
-) -> Experiment:
+    assemble: bool = True,
+) -> Experiment | None:
     """Run every task of the run directory ``out`` that is not done yet, then assemble tables."""
     out = Path(out)
     manifest = store.read_manifest(out)
@@ -340,7 +352,8 @@ def execute(
         "workers": workers,
         "scheduler": scheduler,
     }
-    return finalize(out, manifest)
+    store.write_manifest(out, manifest)
+    return finalize(out, manifest) if assemble else None
 
 
 def finalize(out: Path, manifest: dict) -> Experiment:
@@ -371,6 +384,8 @@ def finalize(out: Path, manifest: dict) -> Experiment:
                 for p in manifest["points"]
             ]
         )
+    if manifest["kind"] == "allocate":
+        tables["allocations"] = _allocation_outputs(out, manifest, indicators, summary)
     if manifest["persons_tables"]:
         tables["persons"] = store.read_tasks(out, tasks, "persons")
     store.write_tables(out, tables)
@@ -398,8 +413,10 @@ def _start(
     label: str,
     common_seeds: bool = True,
     persons_tables: bool | None = None,
+    extra: dict | None = None,
+    execute_now: bool = True,
     **run,
-) -> Experiment:
+) -> Experiment | Path:
     seed = scenarios[0].run.seed
     out_dir = _auto_out(label, seed) if out in (None, "auto") else Path(out)
     store.check_free(out_dir)
@@ -412,8 +429,9 @@ def _start(
     n_tasks = len(scenarios) * len(points) * replications
     keep = n_tasks == 1 if persons_tables is None else persons_tables
     manifest = _plan(kind, scenarios, points, replications, seed, common_seeds, keep, out_dir)
+    manifest.update(extra or {})
     store.create_run_dir(out_dir, manifest)
-    return execute(out_dir, **run)
+    return execute(out_dir, **run) if execute_now else out_dir
 
 
 def replicate(
@@ -539,3 +557,155 @@ def resume(
 ) -> Experiment:
     """Complete an interrupted run: run only its missing tasks, then assemble its tables."""
     return execute(out, workers=workers, backend=backend, scheduler=scheduler, progress=progress)
+
+
+# ----------------------------------------------------------------------------- allocation
+def _allocation_outputs(out: Path, manifest: dict, indicators, summary) -> pd.DataFrame:
+    """The allocation table, the best allocation (into the manifest) and the frontier plot."""
+    spec = manifest["allocation"]
+    table = allocation_table(summary, manifest["points"], spec["programmes"], spec["budget"])
+    best = best_allocation(indicators, spec["indicator"], spec["public"])
+    spec["best"] = best
+    plot_frontier(table, spec["indicator"], best, spec["programmes"], Path(out) / "frontier.png")
+    return table
+
+
+def allocate(
+    scenario: str | Path | Scenario,
+    budget: float,
+    programmes: list[str],
+    steps: int | None = None,
+    optimise: str | None = None,
+    indicator: str | None = None,
+    public: str = "all",
+    replications: int = 5,
+    max_evaluations: int = 30,
+    seed: int | None = None,
+    persons: int | None = None,
+    months: int | None = None,
+    out: str | Path | None = "auto",
+    workers: int | None = None,
+    backend: str = "local",
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> Experiment:
+    """Explore ways of splitting ``budget`` (EUR a year) across ``programmes``.
+
+    With ``steps``, every allocation of a simplex grid; with ``optimise``, Nelder-Mead on the
+    shares for that indicator (at most ``max_evaluations`` allocations). Every allocation runs the
+    same ``replications`` seeds. See :mod:`sim.allocation`.
+    """
+    from sim.outcomes import INDICATORS
+
+    scn = resolve(scenario, seed, persons, months)
+    file = str(scenario) if not isinstance(scenario, Scenario) else "<scenario>"
+    check_programmes(programmes, file)
+    if budget <= 0:
+        raise ScenarioError(file, "--budget", "the budget must be a positive number of euros")
+    if (steps is None) == (optimise is None):
+        raise ScenarioError(file, "--steps", "give either --steps K or --optimise INDICATOR")
+    indicator = optimise or indicator or "durable_employment_rate_12m"
+    if indicator not in INDICATORS:
+        raise ScenarioError(
+            file,
+            "--indicator",
+            f"unknown indicator {indicator!r}; allowed: " + ", ".join(INDICATORS),
+        )
+    spec = {
+        "budget": budget,
+        "programmes": programmes,
+        "indicator": indicator,
+        "public": public,
+        "method": "grid" if steps else "nelder-mead",
+        "steps": steps,
+    }
+    run = {"workers": workers, "backend": backend, "scheduler": scheduler, "progress": progress}
+    label = f"{scn.name}-allocate"
+    if steps:
+        if steps < 1:
+            raise ScenarioError(file, "--steps", "must be at least 1")
+        points = [point_for(budget, programmes, s) for s in simplex_grid(len(programmes), steps)]
+        return _start(
+            "allocate", [scn], points, replications, out, label, extra={"allocation": spec}, **run
+        )
+    return _optimise(scn, spec, replications, max_evaluations, out, label, run)
+
+
+def _optimise(scn, spec, replications, max_evaluations, out, label, run) -> Experiment:
+    from scipy.optimize import minimize
+
+    programmes, budget = spec["programmes"], spec["budget"]
+    costs = unit_costs(scn, programmes)
+    equal = [1.0 / len(programmes)] * len(programmes)
+    out_dir = _start(
+        "allocate",
+        [scn],
+        [point_for(budget, programmes, equal)],
+        replications,
+        out,
+        label,
+        extra={"allocation": spec},
+        execute_now=False,
+        **{},
+    )
+    sign = 1.0 if lower_is_better(spec["indicator"]) else -1.0
+    cache: dict[tuple, float] = {}
+
+    def evaluate(z: np.ndarray) -> float:
+        shares = softmax_shares(z)
+        point = point_for(budget, programmes, np.round(shares, 2), costs)
+        key = tuple(sorted(point["policy.extra_budget"].items()))
+        if key in cache:
+            return cache[key]
+        manifest = store.read_manifest(out_dir)
+        index = next((p["index"] for p in manifest["points"] if p["values"] == point), None)
+        if index is None:
+            check_scenario(_with_point(scn, point), scn.name)
+            index = len(manifest["points"])
+            manifest["points"].append({"index": index, "values": point})
+            key_name = next(iter(manifest["scenarios"]))
+            for rep in range(replications):
+                manifest["tasks"].append(
+                    {
+                        "id": f"{key_name}-p{index:03d}-r{rep:03d}",
+                        "scenario_key": key_name,
+                        "point": index,
+                        "replication": rep,
+                        "entropy": manifest["seed"],
+                        "spawn_key": [rep],
+                        "persons_table": False,
+                    }
+                )
+            store.write_manifest(out_dir, manifest)
+        execute(out_dir, assemble=False, **run)
+        manifest = store.read_manifest(out_dir)
+        tasks = [t for t in manifest["tasks"] if t["point"] == index]
+        ind = store.read_tasks(out_dir, tasks, "indicators")
+        sel = ind[(ind.indicator == spec["indicator"]) & (ind.public == spec["public"])]
+        value = float(sel["value"].mean())
+        cache[key] = sign * value if np.isfinite(value) else np.inf
+        return cache[key]
+
+    minimize(
+        evaluate,
+        np.zeros(len(programmes) - 1),
+        method="Nelder-Mead",
+        options={
+            "maxfev": max_evaluations,
+            "xatol": 0.05,
+            "fatol": 1e-6,
+            "initial_simplex": _initial_simplex(len(programmes) - 1),
+        },
+    )
+    return finalize(out_dir, store.read_manifest(out_dir))
+
+
+def _initial_simplex(d: int) -> np.ndarray:
+    """Start around equal shares, each vertex favouring one programme."""
+    return np.vstack([np.zeros(d), *(np.eye(d)[i] * 1.5 for i in range(d))])
+
+
+def _with_point(scn: Scenario, point: dict) -> Scenario:
+    data = scn.model_dump()
+    apply_overrides(data, point, scn.name)
+    return scenario_from_dict(data, scn.name)
