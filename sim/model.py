@@ -23,7 +23,7 @@ from sim.agents.base import table
 from sim.budget import apply_budgets
 from sim.funding import Ledger
 from sim.invariants import check_invariants
-from sim.outcomes import Recorder, indicators
+from sim.outcomes import Recorder, indicators, publics
 from sim.parameters import funding_values
 from sim.population import create_population
 from sim.rng import Streams
@@ -64,6 +64,7 @@ FLOWS = (
     "housing_exits",
     "housing_losses",
 )
+COHORT_SAMPLE = 2000  # persons of the entry cohort whose monthly statuses are kept per run
 QUEUES = ("services", "training", "low_threshold", "siae", "shelter")
 
 
@@ -307,6 +308,31 @@ class InsertionModel(mesa.Model):
         frame = self.pop.to_frame()
         frame.insert(0, "row", np.arange(self.pop.n))
         return frame[self.pop.status != 0].reset_index(drop=True)
+
+    def cohort_frame(self, size: int = COHORT_SAMPLE) -> pd.DataFrame:
+        """A sample of the entry cohort (present at month 0), for pathway plots.
+
+        One row per person (rows are drawn independently, so the first ones are a random
+        sample): the publics they belong to, their months of first job and first durable job
+        (-1: none) and their status each month (``m000``, ``m001``..., codes of ``Status``).
+        """
+        pop = self.pop
+        rows = np.flatnonzero(pop.t_entry == 0)[:size]
+        frame = pd.DataFrame(
+            {
+                "row": rows,
+                "t_first_job": pop.t_first_job[rows],
+                "t_first_durable": pop.t_first_durable[rows],
+            }
+        )
+        for public, mask in publics(pop).items():
+            if public != "all":
+                frame[public] = mask[rows]
+        if self.recorder.history is not None:
+            months = self.recorder.history[: self.t + 1, rows].T
+            status = pd.DataFrame(months, columns=[f"m{t:03d}" for t in range(self.t + 1)])
+            frame = pd.concat([frame, status], axis=1)
+        return frame
 
     def indicators(self) -> pd.DataFrame:
         """The indicators, for everyone and by public (see :mod:`sim.outcomes`)."""

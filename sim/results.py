@@ -12,6 +12,7 @@ assembled from them:
 - ``points.parquet`` (sweeps): the parameter values of each design point;
 - ``monthly.parquet`` and ``ledger.parquet``: every task's monthly records and ledger, with the
   scenario, point and replication columns;
+- ``cohort.parquet``: a sample of each task's entry cohort with its status month by month;
 - ``persons.parquet``: one row per person (single runs, or when asked for).
 
 Every file is written atomically (written under a temporary name, then renamed): a task's
@@ -36,12 +37,13 @@ TABLES = (
     "summary",
     "differences",
     "points",
+    "allocations",
     "costs",
     "monthly",
     "ledger",
+    "cohort",
     "persons",
 )
-TASK_TABLES = ("indicators", "monthly", "ledger", "persons")
 RESULTS_DIR = Path("results")
 TASKS = "tasks"
 MANIFEST = "manifest.json"

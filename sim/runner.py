@@ -150,6 +150,7 @@ def run_task(task: dict[str, Any], progress=None) -> dict[str, Any]:
         "indicators": model.indicators(),
         "monthly": model.recorder.frame(),
         "ledger": model.ledger.frame(),
+        "cohort": model.cohort_frame(),
     }
     if task["persons_table"]:
         tables["persons"] = model.persons_frame()
@@ -386,6 +387,7 @@ def finalize(out: Path, manifest: dict) -> Experiment:
         )
     if manifest["kind"] == "allocate":
         tables["allocations"] = _allocation_outputs(out, manifest, indicators, summary)
+    tables["cohort"] = store.read_tasks(out, tasks, "cohort")
     if manifest["persons_tables"]:
         tables["persons"] = store.read_tasks(out, tasks, "persons")
     store.write_tables(out, tables)
