@@ -185,6 +185,12 @@ def experiment_options(func):
         ),
         click.option("--scheduler", help="Address of an existing Dask scheduler (tcp://...)."),
         click.option("--quiet", is_flag=True, help="No progress bar."),
+        click.option(
+            "--report",
+            "with_report",
+            is_flag=True,
+            help="Also write report.html and report.md into the results directory.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -238,7 +244,13 @@ def _progress(quiet: bool, as_json: bool = False) -> bool:
     return not (quiet or as_json) and sys.stdout.isatty()
 
 
-def _report(exp, as_json: bool, by_public: bool = False) -> None:
+def _report(exp, as_json: bool, by_public: bool = False, with_report: bool = False) -> None:
+    if with_report:
+        from sim.report import write_report
+
+        html_path, _ = write_report(exp.out)
+        if not as_json:
+            click.echo(f"report: {html_path}")
     if as_json:
         click.echo(json.dumps(_json_result(exp)))
         return
@@ -296,6 +308,7 @@ def run(
     backend,
     scheduler,
     quiet,
+    with_report,
 ) -> None:
     """Run SCENARIO (REPLICATIONS times) and write its results directory."""
     from sim.runner import replicate
@@ -313,7 +326,7 @@ def run(
         persons_tables=persons_tables,
         progress=_progress(quiet, as_json),
     )
-    _report(exp, as_json, by_public)
+    _report(exp, as_json, by_public, with_report)
 
 
 @main.command()
@@ -339,6 +352,7 @@ def compare(
     backend,
     scheduler,
     quiet,
+    with_report,
 ) -> None:
     """Run SCENARIOS on the same seeds; paired differences against the first."""
     from sim.runner import compare as compare_
@@ -356,7 +370,7 @@ def compare(
         common_seeds=not independent_seeds,
         progress=_progress(quiet, as_json),
     )
-    _report(exp, as_json)
+    _report(exp, as_json, with_report=with_report)
 
 
 @main.command()
@@ -394,6 +408,7 @@ def sweep(
     backend,
     scheduler,
     quiet,
+    with_report,
 ) -> None:
     """Run SCENARIO over a grid or a Latin hypercube of parameter values."""
     from sim.runner import sweep as sweep_
@@ -413,7 +428,7 @@ def sweep(
         scheduler=scheduler,
         progress=_progress(quiet, as_json),
     )
-    _report(exp, as_json)
+    _report(exp, as_json, with_report=with_report)
 
 
 @main.command()
@@ -461,6 +476,7 @@ def allocate(
     backend,
     scheduler,
     quiet,
+    with_report,
 ) -> None:
     """Compare ways of splitting one budget across programmes (added to SCENARIO)."""
     from sim.runner import allocate as allocate_
@@ -485,11 +501,15 @@ def allocate(
         progress=_progress(quiet, as_json),
     )
     if as_json:
+        if with_report:
+            from sim.report import write_report
+
+            write_report(exp.out)
         result = _json_result(exp)
         result["allocation"] = exp.manifest["allocation"]
         click.echo(json.dumps(result, default=float))
         return
-    _report(exp, as_json)
+    _report(exp, as_json, with_report=with_report)
 
 
 @main.command()
@@ -497,7 +517,7 @@ def allocate(
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @experiment_options
 @handles_errors
-def resume(run_dir, as_json, workers, backend, scheduler, quiet) -> None:
+def resume(run_dir, as_json, workers, backend, scheduler, quiet, with_report) -> None:
     """Complete an interrupted run: run only its missing tasks."""
     from sim.runner import resume as resume_
 
@@ -510,7 +530,18 @@ def resume(run_dir, as_json, workers, backend, scheduler, quiet) -> None:
         scheduler=scheduler,
         progress=_progress(quiet, as_json),
     )
-    _report(exp, as_json)
+    _report(exp, as_json, with_report=with_report)
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@handles_errors
+def report(run_dir) -> None:
+    """Write report.html (self-contained) and report.md for the run in RUN_DIR."""
+    from sim.report import write_report
+
+    html_path, md_path = write_report(run_dir)
+    click.echo(f"wrote {html_path} and {md_path}")
 
 
 @main.command()
