@@ -40,7 +40,14 @@ class Streams:
         """Spawn one child SeedSequence per stream name, in the fixed order of ``STREAMS``."""
         root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         self.seed_sequence = root
-        children = root.spawn(len(STREAMS))
+        # The children root.spawn() would give a fresh root, built without spawning, so that
+        # the caller's SeedSequence is left untouched and can be used again.
+        children = [
+            np.random.SeedSequence(
+                root.entropy, spawn_key=(*root.spawn_key, i), pool_size=root.pool_size
+            )
+            for i in range(len(STREAMS))
+        ]
         self._gens = {
             name: np.random.default_rng(ss) for name, ss in zip(STREAMS, children, strict=True)
         }

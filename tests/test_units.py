@@ -12,7 +12,7 @@ from sim.model import InsertionModel
 from sim.pathways import decide
 from sim.pathways.common import worst_service
 from sim.population import Population, create_population
-from sim.rng import Streams
+from sim.rng import STREAMS, Streams
 from sim.states import OB, Benefit, Household, Logic, Phase, Programme, Service, Status
 
 
@@ -196,3 +196,12 @@ def test_programme_hosts_are_tracked_for_aava_and_phc(baseline_run):
     phc = low & (pop.programme == Programme.PHC)
     assert np.all(pop.programme_host[phc] >= 0)
     assert np.all(baseline_run.siae_phc_places[pop.programme_host[phc]] > 0)
+
+
+def test_streams_leave_the_seed_sequence_untouched():
+    seed = np.random.SeedSequence(5, spawn_key=(3,))
+    first = Streams(seed).uniform("arrivals", 4)
+    assert np.array_equal(Streams(seed).uniform("arrivals", 4), first), "reusing a seed object"
+    fresh = np.random.SeedSequence(5, spawn_key=(3,)).spawn(len(STREAMS))
+    expected = np.random.default_rng(fresh[STREAMS.index("arrivals")]).random(4, np.float32)
+    assert np.array_equal(first, expected), "children equal those spawn() gives a fresh seed"
