@@ -144,6 +144,13 @@ def _fund(
         return _report(
             programme, "extra", euros, unit_name, template.unit_cost, units, file, where, targets
         )
+    if sum(t.n for t in targets) == 0:
+        raise ScenarioError(
+            file,
+            where,
+            f"{programme} has no structure in the territory to fund (every group "
+            "has n: 0); give a group structures, or use policy.extra_budget to add one",
+        )
     current = [t.node[t.field] * t.n for t in targets]
     total_current = sum(current)
     weights = [

@@ -220,6 +220,7 @@ def hire_into_siae(model, rows: np.ndarray, siae: np.ndarray) -> None:
     # Gamma(2) lengths around the structure's mean, at least the legal minimum, at most 24.
     draw = -np.log(g.random((2, pop.n))[:, rows]).sum(axis=0) / 2.0
     months = np.clip(np.round(draw * model.siae_dur_mean[siae]), model.siae_min_months[siae], 24)
+    model.ledger.mobilised(rows)  # before the support (and its measure) ends
     release_referent(pop, rows)
     pop.status[rows] = Status.SIAE
     pop.siae[rows] = siae
@@ -233,7 +234,6 @@ def hire_into_siae(model, rows: np.ndarray, siae: np.ndarray) -> None:
     furthest = pop.n_obstacles_at_entry[rows] >= FURTHEST_MIN_OBSTACLES
     model.siae_results["hires_furthest"] += np.bincount(siae[furthest], minlength=model.n_siae)
     model.flows["siae_hires"] += rows.size
-    model.ledger.mobilised(rows)
 
 
 # ----------------------------------------------------------------------------- employers
@@ -335,8 +335,8 @@ def hire_into_job(model, rows: np.ndarray, employer: np.ndarray) -> None:
     kept = rows[keep]
     pop.phase[kept] = Phase.IN_JOB
     pop.t_in_job_support_end[kept] = t + int(round(b.dur_in_job_support))
+    model.ledger.mobilised(rows)  # before a linear support (and its measure) ends
     release_referent(pop, rows[~keep])
-    model.ledger.mobilised(rows)
     model.flows["job_hires"] += rows.size
     model.flows["durable_hires"] += durable.size
 

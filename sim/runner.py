@@ -248,29 +248,40 @@ def task_scenario(manifest: dict, task: dict) -> dict:
     return data
 
 
-def _executor(tasks: list[dict], workers: int, backend: str, scheduler: str | None):
-    """Yield each task's result as it completes, on the chosen backend."""
+def local_pool(workers: int):
+    """A pool of ``workers`` local processes (started with "spawn"), to reuse across calls."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _executor(tasks: list[dict], workers: int, backend: str, scheduler: str | None, pool=None):
+    """Yield each task's result as it completes, on the chosen backend (or a given ``pool``)."""
+    from concurrent.futures import as_completed
+
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; allowed: {', '.join(BACKENDS)}")
-    if backend == "dask" or scheduler:
+    if pool is None and (backend == "dask" or scheduler):
         yield from _dask(tasks, workers, scheduler)
-    elif workers <= 1:
+        return
+    if pool is None and workers <= 1:
         for task in tasks:
             yield run_task(task)
-    else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor, as_completed
-
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [pool.submit(run_task, t) for t in tasks]
-            try:
-                for future in as_completed(futures):
-                    yield future.result()
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                raise
+        return
+    own = pool is None
+    pool = local_pool(workers) if own else pool
+    futures = [pool.submit(run_task, t) for t in tasks]
+    try:
+        for future in as_completed(futures):
+            yield future.result()
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
+    finally:
+        if own:
+            pool.shutdown(cancel_futures=True)
 
 
 def _dask(tasks: list[dict], workers: int, scheduler: str | None):
@@ -305,8 +316,12 @@ def execute(
     scheduler: str | None = None,
     progress: bool = False,
     assemble: bool = True,
+    pool=None,
 ) -> Experiment | None:
-    """Run every task of the run directory ``out`` that is not done yet, then assemble tables."""
+    """Run every task of the run directory ``out`` that is not done yet, then assemble tables.
+
+    ``pool`` (a ``concurrent.futures`` executor) runs the tasks instead of a new backend.
+    """
     out = Path(out)
     manifest = store.read_manifest(out)
     tasks = [
@@ -333,7 +348,7 @@ def execute(
             bar.unit = "month"
             done = iter([run_task(tasks[0], progress=bar.update)])
         else:
-            done = _executor(tasks, min(workers, max(len(tasks), 1)), backend, scheduler)
+            done = _executor(tasks, min(workers, max(len(tasks), 1)), backend, scheduler, pool)
         for result in done:
             manifest["task_status"][result["id"]] = {
                 "status": "done",
@@ -688,17 +703,27 @@ def _optimise(scn, spec, replications, max_evaluations, out, label, run) -> Expe
         cache[key] = sign * value if np.isfinite(value) else np.inf
         return cache[key]
 
-    minimize(
-        evaluate,
-        np.zeros(len(programmes) - 1),
-        method="Nelder-Mead",
-        options={
-            "maxfev": max_evaluations,
-            "xatol": 0.05,
-            "fatol": 1e-6,
-            "initial_simplex": _initial_simplex(len(programmes) - 1),
-        },
-    )
+    # One pool of local workers serves every evaluation (starting one each time costs more
+    # than a small evaluation).
+    workers = run["workers"] or os.cpu_count() or 1
+    local = run["backend"] == "local" and not run["scheduler"] and workers > 1
+    pool = local_pool(min(workers, replications)) if local else None
+    run = {**run, "pool": pool}
+    try:
+        minimize(
+            evaluate,
+            np.zeros(len(programmes) - 1),
+            method="Nelder-Mead",
+            options={
+                "maxfev": max_evaluations,
+                "xatol": 0.05,
+                "fatol": 1e-6,
+                "initial_simplex": _initial_simplex(len(programmes) - 1),
+            },
+        )
+    finally:
+        if pool is not None:
+            pool.shutdown()
     return finalize(out_dir, store.read_manifest(out_dir))
 
 

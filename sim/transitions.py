@@ -14,8 +14,12 @@ from sim.states import Contract, Logic, Phase, Programme, ReferentKind, Service,
 
 
 def release_referent(pop: Population, rows: np.ndarray) -> None:
-    """End the support of ``rows``: their referent's caseload slot and service slot are freed."""
+    """End the support of ``rows``: their referent's caseload slot and service slot are freed.
+
+    The RSA support measure ends with the support: its variable part is no longer due.
+    """
     pop.referent[rows] = -1
+    pop.measure[rows] = False
     pop.referent_kind[rows] = ReferentKind.NONE
     pop.logic[rows] = Logic.NONE
     pop.phase[rows] = Phase.NONE
