@@ -611,6 +611,25 @@ def results_show(run_dir, by_public) -> None:
     _report(exp, as_json=False, by_public=by_public)
 
 
+@main.command()
+@click.argument("scenario", required=False, type=click.Path(dir_okay=False))
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port to serve on (0: any free port).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
+@handles_errors
+def explore(scenario, port, host, no_browser) -> None:
+    """Move policy levers and watch SCENARIO [baseline] run, in a web page (Mesa SolaraViz)."""
+    from sim.explore import serve
+
+    serve(scenario, port=port, host=host, open_browser=not no_browser)
+
+
 if __name__ == "__main__":
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     main()

@@ -20,6 +20,7 @@ and its Reset read it), while the simulation keeps its validated scenario under 
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 from pathlib import Path
@@ -187,8 +188,10 @@ class ExplorerModel(mesa.Model):
             "practice_override": policy.practice_override,
             "siae_posts_scale": float(siae_posts_scale),
             "siae_posts": sum(g.n * g.posts for g in siae.values()),
+            "siae_posts_run": int(self.sim.siae_posts.sum()),
             "phc_places": siae[hosts[0]].phc_places if hosts else 0,
             "phc_hosts": sum(siae[h].n for h in hosts),
+            "phc_places_run": int(self.sim.siae_phc_places.sum()),
             "modulation": policy.funding.modulation.enabled,
             "persons": scenario.run.persons,
             "seed": scenario.run.seed,
@@ -225,8 +228,10 @@ class ExplorerModel(mesa.Model):
 
 
 # ----------------------------------------------------------------------------- the page
-def _figure(frame: pd.DataFrame, columns: dict[str, str], ylabel: str, percent: bool = False):
-    """A line chart of ``columns`` (labels as values) by month, as a matplotlib Figure."""
+def _figure(
+    frame: pd.DataFrame, columns: dict[str, str], ylabel: str, months: int, percent: bool = False
+):
+    """A line chart of ``columns`` (labels as values) over the run's months, as a Figure."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(6.4, 3.4), layout="constrained")
@@ -238,6 +243,8 @@ def _figure(frame: pd.DataFrame, columns: dict[str, str], ylabel: str, percent: 
             values = frame[column] * (100 if percent else 1)
             ax.plot(frame["month"], values, label=label, marker="." if len(frame) < 3 else None)
         ax.legend(fontsize=7, loc="upper left", ncol=2)
+    ax.set_xlim(0, max(months - 1, 1))
+    ax.set_ylim(bottom=0)
     ax.set_xlabel("month")
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
@@ -264,10 +271,9 @@ def _chart(key: str, title: str, columns: dict[str, str], ylabel: str, percent: 
 
         frame = model.frame()
         with solara.Card(title, classes=[f"parcours-chart parcours-chart-{key}"]) as card:
-            solara.FigureMatplotlib(_figure(frame, columns, ylabel, percent), format="png")
-            solara.Text(
-                _caption(frame, columns, percent), classes=[f"parcours-caption-{key}"]
-            )
+            fig = _figure(frame, columns, ylabel, model.sim.months, percent)
+            solara.FigureMatplotlib(fig, format="png")
+            solara.Text(_caption(frame, columns, percent), classes=[f"parcours-caption-{key}"])
         return card
 
     component.__name__ = f"{key}_chart"
@@ -292,9 +298,10 @@ def levers_panel(model: ExplorerModel):
         f"month: {model.sim.t + 1} of {lv['months']}",
         "iterative practice: "
         + ("each structure's own" if practice is None else f"{practice:.2f} everywhere"),
-        f"SIAE posts: x{lv['siae_posts_scale']:.2f} ({lv['siae_posts']} posts for the "
-        "reference territory)",
-        f"PHC places: {lv['phc_places']} per host ({lv['phc_hosts']} hosts)",
+        f"SIAE posts: x{lv['siae_posts_scale']:.2f} of the scenario's "
+        f"({lv['siae_posts_run']} posts in this run)",
+        f"PHC places: {lv['phc_places']} per host ACI, {lv['phc_hosts']} hosts "
+        f"({lv['phc_places_run']} places in this run)",
         f"results-based modulation: {'on' if lv['modulation'] else 'off'}",
     ]
     with solara.Card("Levers in force", classes=["parcours-levers"]) as card:
@@ -387,6 +394,7 @@ def page(scenario_path: str | Path = DEFAULT_SCENARIO, persons: int = DEFAULT_PE
     )
 
 
+@functools.cache
 def _page_component():
     import solara
 
@@ -434,7 +442,9 @@ def serve(
     print(f"Parcours explorer for {path.name}: http://{host}:{port}  (Ctrl-C to stop)", flush=True)
 
     from solara.__main__ import cli
+    from solara.server import settings
 
+    settings.telemetry.mixpanel_enable = False
     args = ["run", "sim.explore", "--host", host, "--port", str(port), "--production"]
     args += ["--no-check-version", "--open" if open_browser else "--no-open"]
     cli.main(args=args, prog_name="solara", standalone_mode=False)

@@ -3,14 +3,17 @@
 Two logics, chosen per scenario (``policy.housing_first``):
 
 - **Staircase**: a street person who asks the SIAO (``p_shelter_request``, or at once if they
-  have a referent) gets an emergency place (CHU) when one is free, first come; then moves up to
-  a CHRS, then to adapted housing (IML, OACAS) when a place is free (``p_move_on``); ordinary
-  social housing goes to persons with an income (a job, a CDDI or the AAH), adapted housing
-  first, then CHRS, then CHU, then the street.
-- **Logement d'abord** (seed 003): on top of the same social-housing allocations, which are then
-  open to homeless people with an income wherever they are, ``housing_first_per_month``
-  dwellings with support go directly to homeless people, street first, without an income
-  condition.
+  have a referent) gets an emergency place (CHU) when one is free, in random order; then moves
+  up to a CHRS, then to adapted housing (IML, OACAS) when a place is free (``p_move_on``);
+  ordinary social housing goes only to residents of a CHRS or of adapted housing with an income
+  (a job, a CDDI or the AAH), adapted housing first: the last step of the staircase.
+- **Logement d'abord** (seed 003): the same social-housing allocations are open to homeless
+  people with an income wherever they are (adapted housing first, then CHRS, CHU, the street),
+  and ``housing_first_per_month`` dwellings with support go directly to homeless people, street
+  first, without an income condition.
+
+Each candidate for a place asks a structure drawn in proportion to its free places; those who
+find it full ask again, up to ``PLACEMENT_ROUNDS`` times a month.
 
 People in ordinary housing without an income and with heavy debt may lose it
 (``p_housing_loss``); housing-first tenants keep their support and are protected.
@@ -26,6 +29,8 @@ from sim.states import OB, SHELTER_HOUSING, Benefit, Housing, ShelterKind, Statu
 
 STAIRCASE = (ShelterKind.CHU, ShelterKind.CHRS, (ShelterKind.IML, ShelterKind.OACAS))
 MIN_MONTHS_BEFORE_MOVE_ON = 3  # assumption: a first evaluation after three months
+PLACEMENT_ROUNDS = 4  # asking again when the drawn structure is full (no per-person loop)
+GOLDEN = 0.6180339887498949  # shifts a uniform draw to a new, equally uniform one each round
 
 
 def leave_shelter(pop: Population, rows: np.ndarray) -> None:
@@ -44,16 +49,21 @@ def _enter_shelter(model, rows: np.ndarray, shelter: np.ndarray) -> None:
 def _place(model, rows: np.ndarray, kinds, key: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Give ``rows`` a free place in a shelter of one of ``kinds``; return those placed."""
     pop = model.pop
-    kinds = np.atleast_1d(kinds)
-    eligible = np.isin(model.shelter_kind, kinds)
-    free = model.shelter_places - occupancy(pop.shelter, model.n_shelters)
-    free = np.where(eligible, free, 0)
-    target = choose_weighted(u, np.maximum(free, 0).astype(float))
-    ok = target >= 0
-    placed = allocate(rows[ok], target[ok], free, key[ok])
-    where = target[ok][np.searchsorted(rows[ok], placed)] if placed.size else placed
-    _enter_shelter(model, placed, where)
-    return placed
+    eligible = np.isin(model.shelter_kind, np.atleast_1d(kinds))
+    placed_all = []
+    for round_ in range(PLACEMENT_ROUNDS):
+        free = model.shelter_places - occupancy(pop.shelter, model.n_shelters)
+        free = np.where(eligible, np.maximum(free, 0), 0)
+        if rows.size == 0 or free.sum() == 0:
+            break
+        target = choose_weighted((u + round_ * GOLDEN) % 1.0, free.astype(float))
+        placed = allocate(rows, target, free, key)
+        where = target[np.searchsorted(rows, placed)] if placed.size else placed
+        _enter_shelter(model, placed, where)
+        placed_all.append(placed)
+        keep = ~np.isin(rows, placed)
+        rows, u, key = rows[keep], u[keep], key[keep]
+    return np.sort(np.concatenate(placed_all)) if placed_all else rows[:0]
 
 
 def initial_shelter(model, rows: np.ndarray) -> None:
@@ -108,13 +118,13 @@ def admissions_and_exits(model) -> None:
     if not model.policy.housing_first:
         cand = cand[pop.housing[cand] >= Housing.CHRS]
     n_alloc = g.poisson(model.housing_per_month["social"])
+    n_hf = g.poisson(model.housing_per_month["housing_first"])  # drawn in both logics (CRN)
     key = -pop.housing[cand].astype(float) + u_place[cand]
     housed = allocate(cand, np.zeros(cand.size, dtype=np.int64), np.array([n_alloc]), key)
     _housed(model, housed, housing_first=False)
 
     if model.policy.housing_first:
         cand = np.flatnonzero(present & (pop.housing <= Housing.CHRS))
-        n_hf = g.poisson(model.housing_per_month["housing_first"])
         key = pop.housing[cand].astype(float) + u_place[cand]  # street first
         housed = allocate(cand, np.zeros(cand.size, dtype=np.int64), np.array([n_hf]), key)
         _housed(model, housed, housing_first=True)

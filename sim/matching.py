@@ -2,9 +2,10 @@
 
 In order:
 
-1. Low-threshold programmes take without selection, first come, up to their places: PHC (homeless
-   people, hosted by ACI, 4 to 20 h a week), TAPAJ (16-25), AAVA (the shelter's own residents).
-2. SIAE hire among the candidates prescribed to them, by their selection rule: open (first come),
+1. Low-threshold programmes take without selection, in random order, up to their places: PHC
+   (homeless people, hosted by ACI, 4 to 20 h a week), TAPAJ (16-25), AAVA (the shelter's own
+   residents); PHC and TAPAJ also reach homeless people outside any support (outreach).
+2. SIAE hire among the candidates prescribed to them, by their selection rule: open (random order),
    screening on readiness (an employability floor), performance-driven (a higher floor, most
    employable first). Under results-based modulation of the aide au poste rewarding exits, every
    SIAE raises its floor and ranks on employability; rewarding the furthest does the reverse.
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.agents.siae import MAX_MONTHS as IAE_MAX_MONTHS
 from sim.capacity import allocate, choose_weighted, occupancy
 from sim.population import NEVER
 from sim.states import (
@@ -36,6 +38,9 @@ from sim.states import (
 from sim.transitions import release_referent
 
 TAPAJ_MAX_AGE = 26  # TAPAJ is for people aged 16-25 (seed 003)
+TAPAJ_WEEKLY_HOURS = (
+    8.0  # days of at least 4 h paid the same day (seed 003); two a week: assumption
+)
 FURTHEST_MIN_OBSTACLES = 3  # "three or more obstacles": the furthest from employment
 LICENCE_MAX_MOBILITY = 1  # a mobility obstacle of 2 or more means no licence or no vehicle
 WORK_RIGHT_MAX = 1  # right_to_work severity 2 (pending) or 3 (none) forbids a contract
@@ -79,7 +84,7 @@ def not_done(pop, programme: Programme, rows=slice(None)) -> np.ndarray:
 
 
 def low_threshold(model, plan) -> None:
-    """Admissions to PHC, TAPAJ and AAVA, first come, by places.
+    """Admissions to PHC, TAPAJ and AAVA, in random order, by places.
 
     PHC and TAPAJ take those their referent puts on them first, then, without selection,
     homeless people outside any support who wish to work (outreach, seed 003: "un recrutement
@@ -93,15 +98,16 @@ def low_threshold(model, plan) -> None:
         pop.status_in(Status.OUTSIDE, Status.WAITING)
         & (pop.housing <= Housing.EMERGENCY_SHELTER)
         & pop.wish
-        & (pop.obstacles[OB["right_to_work"]] <= WORK_RIGHT_MAX)
     )
     young = pop.age < TAPAJ_MAX_AGE
     key = u + outreach  # prescribed candidates before those met through outreach
 
     # PHC, hosted by ACI: each candidate asks a host with free places.
+    may = pop.obstacles[OB["right_to_work"]] <= WORK_RIGHT_MAX  # PHC and TAPAJ pay wages
     cand = np.flatnonzero(
         ((supported & (plan.want_low_threshold == Programme.PHC)) | (outreach & ~young))
         & not_done(pop, Programme.PHC)
+        & may
     )
     used = occupancy(
         np.where(in_programme & (pop.programme == Programme.PHC), pop.programme_host, -1),
@@ -118,12 +124,13 @@ def low_threshold(model, plan) -> None:
     cand = np.flatnonzero(
         ((supported & (plan.want_low_threshold == Programme.TAPAJ)) | (outreach & young))
         & not_done(pop, Programme.TAPAJ)
+        & may
     )
     free = np.array(
         [model.tapaj_places - np.count_nonzero(in_programme & (pop.programme == Programme.TAPAJ))]
     )
     got = allocate(cand, np.zeros(cand.size, dtype=np.int64), free, key[cand])
-    _start(model, got, Programme.TAPAJ, 4.0, lt.dur_tapaj)  # at least 4 h a day paid (seed 003)
+    _start(model, got, Programme.TAPAJ, TAPAJ_WEEKLY_HOURS, lt.dur_tapaj)
 
     # AAVA, run by the shelter for its own residents.
     cand = np.flatnonzero(
@@ -202,7 +209,7 @@ def siae_hiring(model, plan) -> None:
     floors, ranks = siae_floors(model)
     key = np.where(ranks[target], -score, u[cand])
     mod = model.policy.funding.modulation
-    if mod.enabled and mod.reward == "furthest":
+    if mod.enabled and mod.share > 0 and mod.reward == "furthest":
         key = -pop.n_obstacles_at_entry[cand] + u[cand]
     hired = allocate(cand, target, free, key, acceptable=score >= floors[target])
     where = target[np.searchsorted(cand, hired)] if hired.size else hired
@@ -217,9 +224,12 @@ def hire_into_siae(model, rows: np.ndarray, siae: np.ndarray) -> None:
     """``rows`` start a CDDI or mission in ``siae``; its length is drawn (C5), capped at 24."""
     pop, t = model.pop, model.t
     g = model.streams["contracts"]
-    # Gamma(2) lengths around the structure's mean, at least the legal minimum, at most 24.
+    # Gamma(2) lengths around the structure's mean, at least the legal minimum, within what
+    # remains of the 24-month IAE pathway (a person who had CDDI before has less left).
     draw = -np.log(g.random((2, pop.n))[:, rows]).sum(axis=0) / 2.0
     months = np.clip(np.round(draw * model.siae_dur_mean[siae]), model.siae_min_months[siae], 24)
+    left = IAE_MAX_MONTHS - pop.months_siae[rows]
+    months = np.maximum(np.minimum(months, left), 1)
     model.ledger.mobilised(rows)  # before the support (and its measure) ends
     release_referent(pop, rows)
     pop.status[rows] = Status.SIAE

@@ -78,7 +78,8 @@ class InsertionModel(mesa.Model):
        departures from the territory; orientation to the incapacity route.
     2. Orientation and referents (:mod:`sim.orientation`): support measures that reach their
        end; persons outside support are oriented; waiting persons get a referent where the
-       caseload allows, first come.
+       caseload allows, first come first served, except that France Travail
+       takes first whom a results-based measure rewards (:func:`sim.orientation.queue_key`).
     3. Referents' logic (:mod:`sim.pathways`): each supported person's phase moves on under the
        linear or iterative logic, and the month's plan is made.
     4. Services and obstacles (:mod:`sim.obstacles`): service queues and places, obstacle

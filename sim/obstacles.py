@@ -1,7 +1,7 @@
 """Service queues and obstacle changes (phase 4 of the monthly step).
 
 - Services with places (crèche, mobility aid, French courses, health and addiction care) take the
-  persons their referent puts in the queue, first come first served (accompagnement global first);
+  persons their referent puts in the queue, in random order (accompagnement global first);
   in a service, the most severe of its obstacles drops one level with ``p_service_reduce`` a month.
 - Referents work directly on digital skills, the right to work and debt (``p_referent_reduce``).
 - On the street, health obstacles worsen (``p_street_worsen``).

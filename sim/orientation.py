@@ -2,9 +2,10 @@
 
 Referents are the social workers of shelters (for their residents) and France Travail advisers
 (for everyone else, at their home agency). Each structure supports at most its caseload capacity
-(staff x caseload); the others wait, first come first served. RSA recipients are oriented faster
-than others (the orientation is an obligation attached to the RSA); shelter residents are oriented
-by their shelter at once. Some people are never oriented: the non-take-up the seeds report.
+(staff x caseload); the others wait, first come first served (but see :func:`queue_key`: a
+results-based RSA measure changes whom France Travail takes first). RSA recipients are oriented
+faster than others (the orientation is an obligation attached to the RSA); shelter residents are
+oriented by their shelter at once. Some people are never oriented: the non-take-up the seeds report.
 A support measure lasts ``behaviour.dur_support`` months (6 months renewable once, seeds 001, 002),
 after which a person without a job is outside support again.
 """

@@ -15,7 +15,8 @@ Rates at ``k`` months are shares of the persons present ``k`` months after their
 - ``durable_employment_rate_12m``, ``_24m``: in a durable job at 12, 24 months;
 - ``positive_exit_rate_12m``: employed or in training at 12 months;
 - ``median_months_to_first_job``: among those who found a job during the run;
-- ``never_reached_share``: among persons observed for 12 months or more, share never supported;
+- ``never_reached_share``: among persons still present 12 months after their entry, share never
+  supported by a referent or a programme by then;
 - ``housing_access_rate_24m``: among homeless people at entry present at 24 months, share in
   ordinary housing then;
 - ``cost_total``: for everyone, the whole ledger (EUR); for a public, the costs attributed to its
@@ -67,7 +68,6 @@ INDICATORS = (
     "rsa_saved",
     "net_public_cost",
 )
-NEVER_REACHED_AFTER = 12  # months of observation before someone counts as never reached
 
 
 def publics(pop: Population) -> dict[str, np.ndarray]:
@@ -136,6 +136,7 @@ class Recorder:
                 getattr(pop, f"durable_{k}")[now] = durable[now]
         now = present & (since == 12)
         pop.positive_exit_12[now] = employed[now] | (pop.status[now] == Status.TRAINING)
+        pop.reached_12[now] = pop.t_first_support[now] != NEVER
         now = present & (since == 24) & pop.homeless_at_entry
         pop.housed_24[now] = pop.housing[now] == Housing.ORDINARY
 
@@ -210,11 +211,9 @@ def indicators(
     """
     total_cost = float(ledger["amount"].sum()) if len(ledger) else 0.0
     rsa = pop.benefit == Benefit.RSA
-    observed_12 = pop.t_entry <= months - NEVER_REACHED_AFTER
     rows = []
     for public, mask in publics(pop).items():
         to_first = (pop.t_first_job - pop.t_entry)[mask & (pop.t_first_job != NEVER)]
-        reach = mask & observed_12
         cost = total_cost if public == "all" else float(pop.cost[mask].sum())
         n_durable = int(np.count_nonzero(mask & (pop.t_first_durable != NEVER)))
         n_supported = int(np.count_nonzero(mask & (pop.t_first_support != NEVER)))
@@ -231,9 +230,7 @@ def indicators(
             "median_months_to_first_job": float(np.median(to_first))
             if to_first.size
             else float("nan"),
-            "never_reached_share": float(np.mean(pop.t_first_support[reach] == NEVER))
-            if reach.any()
-            else float("nan"),
+            "never_reached_share": 1.0 - _rate(pop.reached_12, mask),
             "housing_access_rate_24m": _rate(pop.housed_24, mask),
             "cost_total": cost,
             "cost_per_durable_job": _per(cost, n_durable),

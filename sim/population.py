@@ -68,7 +68,6 @@ FIELDS: dict[str, tuple[type, object]] = {
     "referent_kind": (np.int8, ReferentKind.NONE),
     "referent": (np.int32, -1),
     "service": (np.int8, Service.NONE),
-    "iae_prescribed": (np.bool_, False),
     "global_support": (np.bool_, False),
     "measure": (np.bool_, False),
     "measure_paid_variable": (np.bool_, False),
@@ -101,6 +100,7 @@ FIELDS: dict[str, tuple[type, object]] = {
     "durable_12": (np.int8, -1),
     "durable_24": (np.int8, -1),
     "positive_exit_12": (np.int8, -1),
+    "reached_12": (np.int8, -1),  # supported or in a programme by 12 months after entry
     "housed_24": (np.int8, -1),
 }
 
@@ -233,7 +233,8 @@ def create_population(scenario, n_agencies: int, rng: np.random.Generator, rng_a
         rel[single_parent] *= ob.rel_single_parent
         rel[senior] *= ob.rel_senior
         rel[pop.rqth] *= ob.rel_rqth
-        cum = np.cumsum(ob.p)
+        # Thresholds from the most severe down: u < p3 gives 3, then p2 more gives 2, then 1.
+        cum = np.cumsum(ob.p[::-1])
         u = rng.random(n)
         cap = 0.98  # keep some persons free of each obstacle whatever the multipliers
         sev = sum((u < np.minimum(rel * c, cap * c / cum[-1] if cum[-1] else 0)) for c in cum)

@@ -22,7 +22,6 @@ STREAMS = (
     "pathway",
     "services",
     "obstacles",
-    "confidence",
     "low_threshold",
     "siae_hiring",
     "employer_hiring",

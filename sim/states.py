@@ -108,7 +108,7 @@ class SiaeType(IntEnum):
 class Selection(IntEnum):
     """How a SIAE chooses among the candidates prescribed to it."""
 
-    OPEN = 0  # no screening, first come
+    OPEN = 0  # no screening, random order
     SCREENING = 1  # screening on readiness (a floor on employability)
     PERFORMANCE = 2  # ranks on employability, high floor
 

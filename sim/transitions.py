@@ -24,7 +24,6 @@ def release_referent(pop: Population, rows: np.ndarray) -> None:
     pop.logic[rows] = Logic.NONE
     pop.phase[rows] = Phase.NONE
     pop.global_support[rows] = False
-    pop.iae_prescribed[rows] = False
     pop.service[rows] = Service.NONE
     pop.t_support_end[rows] = NEVER
     pop.t_phase_end[rows] = NEVER

@@ -1,4 +1,4 @@
-"""Running the ``parcours`` command line as a subprocess, for the end-to-end tests."""
+"""Running the ``parcours`` command line (as a subprocess or in this process) for the tests."""
 
 from __future__ import annotations
 
@@ -36,6 +36,29 @@ def parcours(*args: str | Path, cwd: Path) -> Done:
     argv = [*_command(), *map(str, args)]
     proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=TIMEOUT)
     return Done(argv, proc.returncode, proc.stdout, proc.stderr)
+
+
+def parcours_here(*args: str | Path, cwd: Path) -> Done:
+    """Run ``parcours ARGS`` in this process (click's test runner), in ``cwd``.
+
+    For commands that run little or nothing (refusals, ``results``), without the cost of
+    starting an interpreter; an unexpected exception propagates with its traceback.
+    """
+    import pytest
+    from click.testing import CliRunner
+
+    from sim.cli import main
+
+    argv = [str(a) for a in args]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(cwd)
+        result = CliRunner().invoke(main, argv, catch_exceptions=False)
+    return Done(["parcours", *argv], result.exit_code, result.stdout, result.stderr)
+
+
+def start(*args: str | Path, cwd: Path, **popen_kwargs) -> subprocess.Popen:
+    """Start ``parcours ARGS`` in ``cwd`` without waiting (the caller waits or kills it)."""
+    return subprocess.Popen([*_command(), *map(str, args)], cwd=cwd, **popen_kwargs)
 
 
 def parcours_many(*commands: tuple[str | Path, ...], cwd: Path) -> list[Done]:

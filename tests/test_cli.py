@@ -22,7 +22,8 @@ BASELINE = SCENARIOS / "baseline.yaml"
 SHIPPED = ("baseline", "iterative", "linear", "more_phc")
 SMALL = ("--persons", "1500", "--months", "30")
 SEED = 7
-TABLES = ("indicators", "monthly", "persons", "ledger")
+TABLES = ("indicators", "summary", "costs", "monthly", "persons", "ledger", "cohort")
+TASK_COLUMNS = ["scenario", "point", "replication"]
 RATE_INDICATORS = tuple(n for n in INDICATORS if "rate" in n or n.endswith("share"))
 
 
@@ -119,21 +120,36 @@ def test_json_by_public_lists_the_same_indicators(json_output):
         assert set(values) == set(INDICATORS), f"public {public}: {sorted(values)}"
 
 
-def test_json_out_is_the_results_directory(json_output, out_dir):
+def test_json_out_is_the_results_directory(json_output, out_dir, manifest):
     assert Path(json_output.get("out", "")) == out_dir, json_output.get("out")
     assert out_dir.is_dir()
     names = sorted(p.name for p in out_dir.iterdir())
-    expected = sorted(["manifest.json", *(f"{t}.parquet" for t in TABLES)])
+    expected = sorted(["manifest.json", "tasks", *(f"{t}.parquet" for t in TABLES)])
     assert names == expected, f"{out_dir} holds {names}"
+    # A single run is one task: its own directory under tasks/, nothing else there.
+    task_dirs = sorted(p.name for p in (out_dir / "tasks").iterdir())
+    task_ids = [t["id"] for t in manifest["tasks"]]
+    assert len(task_ids) == 1 and task_dirs == task_ids, f"tasks/ holds {task_dirs}, {task_ids=}"
     leftovers = [p.name for p in out_dir.parent.iterdir() if ".partial-" in p.name]
     assert not leftovers, f"partial directories left behind: {leftovers}"
 
 
 def test_manifest_records_the_run(manifest):
+    assert manifest["kind"] == "run", manifest["kind"]
+    assert manifest["status"] == "complete", manifest["status"]
     assert manifest["seed"] == SEED
-    assert manifest["persons"] == 1500
-    assert manifest["months"] == 30
-    assert manifest["scenario_name"] == "baseline"
+    assert manifest["replications"] == 1
+    assert list(manifest["scenarios"]) == ["baseline"], list(manifest["scenarios"])
+    run = manifest["scenarios"]["baseline"]["run"]
+    assert run["persons"] == 1500, run
+    assert run["months"] == 30, run
+    assert manifest["points"] == [{"index": 0, "values": {}}], manifest["points"]
+    ids = [t["id"] for t in manifest["tasks"]]
+    assert len(ids) == 1, ids
+    status = manifest["task_status"]
+    assert set(status) == set(ids), status
+    assert all(s["status"] == "done" for s in status.values()), status
+    assert "run" in manifest["command"] and "--seed" in manifest["command"], manifest["command"]
 
 
 def test_manifest_records_versions_commit_and_timings(manifest):
@@ -145,12 +161,17 @@ def test_manifest_records_versions_commit_and_timings(manifest):
         "git_commit"
     ]
     timings = manifest["timings"]
-    assert set(timings) >= {"build_s", "run_s"}, timings
-    assert all(isinstance(v, float) and v >= 0 for v in timings.values()), timings
+    assert isinstance(timings, dict) and timings, timings
+    assert all(isinstance(v, int | float) and v >= 0 for v in timings.values()), timings
+    # Each task's own duration is recorded with its status.
+    durations = {k: s["duration_s"] for k, s in manifest["task_status"].items()}
+    assert durations and all(isinstance(v, int | float) and v >= 0 for v in durations.values()), (
+        durations
+    )
 
 
 def test_manifest_records_the_resolved_scenario(manifest):
-    scenario = manifest["scenario"]
+    scenario = manifest["scenarios"]["baseline"]
     assert set(scenario) >= {"name", "run", "population", "territory", "policy", "behaviour"}
     assert scenario["name"] == "baseline"
     # The command-line overrides are applied in the recorded scenario.
@@ -166,11 +187,15 @@ def test_monthly_has_one_row_per_month(out_dir):
     monthly = pd.read_parquet(out_dir / "monthly.parquet")
     assert len(monthly) == 30, f"{len(monthly)} monthly rows for 30 months"
     assert monthly["month"].tolist() == list(range(30))
+    assert list(monthly.columns[:3]) == TASK_COLUMNS, list(monthly.columns)
 
 
 def test_indicators_table_has_one_row_per_indicator_and_public(out_dir, json_output):
     ind = pd.read_parquet(out_dir / "indicators.parquet")
-    assert list(ind.columns) == ["indicator", "public", "value"]
+    assert list(ind.columns) == [*TASK_COLUMNS, "indicator", "public", "value"]
+    # One task: the first (and only) scenario, point and replication.
+    assert set(ind["scenario"]) == {"baseline"}, set(ind["scenario"])
+    assert set(ind["point"]) == {0} and set(ind["replication"]) == {0}, ind[TASK_COLUMNS]
     dup = ind[ind.duplicated(["indicator", "public"], keep=False)]
     assert dup.empty, f"duplicated (indicator, public) rows:\n{dup}"
     assert set(ind["indicator"]) == set(INDICATORS)

@@ -8,7 +8,7 @@ from sim.agents.base import Institution
 from sim.states import Selection, SiaeType, Status
 
 MIN_MONTHS = {SiaeType.ACI: 4, SiaeType.EI: 4, SiaeType.AI: 1, SiaeType.ETTI: 1}  # seed 003
-MAX_MONTHS = 24  # a pathway lasts at most 24 months (seed 003)
+MAX_MONTHS = 24  # an IAE pathway lasts at most 24 months in all, over every SIAE (seed 003)
 
 
 class Siae(Institution):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.agents.siae import MAX_MONTHS as IAE_MAX_MONTHS
 from sim.population import Population
 from sim.states import OB, SERVICE_OBSTACLES, Benefit, Housing, Service
 
@@ -26,9 +27,9 @@ def iae_eligible(pop: Population, rows: np.ndarray) -> np.ndarray:
 
     Long-term unemployed (12 months or more), minimum-benefit recipients, young people without
     qualification, people aged 50+, disabled people, refugees, homeless people, residents of
-    priority areas and people under justice.
+    priority areas and people under justice; and some of the 24 months of an IAE pathway left.
     """
-    return (
+    return (pop.months_siae[rows] < IAE_MAX_MONTHS) & (
         (pop.months_without_work[rows] >= 12)
         | (pop.benefit[rows] != Benefit.NONE)
         | ((pop.age[rows] < 26) & (pop.qualification[rows] == 0))

@@ -51,7 +51,7 @@ def decide(model, rows: np.ndarray, plan) -> None:
     # Obstacles are still worked during a low-threshold programme.
     r = rows[pop.status[rows] == Status.LOW_THRESHOLD]
     plan.want_service[r] = worst_service(pop, r)
-    # Support continues in the job: obstacles still worked, employer still mediated.
+    # Support continues in the job: obstacles still worked (in-job support also lowers the
+    # risk of a break, see sim.contracts).
     r = rows[(pop.status[rows] == Status.JOB) & (pop.phase[rows] == Phase.IN_JOB)]
-    plan.mediation[r] = True
     plan.want_service[r] = worst_service(pop, r)

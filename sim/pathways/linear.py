@@ -2,7 +2,8 @@
 
 Phases in a fixed order: diagnostic -> obstacle removal -> re-socialisation -> professional
 project -> training -> job search. The referent applies readiness gates: a person moves from
-obstacle removal only when no obstacle is above ``policy.readiness.max_severity``, and to the
+obstacle removal only when no obstacle (but justice, which is not the referent's to lift) is
+above ``policy.readiness.max_severity``, and to the
 professional project only with confidence of at least ``policy.readiness.min_confidence``.
 Orientation to IAE comes only in job search (when judged ready). Obstacles are worked one at a
 time, before any work situation. Support ends when a job starts.
@@ -13,8 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.pathways.common import iae_eligible, worst_service
-from sim.states import Housing, Phase, Programme, Status
+from sim.states import OB, OBSTACLES, Housing, Phase, Programme, Status
 
+GATED = np.array([OB[o] for o in OBSTACLES if o != "justice"])  # obstacles the gate looks at
 # Qualification level below which the linear project includes a training (CAP/BEP = 1).
 TRAINING_BELOW_QUALIFICATION = 2  # assumption: the baccalauréat level is the usual goal
 
@@ -36,16 +38,17 @@ def decide(model, rows: np.ndarray, plan) -> None:
     # 1. Diagnostic, for a fixed time.
     r = due(in_phase(Phase.DIAGNOSTIC))
     pop.phase[r] = Phase.OBSTACLES
-    # 2. Obstacle removal until no obstacle is above the gate, one service at a time.
+    # 2. Obstacle removal until no obstacle the referent can work on is above the gate, one
+    # service at a time (a justice measure is not the referent's to lift).
     r = in_phase(Phase.OBSTACLES)
-    ready = pop.obstacles[:, r].max(axis=0) <= gate.max_severity
+    ready = pop.obstacles[GATED][:, r].max(axis=0) <= gate.max_severity
     nxt = r[ready]
     pop.phase[nxt] = Phase.RESOCIALISATION
     pop.t_phase_end[nxt] = t + int(round(b.dur_resocialisation))
     plan.want_service[r[~ready]] = worst_service(pop, r[~ready])
     # 3. Re-socialisation (AAVA for shelter residents), then the confidence gate.
     r = in_phase(Phase.RESOCIALISATION)
-    relapsed = pop.obstacles[:, r].max(axis=0) > gate.max_severity
+    relapsed = pop.obstacles[GATED][:, r].max(axis=0) > gate.max_severity
     pop.phase[r[relapsed]] = Phase.OBSTACLES
     r = r[~relapsed]
     in_shelter = pop.housing[r] == Housing.CHRS
