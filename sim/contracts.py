@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.agents.siae import MAX_MONTHS as IAE_MAX_MONTHS
 from sim.capacity import occupancy
 from sim.matching import hire_into_siae
 from sim.population import NEVER
@@ -92,6 +93,7 @@ def programmes(model) -> None:
         sorted_host = host[order]
         rank[order] = np.arange(sorted_host.size) - np.searchsorted(sorted_host, sorted_host)
     to_cddi = rank < np.maximum(free[host], 0) if phc_done.size else rank.astype(bool)
+    to_cddi &= pop.months_siae[phc_done] < IAE_MAX_MONTHS  # what remains of the IAE pathway
     hire_into_siae(model, phc_done[to_cddi], host[to_cddi])
     model.flows["phc_to_cddi"] += int(np.count_nonzero(to_cddi))
     _back_to_support(pop, phc_done[~to_cddi], t)

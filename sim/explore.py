@@ -434,8 +434,9 @@ def serve(
     served from the installed ``solara-assets``, and solara's telemetry and version check are
     off.
     """
-    path = Path(scenario_path or DEFAULT_SCENARIO).resolve()
+    path = Path(scenario_path or DEFAULT_SCENARIO)
     load_scenario(path)
+    path = path.resolve()
     port = port or free_port(host)
     os.environ[SCENARIO_ENV] = str(path)
     os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"

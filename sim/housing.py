@@ -6,7 +6,8 @@ Two logics, chosen per scenario (``policy.housing_first``):
   have a referent) gets an emergency place (CHU) when one is free, in random order; then moves
   up to a CHRS, then to adapted housing (IML, OACAS) when a place is free (``p_move_on``);
   ordinary social housing goes only to residents of a CHRS or of adapted housing with an income
-  (a job, a CDDI or the AAH), adapted housing first: the last step of the staircase.
+  (a job, a CDDI, the AAH or the incapacity route), adapted housing first: the last step of
+  the staircase.
 - **Logement d'abord** (seed 003): the same social-housing allocations are open to homeless
   people with an income wherever they are (adapted housing first, then CHRS, CHU, the street),
   and ``housing_first_per_month`` dwellings with support go directly to homeless people, street
@@ -16,7 +17,8 @@ Each candidate for a place asks a structure drawn in proportion to its free plac
 find it full ask again, up to ``PLACEMENT_ROUNDS`` times a month.
 
 People in ordinary housing without an income and with heavy debt may lose it
-(``p_housing_loss``); housing-first tenants keep their support and are protected.
+(``p_housing_loss``); housing-first tenants are protected from it (their support is counted as
+the ``housing_first`` cost; it is not modelled further).
 """
 
 from __future__ import annotations

@@ -221,7 +221,11 @@ def siae_hiring(model, plan) -> None:
 
 
 def hire_into_siae(model, rows: np.ndarray, siae: np.ndarray) -> None:
-    """``rows`` start a CDDI or mission in ``siae``; its length is drawn (C5), capped at 24."""
+    """``rows`` start a CDDI or mission in ``siae``; its length is drawn (C5).
+
+    At least the structure's legal minimum, and never beyond the 24 months of the IAE pathway
+    (someone near the end of it gets what remains, at least one month).
+    """
     pop, t = model.pop, model.t
     g = model.streams["contracts"]
     # Gamma(2) lengths around the structure's mean, at least the legal minimum, within what

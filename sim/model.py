@@ -167,8 +167,8 @@ class InsertionModel(mesa.Model):
                 Programme.TAPAJ,
                 round(lt.tapaj_places * k),
                 lt.dur_tapaj,
-                4.0,
-                4.0,
+                matching.TAPAJ_WEEKLY_HOURS,
+                matching.TAPAJ_WEEKLY_HOURS,
                 lt.p_tapaj_drop,
             ),
             LowThresholdProgramme(
