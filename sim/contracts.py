@@ -67,7 +67,7 @@ def breaks_and_ends(model) -> None:
 
 def programmes(model) -> None:
     """Low-threshold programmes progress and end; PHC leads to a CDDI in its host ACI."""
-    pop, t, lt = model.pop, model.t, model.scenario.territory.low_threshold
+    pop, t, lt = model.pop, model.t, model.spec.territory.low_threshold
     in_prog = pop.status == Status.LOW_THRESHOLD
     phc = in_prog & (pop.programme == Programme.PHC)
     # PHC hours rise from the first to the last month (4 to 20 h a week, seed 003).

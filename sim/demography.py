@@ -29,7 +29,7 @@ def departures(model) -> None:
     pop, b = model.pop, model.behaviour
     active = pop.present() & (pop.status != Status.INCAPACITY)
     u = model.streams.uniform("departures", pop.n)
-    leave = np.flatnonzero(active & (u < model.scenario.population.p_leave))
+    leave = np.flatnonzero(active & (u < model.spec.population.p_leave))
     leave_shelter(pop, leave)
     leave_territory(pop, leave, Status.LEFT)
     model.flows["departures"] += leave.size

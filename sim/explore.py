@@ -13,9 +13,9 @@ follow the run: persons by status, waiting lists, and running indicators among t
 present (employed, in a durable job, homeless).
 
 :class:`ExplorerModel` is the Mesa model the page drives: its keyword arguments are the levers.
-It holds the :class:`~sim.model.InsertionModel` it runs as ``sim``, rather than being one,
-because Mesa 3.4 and later reserve ``Model.scenario`` for their own scenario objects (the page
-and its Reset read it), while the simulation keeps its validated scenario under that name.
+It holds the :class:`~sim.model.InsertionModel` it runs as ``sim``, rather than being one, so
+that SolaraViz (which reads and resets ``Model.scenario`` under Mesa 3.5) only sees a plain Mesa
+model with the levers as its parameters.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import os
 import socket
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -62,24 +63,6 @@ INDICATORS = {
     "share_durable": "durable job",
     "share_homeless": "homeless",
 }
-
-
-class _Simulation(InsertionModel):
-    """An :class:`InsertionModel` whose ``scenario`` is a plain attribute.
-
-    Mesa 3.4 and later make ``Model.scenario`` a property whose setter writes the model into the
-    scenario (``scenario.model = self``), which a frozen Parcours scenario refuses. Here the
-    attribute simply holds what is assigned, as it does under Mesa 3.3.
-    """
-
-    @property
-    def scenario(self) -> Any:
-        """The scenario the model runs (a validated Parcours :class:`Scenario`)."""
-        return self.__dict__.get("_parcours_scenario")
-
-    @scenario.setter
-    def scenario(self, value: Any) -> None:
-        self.__dict__["_parcours_scenario"] = value
 
 
 def phc_hosts(scenario: Scenario) -> list[str]:
@@ -180,7 +163,7 @@ class ExplorerModel(mesa.Model):
         scenario = resolve(base, seed=seed, persons=int(persons), overrides=overrides)
         super().__init__(rng=scenario.run.seed)
         self.scenario_path = str(scenario_path)
-        self.sim = _Simulation(scenario)
+        self.sim = InsertionModel(scenario)
         policy, siae = scenario.policy, scenario.territory.siae
         hosts = phc_hosts(scenario)
         self.levers = {
@@ -242,9 +225,9 @@ def _figure(
         for column, label in columns.items():
             values = frame[column] * (100 if percent else 1)
             ax.plot(frame["month"], values, label=label, marker="." if len(frame) < 3 else None)
-        ax.legend(fontsize=7, loc="upper left", ncol=2)
+        fig.legend(fontsize=7, loc="outside right upper")
     ax.set_xlim(0, max(months - 1, 1))
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(bottom=0, top=max(ax.get_ylim()[1] * 1.05, 1))
     ax.set_xlabel("month")
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
@@ -442,10 +425,18 @@ def serve(
     os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
     print(f"Parcours explorer for {path.name}: http://{host}:{port}  (Ctrl-C to stop)", flush=True)
 
+    import click
     from solara.__main__ import cli
     from solara.server import settings
 
     settings.telemetry.mixpanel_enable = False
+    # Served over plain http on an address (not "localhost"): solara warns about its cookie.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none", category=UserWarning)
+    # Mesa 3.3's ComponentsView calls a hook after an early return (fixed in 3.5); solara warns.
+    warnings.filterwarnings("ignore", message=".*found despite early return", category=UserWarning)
     args = ["run", "sim.explore", "--host", host, "--port", str(port), "--production"]
     args += ["--no-check-version", "--open" if open_browser else "--no-open"]
-    cli.main(args=args, prog_name="solara", standalone_mode=False)
+    try:
+        cli.main(args=args, prog_name="solara", standalone_mode=False)
+    except (KeyboardInterrupt, click.exceptions.Abort):  # Ctrl-C: uvicorn has shut down
+        print("explorer stopped", flush=True)

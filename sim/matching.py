@@ -90,7 +90,7 @@ def low_threshold(model, plan) -> None:
     homeless people outside any support who wish to work (outreach, seed 003: "un recrutement
     sans sélection, ni prérequis"); for them the programme is the first support they reach.
     """
-    pop, lt, t = model.pop, model.scenario.territory.low_threshold, model.t
+    pop, lt, t = model.pop, model.spec.territory.low_threshold, model.t
     u = model.streams.uniform("low_threshold", pop.n)
     supported = pop.status == Status.SUPPORTED
     in_programme = pop.status == Status.LOW_THRESHOLD

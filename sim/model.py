@@ -104,7 +104,7 @@ class InsertionModel(mesa.Model):
         super().__init__(rng=self.streams["institutions"])
         self.funding_values = funding_values(scenario)
         scenario, self.budget_report = apply_budgets(scenario, self.funding_values)
-        self.scenario = scenario
+        self.spec = scenario  # Mesa 3.5 reserves Model.scenario
         self.policy = scenario.policy
         self.behaviour = scenario.behaviour
         self.months = scenario.run.months
@@ -293,7 +293,7 @@ class InsertionModel(mesa.Model):
         costs = self.ledger.close_month()
         # 9. Recording and invariants.
         self.recorder.record(costs)
-        if self.scenario.run.check_invariants:
+        if self.spec.run.check_invariants:
             check_invariants(self)
 
     def run(self, progress=None) -> None:

@@ -95,9 +95,7 @@ class Recorder:
         self.model = model
         self.months: list[dict] = []
         self.history = (
-            np.zeros((model.scenario.run.months, model.pop.n), dtype=np.int8)
-            if keep_history
-            else None
+            np.zeros((model.spec.run.months, model.pop.n), dtype=np.int8) if keep_history else None
         )
 
     def record(self, costs: dict[str, float]) -> None:

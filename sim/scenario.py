@@ -44,6 +44,10 @@ class ScenarioError(ValueError):
         where = f"{self.file}: {field}: " if field else f"{self.file}: "
         super().__init__(where + message)
 
+    def __reduce__(self):
+        """Pickle with the three fields (errors travel back from worker processes)."""
+        return (type(self), (self.file, self.field, self.message))
+
 
 class Strict(BaseModel):
     """Base of every schema block: frozen, unknown keys refused, no silent type coercion."""

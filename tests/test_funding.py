@@ -591,7 +591,7 @@ def test_cost_indicators_follow_their_definitions(baseline_run):
         f"cost_per_durable_job must be {cost_total:,.0f} / {durable} persons with a durable job"
     )
 
-    start = model.scenario.run.start
+    start = model.spec.run.start
     rsa_param = load_parameters()["rsa_single_person"]
     rsa_monthly = rsa_param.at(start)
     assert rsa_monthly == rsa_param.values[-1][1] != rsa_param.values[0][1], (

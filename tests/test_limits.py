@@ -69,7 +69,7 @@ def test_closed_population_is_constant():
             }
         )
     )
-    n = model.scenario.run.persons
+    n = model.spec.run.persons
     assert model.pop.n == n, "no arrival is scheduled"
     for _ in range(model.months):
         model.step()
