@@ -19,8 +19,8 @@ run: $(STAMP)
 	$(BIN)/parcours run $(SCENARIO)
 
 lint: $(STAMP)
-	$(BIN)/ruff check sim tests benchmarks scripts
-	$(BIN)/ruff format --check sim tests benchmarks scripts
+	$(BIN)/ruff check sim tests benchmarks scripts notebooks
+	$(BIN)/ruff format --check sim tests benchmarks scripts notebooks
 
 test: lint chromium
 	$(BIN)/python -m pytest -q

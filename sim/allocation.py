@@ -173,9 +173,6 @@ def plot_frontier(
     table: pd.DataFrame, indicator: str, best: dict, programmes: list[str], path: Path
 ) -> Path:
     """Plot each allocation: the indicator for everyone vs for the furthest; the front joined."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     x = table[indicator].to_numpy(dtype=float)
