@@ -45,7 +45,7 @@ def _unit(name: str) -> str:
 
 
 def summary_table(summary, publics=("all",), scenario=None, point=0) -> str:
-    """Indicators as a text table: the mean, its 95% CI and the 10-90% band per indicator."""
+    """Indicators as a text table: mean, its 95% CI, median and the 10-90% band."""
     from sim.outcomes import INDICATORS
 
     s = summary[summary["point"] == point]
@@ -57,14 +57,19 @@ def summary_table(summary, publics=("all",), scenario=None, point=0) -> str:
         p = s[s["public"] == public].set_index("indicator")
         if len(publics) > 1:
             lines.append(f"\n[{public}]")
-        header = f"{'indicator':<{width}}{'mean':>14}{'95% CI of the mean':>26}{'p10 - p90':>26}"
+        header = (
+            f"{'indicator':<{width}}{'mean':>14}{'95% CI of the mean':>26}{'median':>14}"
+            f"{'p10 - p90':>26}"
+        )
         lines.append(header)
         for name in INDICATORS:
             r = p.loc[name]
             ci = f"[{_fmt(name, r.ci_low)}, {_fmt(name, r.ci_high)}]" if r.n > 1 else ""
             band = f"{_fmt(name, r.p10)} - {_fmt(name, r.p90)}" if r.n > 1 else ""
+            median = _fmt(name, r["median"]) if r.n > 1 else ""
             lines.append(
-                f"{name:<{width}}{_fmt(name, r['mean']) + _unit(name):>14}{ci:>26}{band:>26}"
+                f"{name:<{width}}{_fmt(name, r['mean']) + _unit(name):>14}{ci:>26}{median:>14}"
+                f"{band:>26}"
             )
     return "\n".join(lines).lstrip("\n")
 

@@ -378,6 +378,8 @@ def finalize(out: Path, manifest: dict) -> Experiment:
     if missing:
         raise RuntimeError(f"{len(missing)} tasks are not done yet, e.g. {missing[0]}")
     tasks = manifest["tasks"]
+    for task in tasks:  # done on disk before a kill could record it: its timing is unknown
+        manifest["task_status"].setdefault(task["id"], {"status": "done", "duration_s": None})
     indicators = store.read_tasks(out, tasks, "indicators")
     summary = summarise(indicators)
     ledger = store.read_tasks(out, tasks, "ledger")
