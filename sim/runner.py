@@ -665,7 +665,6 @@ def _optimise(scn, spec, replications, max_evaluations, out, label, run) -> Expe
         label,
         extra={"allocation": spec},
         execute_now=False,
-        **{},
     )
     sign = 1.0 if lower_is_better(spec["indicator"]) else -1.0
     cache: dict[tuple, float] = {}
