@@ -32,8 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -42,9 +40,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import machine
+
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = "scenarios/baseline.yaml"
-GB = 1024**3
+GB = machine.GB
 MB = 1024**2
 
 
@@ -351,19 +351,6 @@ def report(measures: dict[str, Measure], repeats: int, large_repeats: int) -> st
     return "\n".join(out)
 
 
-def _machine() -> str:
-    mem = ""
-    try:
-        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        mem = f", {pages / GB:.1f} GB RAM"
-    except (ValueError, OSError, AttributeError):
-        pass
-    return (
-        f"Python {platform.python_version()} on {platform.system()} {platform.machine()},"
-        f" {os.cpu_count()} CPUs{mem}; scenario {SCENARIO}"
-    )
-
-
 def main() -> None:
     """Parse the command line and run the benchmarks (or one child measurement)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -396,7 +383,7 @@ def main() -> None:
 
     repeats = 1 if args.quick else max(1, args.repeats)
     large_repeats = max(1, args.large_repeats)
-    print(_machine())
+    print(f"{machine.describe()}; scenario {SCENARIO}")
     plan = [
         ("10k60", 10_000, 60, True, repeats),
         ("100k60", 100_000, 60, True, repeats),

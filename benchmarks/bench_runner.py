@@ -37,16 +37,16 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import statistics
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import machine
+
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = "scenarios/baseline.yaml"
-GB = 1024**3
 
 # (label, replicate() keyword arguments); the first is the reference of the ratios.
 CONFIGS = (
@@ -354,19 +354,6 @@ def report_overhead(result: dict[str, Runs], identical: list[bool], runs: int) -
 
 
 # ---------------------------------------------------------------------------------- main
-def _machine() -> str:
-    mem = ""
-    try:
-        pages = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        mem = f", {pages / GB:.1f} GB RAM"
-    except (ValueError, OSError, AttributeError):
-        pass
-    return (
-        f"Python {platform.python_version()} on {platform.system()} {platform.machine()},"
-        f" {os.cpu_count()} CPUs{mem}"
-    )
-
-
 def main() -> None:
     """Parse the command line and run both benchmarks."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -400,7 +387,7 @@ def main() -> None:
     t_dask = time.perf_counter() - t
     scenario = sim.runner.resolve(ROOT / SCENARIO, persons=persons, months=months)
 
-    print(_machine())
+    print(machine.describe())
     print(
         f"Scenario {SCENARIO}: {scenario.run.persons:,} persons x {scenario.run.months} months,"
         f" seed {scenario.run.seed}; {replications} replications per configuration,"
