@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim import results as store
 from sim.budget import BUDGET_PROGRAMMES
 from sim.scenario import ScenarioError
 
@@ -212,6 +213,5 @@ def plot_frontier(
     ax.grid(True, color="0.9")
     ax.legend(fontsize=8, loc="best")
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    store.write_figure(Path(path), fig)
     return path

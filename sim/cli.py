@@ -244,6 +244,17 @@ def handles_errors(func):
     return wrapper
 
 
+def _refuse_calibration(run_dir, what: str) -> None:
+    """A calibration's directory holds a study, not tasks: say what to do instead of ``what``."""
+    path = Path(run_dir, "manifest.json")
+    if path.exists() and json.loads(path.read_text()).get("kind") == "calibration":
+        _fail(
+            f"{run_dir} is a calibration: {what} does not apply; its report is fit.md and "
+            "fit.png there, and an interrupted calibration continues with parcours calibrate "
+            f"SCENARIO --trials N --storage sqlite:///{Path(run_dir) / 'study.db'}"
+        )
+
+
 def _progress(quiet: bool, as_json: bool = False) -> bool:
     return not (quiet or as_json) and sys.stdout.isatty()
 
@@ -266,6 +277,10 @@ def _report(exp, as_json: bool, by_public: bool = False, with_report: bool = Fal
         click.echo("\n" + difference_table(exp.differences, exp.summary))
     elif m["kind"] == "allocate":
         click.echo(allocation_report(exp))
+    elif m["kind"] == "sensitivity":
+        from sim.sensitivity import load_sensitivity, summary_text
+
+        click.echo(summary_text(load_sensitivity(exp.out)))
     elif m["kind"] == "sweep":
         for p in m["points"]:
             values = ", ".join(f"{k}={v}" for k, v in p["values"].items())
@@ -517,6 +532,175 @@ def allocate(
 
 
 @main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--targets",
+    type=click.Path(dir_okay=False),
+    default="calibration/targets.yaml",
+    show_default=True,
+    help="Targets and parameters to fit.",
+)
+@click.option("--trials", type=click.IntRange(min=1), required=True, help="Trials in all.")
+@click.option(
+    "--replications",
+    type=click.IntRange(min=1),
+    default=5,
+    show_default=True,
+    help="Replications per trial (common random numbers across trials).",
+)
+@click.option("--storage", help="Optuna storage URL, to continue a study [<out>/study.db].")
+@click.option("--study", help="Study name in the storage [<scenario>-calibration].")
+@click.option(
+    "--truth",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Identifiability check: fit the model's own statistics at these values.",
+)
+@click.option("--seed", type=int, help="Override run.seed.")
+@click.option("--persons", type=int, help="Override run.persons (capacities scale).")
+@click.option("--months", type=int, help="Override run.months.")
+@click.option("--out", type=click.Path(file_okay=False), help="Results directory [results/<id>].")
+@click.option("--workers", type=click.IntRange(min=1), help="Trials at once [number of cores].")
+@click.option("--backend", type=click.Choice(["local", "dask"]), default="local", show_default=True)
+@click.option("--scheduler", help="Address of an existing Dask scheduler (tcp://...).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@handles_errors
+def calibrate(
+    scenario, targets, trials, replications, storage, study, truth, seed, persons, months, out,
+    workers, backend, scheduler, quiet,
+) -> None:  # fmt: skip
+    """Fit SCENARIO's uncertain parameters to published figures (Optuna)."""
+    from sim.calibration import calibrate as calibrate_
+    from sim.calibration import parse_truth
+
+    try:
+        result = calibrate_(
+            scenario, targets, trials, replications, workers=workers, backend=backend,
+            scheduler=scheduler, storage=storage, study=study, truth=parse_truth(list(truth)),
+            seed=seed, persons=persons, months=months, out=out, progress=_progress(quiet),
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        click.echo(
+            "\ninterrupted: finished trials are kept in the study; continue with the same "
+            "command and --storage sqlite:///<run directory>/study.db (and another --out)",
+            err=True,
+        )
+        sys.exit(EXIT_INTERRUPTED)
+    click.echo((result.out / "fit.md").read_text())
+    click.echo("calibrated parameters:")
+    for path, value in result.parameters.items():
+        click.echo(f"  {path}: {value:.6g}")
+    click.echo(f"\nresults written to {result.out} (calibrated.yaml, fit.md, fit.png, trials.csv)")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--method",
+    type=click.Choice(["morris", "sobol"]),
+    default="morris",
+    show_default=True,
+    help="Morris screening (elementary effects) or Sobol' indices.",
+)
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="PATH=LOW:HIGH",
+    help="A parameter (dotted path) and its range; repeat, at least two.",
+)
+@click.option(
+    "--indicator", default="employment_rate_12m", show_default=True, help="Indicator analysed."
+)
+@click.option("--public", default="all", show_default=True, help="Public of that indicator.")
+@click.option(
+    "--samples",
+    type=int,
+    help="Morris trajectories r [10], or Sobol' base points N, a power of 2 [64].",
+)
+@click.option(
+    "--replications",
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help="Runs per point (common seeds); 2 or more measure the replication noise.",
+)
+@click.option("--seed", type=int, help="Override run.seed (also seeds the sample).")
+@click.option("--persons", type=int, help="Override run.persons (capacities scale).")
+@click.option("--months", type=int, help="Override run.months.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False),
+    help="Results directory [results/<id>]; never overwritten.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes [number of cores].")
+@click.option(
+    "--backend",
+    type=click.Choice(["local", "dask"]),
+    default="local",
+    show_default=True,
+    help="local processes, or a Dask cluster.",
+)
+@click.option("--scheduler", help="Address of an existing Dask scheduler (tcp://...).")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@handles_errors
+def sensitivity(
+    scenario,
+    method,
+    params,
+    indicator,
+    public,
+    samples,
+    replications,
+    seed,
+    persons,
+    months,
+    out,
+    as_json,
+    workers,
+    backend,
+    scheduler,
+    quiet,
+) -> None:
+    """Morris screening or Sobol' indices of one indicator over SCENARIO's parameters."""
+    from sim.sensitivity import sensitivity as sensitivity_
+    from sim.sensitivity import summary_text
+
+    result = sensitivity_(
+        scenario,
+        method,
+        list(params),
+        indicator,
+        public,
+        samples=samples,
+        replications=replications,
+        seed=seed,
+        persons=persons,
+        months=months,
+        out=out,
+        workers=workers,
+        backend=backend,
+        scheduler=scheduler,
+        progress=_progress(quiet, as_json),
+    )
+    if as_json:
+        spec = result.manifest["sensitivity"]
+        payload = {
+            "method": method,
+            "indicator": indicator,
+            "public": public,
+            "indices": result.indices.to_dict("records"),
+            "negligible": result.negligible,
+            "noise_sd": spec["result"]["noise_sd"],
+            "out": str(result.out),
+        }
+        click.echo(json.dumps(payload, default=float))
+        return
+    click.echo(summary_text(result))
+
+
+@main.command()
 @click.argument("run_dir", type=click.Path(file_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
 @experiment_options
@@ -527,6 +711,7 @@ def resume(run_dir, as_json, workers, backend, scheduler, quiet, with_report) ->
 
     if not Path(run_dir, "manifest.json").exists():
         _fail(f"{run_dir}: not a run directory (no manifest.json)")
+    _refuse_calibration(run_dir, "parcours resume")
     exp = resume_(
         run_dir,
         workers=workers,
@@ -542,6 +727,7 @@ def resume(run_dir, as_json, workers, backend, scheduler, quiet, with_report) ->
 @handles_errors
 def report(run_dir) -> None:
     """Write report.html (self-contained) and report.md for the run in RUN_DIR."""
+    _refuse_calibration(run_dir, "parcours report")
     from sim.report import write_report
 
     html_path, md_path = write_report(run_dir)
@@ -592,6 +778,12 @@ def results_show(run_dir, by_public) -> None:
 
     run = load_run(run_dir)
     m = run["manifest"]
+    if m["kind"] == "calibration":
+        fit = Path(run_dir, "fit.md")
+        click.echo(f"run: {run_dir}\nkind: calibration  status: {m['status']}")
+        pending = f"not complete: {m['storage']} holds its trials"
+        click.echo(fit.read_text() if fit.exists() else pending)
+        return
     done = sum(task_done(Path(run_dir), t["id"]) for t in m["tasks"])
     click.echo(
         f"run: {run_dir}\nkind: {m['kind']}  status: {m['status']}  "

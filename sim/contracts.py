@@ -3,7 +3,9 @@
 - Every job and CDDI may break each month with ``p_break``, raised by each level of obstacle
   severity and lowered by support in the job (in-job support of iterative referents, the SIAE's
   insertion officers). A break is a "rupture de parcours".
-- Contracts end at their due month. A SIAE pathway never exceeds 24 months (its due month is
+- Contracts end at their due month. An ordinary fixed-term contract is renewed with
+  ``p_renewal`` (a CDD renewed, the next mission of a temp agency, the next seasonal contract:
+  the same employer, contract and length). A SIAE pathway never exceeds 24 months (its due month is
   capped at hire). After a SIAE contract the person is oriented again (waiting list); after a
   break, outside support.
 - After an ordinary job ends or breaks: a person still followed in the iterative logic searches
@@ -22,7 +24,7 @@ from sim.agents.siae import MAX_MONTHS as IAE_MAX_MONTHS
 from sim.capacity import occupancy
 from sim.matching import hire_into_siae
 from sim.population import NEVER
-from sim.states import Phase, Programme, Status
+from sim.states import Contract, Phase, Programme, Status
 from sim.transitions import back_to_search, release_referent, to_outside, to_waiting
 
 
@@ -40,8 +42,18 @@ def breaks_and_ends(model) -> None:
     p = b.p_break * (1.0 + b.rel_break_per_severity * severity)
     p = p * (1.0 - support * (1.0 - b.rel_break_in_job_support))
     u = model.streams.uniform("separations", pop.n)
+    u_renew = model.streams.uniform("renewals", pop.n)
     broke = employed & (u < p)
     ended = employed & ~broke & (pop.t_contract_end != NEVER) & (pop.t_contract_end <= t)
+    renewed = ended & (pop.status == Status.JOB) & (u_renew < b.p_renewal)
+    pop.t_contract_end[renewed] += (
+        np.where(pop.contract[renewed] == Contract.CDD_LONG, b.dur_cdd_long, b.dur_short)
+        .round()
+        .clip(1)
+        .astype(np.int32)
+    )
+    ended &= ~renewed
+    model.flows["renewals"] += int(np.count_nonzero(renewed))
     pop.n_breaks[broke] += 1
     model.flows["breaks"] += int(np.count_nonzero(broke))
     model.flows["contract_ends"] += int(np.count_nonzero(ended))

@@ -13,8 +13,11 @@ Two logics, chosen per scenario (``policy.housing_first``):
   and ``housing_first_per_month`` dwellings with support go directly to homeless people, street
   first, without an income condition.
 
-Each candidate for a place asks a structure drawn in proportion to its free places; those who
-find it full ask again, up to ``PLACEMENT_ROUNDS`` times a month.
+A place that frees up is offered to a new person within the month with ``p_place_refilled``
+(vacancy between occupants: the SIAO's procedure, a place suited to a household's make-up);
+arrivals who come sheltered keep the place they have. Each candidate for a place asks a
+structure drawn in proportion to its places offered; those who find it full ask again, up to
+``PLACEMENT_ROUNDS`` times a month.
 
 People in ordinary housing without an income and with heavy debt may lose it
 (``p_housing_loss``); housing-first tenants are protected from it (their support is counted as
@@ -48,20 +51,27 @@ def _enter_shelter(model, rows: np.ndarray, shelter: np.ndarray) -> None:
     pop.t_shelter_since[rows] = model.t
 
 
-def _place(model, rows: np.ndarray, kinds, key: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Give ``rows`` a free place in a shelter of one of ``kinds``; return those placed."""
+def _place(
+    model, rows: np.ndarray, kinds, key: np.ndarray, u: np.ndarray, refill: float | None = None
+) -> np.ndarray:
+    """Give ``rows`` a free place in a shelter of one of ``kinds``; return those placed.
+
+    Each free place is offered this month with ``refill`` (default ``p_place_refilled``).
+    """
     pop = model.pop
     eligible = np.isin(model.shelter_kind, np.atleast_1d(kinds))
+    free = np.maximum(model.shelter_places - occupancy(pop.shelter, model.n_shelters), 0)
+    p = model.behaviour.p_place_refilled if refill is None else refill
+    offer = np.where(eligible, model.streams["housing"].binomial(free, p), 0)
     placed_all = []
     for round_ in range(PLACEMENT_ROUNDS):
-        free = model.shelter_places - occupancy(pop.shelter, model.n_shelters)
-        free = np.where(eligible, np.maximum(free, 0), 0)
-        if rows.size == 0 or free.sum() == 0:
+        if rows.size == 0 or offer.sum() == 0:
             break
-        target = choose_weighted((u + round_ * GOLDEN) % 1.0, free.astype(float))
-        placed = allocate(rows, target, free, key)
+        target = choose_weighted((u + round_ * GOLDEN) % 1.0, offer.astype(float))
+        placed = allocate(rows, target, offer, key)
         where = target[np.searchsorted(rows, placed)] if placed.size else placed
         _enter_shelter(model, placed, where)
+        offer = offer - np.bincount(where, minlength=offer.size)
         placed_all.append(placed)
         keep = ~np.isin(rows, placed)
         rows, u, key = rows[keep], u[keep], key[keep]
@@ -75,7 +85,7 @@ def initial_shelter(model, rows: np.ndarray) -> None:
     for housing in (Housing.EMERGENCY_SHELTER, Housing.CHRS, Housing.ADAPTED):
         want = rows[pop.housing[rows] == housing]
         kinds = [k for k, h in SHELTER_HOUSING.items() if h == housing]
-        placed = _place(model, want, kinds, pop.t_entry[want].astype(float), u[want])
+        placed = _place(model, want, kinds, pop.t_entry[want].astype(float), u[want], refill=1.0)
         pop.housing[np.setdiff1d(want, placed, assume_unique=True)] = Housing.STREET
 
 

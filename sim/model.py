@@ -59,6 +59,7 @@ FLOWS = (
     "immersions",
     "breaks",
     "contract_ends",
+    "renewals",
     "shelter_admissions",
     "staircase_moves",
     "housing_exits",

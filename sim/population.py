@@ -94,6 +94,7 @@ FIELDS: dict[str, tuple[type, object]] = {
     # snapshots at entry and at fixed months after entry (-1: not yet observed)
     "homeless_at_entry": (np.bool_, False),
     "n_obstacles_at_entry": (np.int8, 0),
+    "months_without_work_at_entry": (np.float32, 0.0),
     "employed_6": (np.int8, -1),
     "employed_12": (np.int8, -1),
     "employed_24": (np.int8, -1),
@@ -255,4 +256,5 @@ def create_population(scenario, n_agencies: int, rng: np.random.Generator, rng_a
 
     pop.homeless_at_entry[:] = homeless
     pop.n_obstacles_at_entry[:] = pop.n_obstacles()
+    pop.months_without_work_at_entry[:] = pop.months_without_work
     return pop

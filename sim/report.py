@@ -14,11 +14,11 @@ import base64
 import html
 import io
 import math
-import os
 from pathlib import Path
 
 import pandas as pd
 
+from sim import results as store
 from sim.outcomes import INDICATORS
 from sim.results import load_run
 
@@ -86,15 +86,6 @@ class _Doc:
         data = base64.b64encode(png).decode("ascii")
         self.html.append(f'<img alt="{html.escape(alt)}" src="data:image/png;base64,{data}">')
         self.md.append(f"\n![{alt}](figures/{name}.png)\n")
-
-
-def _write_atomic(path: Path, content: str | bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    if isinstance(content, bytes):
-        tmp.write_bytes(content)
-    else:
-        tmp.write_text(content, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _what_was_run(doc: _Doc, m: dict) -> None:
@@ -281,11 +272,11 @@ def write_report(run_dir: str | Path) -> tuple[Path, Path]:
         fig.savefig(buf, format="png", dpi=110)
         plt.close(fig)
         png = buf.getvalue()
-        _write_atomic(figures_dir / f"{name}.png", png)
+        store.write_text(figures_dir / f"{name}.png", png)
         doc.image(png, name, name.replace("_", " "))
     if frontier.exists():
         png = frontier.read_bytes()
-        _write_atomic(figures_dir / "frontier.png", png)
+        store.write_text(figures_dir / "frontier.png", png)
         doc.image(png, "frontier", "allocation frontier")
     page = (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
@@ -294,6 +285,6 @@ def write_report(run_dir: str | Path) -> tuple[Path, Path]:
         + "</body></html>\n"
     )
     html_path, md_path = run_dir / "report.html", run_dir / "report.md"
-    _write_atomic(html_path, page)
-    _write_atomic(md_path, "\n".join(doc.md).lstrip() + "\n")
+    store.write_text(html_path, page)
+    store.write_text(md_path, "\n".join(doc.md).lstrip() + "\n")
     return html_path, md_path

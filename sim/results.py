@@ -106,6 +106,26 @@ def _write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
+def write_text(path: Path, content: str | bytes) -> None:
+    """Write a text (or bytes) file atomically: under a temporary name, then renamed."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    if isinstance(content, bytes):
+        tmp.write_bytes(content)
+    else:
+        tmp.write_text(content, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_figure(path: Path, fig, dpi: int | None = None) -> None:
+    """Save a matplotlib figure as PNG atomically (at the figure's dpi by default); close it."""
+    import matplotlib.pyplot as plt
+
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    fig.savefig(tmp, dpi=dpi or "figure", format="png")
+    plt.close(fig)
+    os.replace(tmp, path)
+
+
 def read_manifest(out: str | Path) -> dict:
     """The manifest of a run directory."""
     path = Path(out) / MANIFEST
@@ -216,7 +236,8 @@ def list_runs(base: str | Path = RESULTS_DIR) -> list[dict]:
             {
                 "run": path.parent.name,
                 "kind": m.get("kind", "run"),
-                "scenarios": ", ".join(m.get("scenarios", {})),
+                "scenarios": ", ".join(m.get("scenarios", {}))
+                or m.get("scenario", {}).get("name", ""),  # a calibration has one
                 "replications": m.get("replications", 1),
                 "points": len(m.get("points", [])) or 1,
                 "tasks": f"{done}/{len(tasks)}",

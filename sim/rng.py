@@ -29,6 +29,7 @@ STREAMS = (
     "contracts",
     "separations",
     "housing",
+    "renewals",  # appended: the streams before it keep their seeds
 )
 
 

@@ -27,6 +27,10 @@ import datetime as dt
 import os
 import sys
 import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import as_completed as futures_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -256,36 +260,55 @@ def local_pool(workers: int):
     return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
 
 
-def _executor(tasks: list[dict], workers: int, backend: str, scheduler: str | None, pool=None):
-    """Yield each task's result as it completes, on the chosen backend (or a given ``pool``)."""
-    from concurrent.futures import as_completed
+@contextmanager
+def backend_session(
+    workers: int, backend: str = "local", scheduler: str | None = None, pool=None
+) -> Iterator[Callable[[Callable, list[dict]], Iterator]]:
+    """One backend kept open across batches: yields ``run(fn, tasks)``, an iterator of results.
 
+    ``run`` applies ``fn`` to each task (a mapping with a unique ``id``) and yields the results
+    as they complete: in this process (one worker), on local processes (or a given ``pool``),
+    or on Dask (``backend="dask"`` starts a local cluster; ``scheduler`` joins an existing one).
+    """
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; allowed: {', '.join(BACKENDS)}")
     if pool is None and (backend == "dask" or scheduler):
-        yield from _dask(tasks, workers, scheduler)
+        with _dask_client(workers, scheduler) as client:
+            from dask.distributed import as_completed
+
+            def run_dask(fn, tasks):
+                keys = [f"parcours-{t['id']}-{uuid.uuid4().hex[:8]}" for t in tasks]
+                for future in as_completed(client.map(fn, tasks, pure=False, key=keys)):
+                    yield future.result()
+
+            yield run_dask
         return
     if pool is None and workers <= 1:
-        for task in tasks:
-            yield run_task(task)
+        yield lambda fn, tasks: (fn(t) for t in tasks)
         return
     own = pool is None
     pool = local_pool(workers) if own else pool
-    futures = [pool.submit(run_task, t) for t in tasks]
+
+    def run_local(fn, tasks):
+        futures = [pool.submit(fn, t) for t in tasks]
+        try:
+            for future in futures_completed(futures):
+                yield future.result()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
     try:
-        for future in as_completed(futures):
-            yield future.result()
-    except BaseException:
-        for future in futures:
-            future.cancel()
-        raise
+        yield run_local
     finally:
         if own:
             pool.shutdown(cancel_futures=True)
 
 
-def _dask(tasks: list[dict], workers: int, scheduler: str | None):
-    from dask.distributed import Client, LocalCluster, as_completed
+@contextmanager
+def _dask_client(workers: int, scheduler: str | None):
+    from dask.distributed import Client, LocalCluster
 
     if scheduler:
         client, cluster = Client(scheduler), None
@@ -298,15 +321,17 @@ def _dask(tasks: list[dict], workers: int, scheduler: str | None):
         )
         client = Client(cluster)
     try:
-        futures = client.map(
-            run_task, tasks, pure=False, key=[f"parcours-{t['id']}" for t in tasks]
-        )
-        for future in as_completed(futures):
-            yield future.result()
+        yield client
     finally:
         client.close()
         if cluster is not None:
             cluster.close()
+
+
+def _executor(tasks: list[dict], workers: int, backend: str, scheduler: str | None, pool=None):
+    """Yield each task's result as it completes, on the chosen backend (or a given ``pool``)."""
+    with backend_session(workers, backend, scheduler, pool) as run:
+        yield from run(run_task, tasks)
 
 
 def execute(
@@ -395,7 +420,7 @@ def finalize(out: Path, manifest: dict) -> Experiment:
     if manifest["kind"] == "compare":
         differences = paired_differences(indicators, next(iter(manifest["scenarios"])))
         tables["differences"] = differences
-    if manifest["kind"] == "sweep":
+    if manifest["kind"] in ("sweep", "sensitivity"):
         tables["points"] = pd.DataFrame(
             [
                 {"point": p["index"], **{k: str(v) for k, v in p["values"].items()}}
@@ -408,6 +433,10 @@ def finalize(out: Path, manifest: dict) -> Experiment:
     if manifest["persons_tables"]:
         tables["persons"] = store.read_tasks(out, tasks, "persons")
     store.write_tables(out, tables)
+    if manifest["kind"] == "sensitivity":  # the analysis (also when parcours resume finishes)
+        from sim.sensitivity import write_outputs
+
+        write_outputs(out, manifest, indicators)
     manifest["status"] = "complete"
     store.write_manifest(out, manifest)
     return Experiment(out, manifest, indicators, summary, differences)

@@ -457,6 +457,13 @@ class Behaviour(Strict):
     p_wish_arise: Prob = Field(description="wish to work appears, times confidence [per month]")
     employability: Employability
     p_break: Prob = Field(description="break of a job or CDDI, no obstacle [per month]")
+    p_place_refilled: Prob = Field(
+        description="a free shelter place is offered to a new person within the month [per month]"
+    )
+    p_renewal: Prob = Field(
+        description="an ordinary fixed-term contract due to end is renewed, or followed by the "
+        "next contract or mission with the same employer [share]"
+    )
     rel_break_per_severity: NonNeg = Field(description="added per severity level [ratio]")
     rel_break_in_job_support: NonNeg = Field(description="multiplier with in-job support")
     siae_floor_screening: float = Field(description="employability floor, screening SIAE")

@@ -30,7 +30,7 @@ EXPECTED = {
     "01_quickstart.ipynb": {"html_tables": 8, "images": 0},
     "02_linear_vs_iterative.ipynb": {"html_tables": 3, "images": 3},
     "03_funding_allocations.ipynb": {"html_tables": 6, "images": 2},
-    "04_calibration_and_sensitivity.ipynb": {"html_tables": 4, "images": 1},
+    "04_calibration_and_sensitivity.ipynb": {"html_tables": 4, "images": 3},
 }
 
 

@@ -1,0 +1,644 @@
+"""Calibration of a scenario's uncertain parameters to published figures, with Optuna.
+
+The targets file (``calibration/targets.yaml``) lists the published figures the model can
+reproduce (each with its value, tolerance, weight, source and the named statistic of
+:mod:`sim.statistics` that computes the model's counterpart), and the parameters to fit (dotted
+scenario paths with bounds, a starting value and why they are uncertain).
+
+Each trial runs the scenario with the trial's parameter values for ``replications`` child seeds
+``SeedSequence(seed).spawn(R)[r]``, the same for every trial (common random numbers: two trials
+differ by their parameters only). Its loss is the weighted mean of the squared distances to the
+published values, in tolerances::
+
+    loss = sum_i w_i * ((mean_i - value_i) / tolerance_i) ** 2 / sum_i w_i
+
+so a loss below 1 means that, on average, targets are within their tolerance. The sampler is
+Optuna's multivariate TPE, seeded from the scenario's seed; ``workers`` trials run at once (each
+with all its replications), on local processes or Dask. The first trial is the starting point.
+
+The study lives in an Optuna storage (by default ``study.db`` in the run directory): giving the
+same ``--storage`` again continues an interrupted calibration up to ``--trials`` in all (trials
+cut short are marked failed and run again). A continued calibration is not bit-identical to an
+uninterrupted one (the sampler restarts), but every finished trial is kept.
+
+At the end the best parameters are run again on fresh seeds (held out from the fit), and the fit
+report compares, per target, the published value with the simulated mean and its 95% interval.
+
+Identifiability: with ``truth`` (``{path: value}``) the published values are replaced by the
+model's own means at those values (on other seeds), and the report says how far each fitted
+parameter lands from the truth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import Field, ValidationError, field_validator, model_validator
+
+from sim import results as store
+from sim.model import InsertionModel
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    Strict,
+    _format_error,
+    apply_overrides,
+    scenario_from_dict,
+    scenario_to_dict,
+)
+from sim.statistics import STATISTICS, compute
+from sim.stats import mean_ci
+from sim.sweeps import _value_at
+
+HELD_OUT = 10_000  # spawn keys of the fit check (and 2x this: synthetic targets) start here
+RECOVERY_TOLERANCE = 0.2  # [share of the range] a fitted parameter "recovers" its true value
+
+
+# ----------------------------------------------------------------------------- targets file
+class Target(Strict):
+    """One published figure and the statistic that reproduces it."""
+
+    name: str = Field(description="unique name of this target")
+    id: str = Field(pattern=r"^C\d+$", description="id in calibration-targets.md")
+    value: float = Field(description="published value")
+    tolerance: float = Field(gt=0, description="distance to the value still acceptable")
+    weight: float = Field(default=1.0, ge=0, description="weight in the loss")
+    statistic: str = Field(description="name of a function in sim.statistics")
+    source: str
+    note: str = ""
+
+    @field_validator("statistic")
+    @classmethod
+    def _known(cls, name: str) -> str:
+        if name not in STATISTICS:
+            raise ValueError(f"unknown statistic; allowed: {', '.join(sorted(STATISTICS))}")
+        return name
+
+
+class Parameter(Strict):
+    """One parameter to fit: a dotted scenario path and its range."""
+
+    path: str
+    low: float
+    high: float
+    start: float
+    integer: bool = False
+    log: bool = False
+    why: str = Field(description="why this value is uncertain")
+
+    @model_validator(mode="after")
+    def _bounds(self):
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
+        if not self.low <= self.start <= self.high:
+            raise ValueError(f"start ({self.start}) must lie within [{self.low}, {self.high}]")
+        if self.log and self.low <= 0:
+            raise ValueError("a log-scaled parameter needs low > 0")
+        return self
+
+
+class NotReproduced(Strict):
+    """A published figure the model does not try to reproduce, and why."""
+
+    id: str = Field(pattern=r"^C\d+$")
+    reason: str
+
+
+class TargetsFile(Strict):
+    """The whole targets file."""
+
+    description: str = ""
+    targets: list[Target] = Field(min_length=1)
+    parameters: list[Parameter] = Field(min_length=1)
+    not_reproduced: list[NotReproduced] = []
+
+    @model_validator(mode="after")
+    def _unique(self):
+        for what, names in (
+            ("targets", [t.name for t in self.targets]),
+            ("parameters", [p.path for p in self.parameters]),
+        ):
+            dupes = sorted({n for n in names if names.count(n) > 1})
+            if dupes:
+                raise ValueError(f"{what} must be unique; repeated: {', '.join(dupes)}")
+        return self
+
+
+def load_targets(path: str | Path, scenario: Scenario) -> TargetsFile:
+    """Read and validate a targets file against ``scenario``.
+
+    Every parameter path must exist in the scenario and accept its low, high and start values;
+    an integer field must be declared ``integer: true``.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ScenarioError(path, "", "targets file not found")
+    try:
+        data = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        raise ScenarioError(path, "", f"not valid YAML: {err}") from None
+    if not isinstance(data, dict):
+        raise ScenarioError(path, "", "expected a mapping with targets and parameters")
+    try:
+        spec = TargetsFile.model_validate(data)
+    except ValidationError as err:
+        raise _format_error(path, err) from None
+    base = scenario_to_dict(scenario)
+    for i, p in enumerate(spec.parameters):
+        field = f"parameters.{i}.path"
+        current = _value_at(base, p.path)
+        if current is None or isinstance(current, dict | list | bool | str):
+            raise ScenarioError(path, field, f"{p.path!r} is not a numeric scenario value")
+        if isinstance(current, int) and not p.integer:
+            raise ScenarioError(path, field, f"{p.path} is an integer: add integer: true")
+        for value in (p.low, p.high, p.start):
+            data = scenario_to_dict(scenario)
+            apply_overrides(data, {p.path: _cast(p, value)}, path)
+            try:
+                scenario_from_dict(data, path)
+            except ScenarioError as err:
+                raise ScenarioError(path, field, f"{p.path}={value}: {err.message}") from None
+    return spec
+
+
+def _cast(p: Parameter, value: float) -> float | int:
+    return int(round(value)) if p.integer else float(value)
+
+
+def parse_truth(specs: list[str]) -> dict[str, float]:
+    """``PATH=VALUE`` strings -> {path: value}."""
+    truth = {}
+    for spec in specs:
+        path, sep, value = spec.partition("=")
+        try:
+            truth[path.strip()] = float(value)
+        except ValueError:
+            raise ScenarioError("--truth", spec, "expected PATH=VALUE with a number") from None
+        if not sep or not path:
+            raise ScenarioError("--truth", spec, "expected PATH=VALUE with a number")
+    return truth
+
+
+# ----------------------------------------------------------------------------- tasks
+def evaluate_task(task: dict[str, Any]) -> dict[str, Any]:
+    """Run one replication of one trial and compute its statistics (runs on any worker)."""
+    start = time.perf_counter()
+    scn = scenario_from_dict(task["scenario"], task["id"])
+    seed = np.random.SeedSequence(entropy=task["entropy"], spawn_key=tuple(task["spawn_key"]))
+    model = InsertionModel(scn, seed=seed)
+    model.run()
+    return {
+        "id": task["id"],
+        "trial": task["trial"],
+        "replication": task["replication"],
+        "values": compute(model, task["statistics"]),
+        "duration_s": time.perf_counter() - start,
+    }
+
+
+def _tasks(
+    base: dict, params: dict, label: Any, spawn: list[int], seed: int, names: list[str]
+) -> list[dict]:
+    data = json.loads(json.dumps(base))
+    apply_overrides(data, params, "<calibration>")
+    return [
+        {
+            "id": f"{label}-r{r:03d}",
+            "trial": label,
+            "replication": i,
+            "scenario": data,
+            "entropy": seed,
+            "spawn_key": [r],
+            "statistics": names,
+        }
+        for i, r in enumerate(spawn)
+    ]
+
+
+def loss(means: dict[str, float], targets: list[Target]) -> float:
+    """Weighted mean squared distance to the published values, in tolerances (NaN if any NaN)."""
+    total = sum(t.weight for t in targets)
+    terms = [t.weight * ((means[t.statistic] - t.value) / t.tolerance) ** 2 for t in targets]
+    return float(sum(terms) / total) if total else float("nan")
+
+
+# ----------------------------------------------------------------------------- calibration
+@dataclass
+class Calibration:
+    """A finished calibration: where it is, the best parameters and the fit report."""
+
+    out: Path
+    parameters: dict[str, float]
+    fit: pd.DataFrame
+    trials: pd.DataFrame
+    recovery: pd.DataFrame | None = None
+
+
+def _fingerprint(base: dict, spec: TargetsFile, truth, replications: int, seed: int) -> str:
+    what = [base, spec.model_dump(), truth, replications, seed]
+    blob = json.dumps(what, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+def _open_study(storage: str, name: str, fingerprint: str, seed: int):
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True, constant_liar=True)
+    try:
+        study = optuna.create_study(
+            storage=storage, study_name=name, direction="minimize", sampler=sampler,
+            load_if_exists=True,
+        )  # fmt: skip
+    except Exception as err:  # optuna and SQLAlchemy raise many kinds for a bad URL
+        raise ScenarioError(
+            "--storage", storage, f"cannot open this Optuna storage ({type(err).__name__}: "
+            f"{err}); expected e.g. sqlite:///results/study.db"
+        ) from None  # fmt: skip
+    found = study.user_attrs.get("fingerprint")
+    if found is None:
+        study.set_user_attr("fingerprint", fingerprint)
+    elif found != fingerprint:
+        raise ScenarioError(
+            "--storage",
+            "study",
+            f"{storage} holds a study {name!r} for another scenario, targets file, number of "
+            "replications or seed; give another --study name or --storage",
+        )
+    cut_short = [t.number for t in study.trials if t.state.name == "RUNNING"]
+    for number in cut_short:  # interrupted: run them again
+        study.tell(number, state=optuna.trial.TrialState.FAIL)
+    return study
+
+
+def _suggest(trial, spec: TargetsFile) -> dict[str, float | int]:
+    out = {}
+    for p in spec.parameters:
+        if p.integer:
+            out[p.path] = trial.suggest_int(p.path, int(p.low), int(p.high), log=p.log)
+        else:
+            out[p.path] = trial.suggest_float(p.path, p.low, p.high, log=p.log)
+    return out
+
+
+def _run_batch(run, tasks: list[dict], labels: list) -> dict[Any, list[dict[str, float]]]:
+    """Run ``tasks``; per label, the statistics of each replication in replication order."""
+    got: dict[Any, dict[int, dict]] = {label: {} for label in labels}
+    for result in run(evaluate_task, tasks):
+        got[result["trial"]][result["replication"]] = result["values"]
+    return {label: [reps[i] for i in sorted(reps)] for label, reps in got.items()}
+
+
+def _means(values: list[dict[str, float]], names: list[str]) -> dict[str, float]:
+    return {n: float(np.mean([v[n] for v in values])) for n in names}
+
+
+def synthetic_targets(
+    spec: TargetsFile, truth: dict[str, float], means: dict[str, float]
+) -> TargetsFile:
+    """The targets with their values replaced by the model's own means at ``truth``."""
+    targets = [t.model_copy(update={"value": means[t.statistic]}) for t in spec.targets]
+    return spec.model_copy(update={"targets": targets})
+
+
+def calibrate(
+    scenario: str | Path | Scenario,
+    targets: str | Path,
+    trials: int,
+    replications: int = 5,
+    workers: int | None = None,
+    backend: str = "local",
+    scheduler: str | None = None,
+    storage: str | None = None,
+    study: str | None = None,
+    truth: dict[str, float] | None = None,
+    seed: int | None = None,
+    persons: int | None = None,
+    months: int | None = None,
+    out: str | Path | None = "auto",
+    progress: bool = False,
+) -> Calibration:
+    """Fit the targets file's parameters to its targets; write the run directory ``out``.
+
+    Args:
+        scenario: a YAML path or a validated scenario (its other values stay as they are).
+        targets: the targets file.
+        trials: trials in all (a continued study runs only the missing ones).
+        replications: replications per trial (common random numbers across trials).
+        workers: trials evaluated at once (default: the number of cores).
+        backend: ``"local"`` processes or ``"dask"`` (a local cluster), as for experiments.
+        scheduler: the address of an existing Dask scheduler.
+        storage: an Optuna storage URL (default: ``sqlite:///<out>/study.db``).
+        study: the study's name in the storage (default: ``<scenario name>-calibration``).
+        truth: ``{path: value}``: fit the model's own statistics at these values instead of
+            the published ones (identifiability check).
+        seed: overrides ``run.seed`` (the fit's common seeds derive from it).
+        persons: overrides ``run.persons``.
+        months: overrides ``run.months``.
+        out: the run directory (never overwritten); ``"auto"``: ``results/<id>``.
+        progress: show a progress bar.
+    """
+    from sim.runner import backend_session, resolve
+
+    if trials < 1 or replications < 1:
+        raise ScenarioError("--trials", "trials", "trials and replications must be at least 1")
+    file = str(scenario) if not isinstance(scenario, Scenario) else "<scenario>"
+    scn = resolve(scenario, seed, persons, months, {"run.person_views": False})
+    spec = load_targets(targets, scn)
+    names = list(dict.fromkeys(t.statistic for t in spec.targets))  # statistics to compute
+    paths = {p.path: p for p in spec.parameters}
+    if truth:
+        unknown = sorted(set(truth) - set(paths))
+        if unknown:
+            raise ScenarioError("--truth", unknown[0], "not a parameter of the targets file")
+        missing = sorted(set(paths) - set(truth))
+        if missing:
+            raise ScenarioError("--truth", missing[0], "every fitted parameter needs a true value")
+        truth = {k: _cast(paths[k], v) for k, v in truth.items()}
+    seed_value = scn.run.seed
+    base = scenario_to_dict(scn)
+    start_point = {p.path: _cast(p, p.start) for p in spec.parameters}
+    for point in (start_point, truth or {}):
+        data = json.loads(json.dumps(base))
+        apply_overrides(data, point, file)
+        scenario_from_dict(data, file)
+
+    out_dir = (
+        store.RESULTS_DIR / store.new_run_id(f"{scn.name}-calibration", seed_value)
+        if out in (None, "auto")
+        else Path(out)
+    )
+    store.check_free(out_dir)
+    workers = workers or os.cpu_count() or 1
+    manifest = {
+        "kind": "calibration",
+        "status": "running",
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "scenario_file": file,
+        "scenario": base,
+        "targets_file": str(targets),
+        "targets_sha256": hashlib.sha256(Path(targets).read_bytes()).hexdigest(),
+        "targets": spec.model_dump(),
+        "truth": truth,
+        "trials": trials,
+        "replications": replications,
+        "seed": seed_value,
+        "versions": store.versions(),
+        "git_commit": store.git_commit(),
+        "command": " ".join(sys.argv),
+        "backend": {"backend": "dask" if scheduler else backend, "workers": workers},
+        "tasks": [],
+        "timings": {},
+    }
+    study_name = study or f"{scn.name}-calibration"
+    fingerprint = _fingerprint(base, spec, truth, replications, seed_value)
+    if storage:  # a bad or foreign storage is refused before anything is written
+        optuna_study = _open_study(storage, study_name, fingerprint, seed_value)
+    store.create_run_dir(out_dir, manifest)
+    (out_dir / store.TASKS).rmdir()  # trials live in the study, not in task directories
+    if not storage:
+        storage = f"sqlite:///{out_dir / 'study.db'}"
+        optuna_study = _open_study(storage, study_name, fingerprint, seed_value)
+    manifest.update({"storage": storage, "study": study_name})
+    store.write_manifest(out_dir, manifest)
+    logging.getLogger("distributed").setLevel(logging.ERROR)
+    started = time.perf_counter()
+
+    with backend_session(workers, backend, scheduler) as run:
+        fit_spec = spec
+        if truth:
+            spawn = list(range(2 * HELD_OUT, 2 * HELD_OUT + replications))
+            got = _run_batch(run, _tasks(base, truth, "truth", spawn, seed_value, names), ["truth"])
+            fit_spec = synthetic_targets(spec, truth, _means(got["truth"], names))
+        if not optuna_study.trials:
+            optuna_study.enqueue_trial(start_point)
+        done = sum(t.state.name == "COMPLETE" for t in optuna_study.trials)
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=trials, initial=min(done, trials), unit="trial", file=sys.stdout)
+        spawn = list(range(replications))
+        while done < trials:
+            batch = [optuna_study.ask() for _ in range(min(workers, trials - done))]
+            params = {t.number: _suggest(t, fit_spec) for t in batch}
+            tasks = [
+                task
+                for number, point in params.items()
+                for task in _tasks(base, point, number, spawn, seed_value, names)
+            ]
+            got = _run_batch(run, tasks, list(params))
+            for trial in batch:
+                values = got[trial.number]
+                means = _means(values, names)
+                trial.set_user_attr("means", means)
+                value = loss(means, fit_spec.targets)
+                if np.isfinite(value):
+                    optuna_study.tell(trial, value)
+                    done += 1
+                else:
+                    nan = [n for n in names if not np.isfinite(means[n])]
+                    trial.set_user_attr("failed", f"statistics without a value: {nan}")
+                    optuna_study.tell(trial, state=_fail())
+                    if not any(t.state.name == "COMPLETE" for t in optuna_study.trials):
+                        raise ScenarioError(
+                            file,
+                            "run",
+                            f"the statistics {', '.join(nan)} have no value on this run "
+                            "(no person in their population): use more persons or months",
+                        )
+                if bar is not None:
+                    bar.update(np.isfinite(value))
+        if bar is not None:
+            bar.close()
+        best = optuna_study.best_trial
+        best_params = {p.path: _cast(p, best.params[p.path]) for p in spec.parameters}
+        spawn = list(range(HELD_OUT, HELD_OUT + replications))
+        check = _run_batch(
+            run, _tasks(base, best_params, "fit", spawn, seed_value, names), ["fit"]
+        )["fit"]
+
+    first = optuna_study.trials[0]
+    fit = fit_table(fit_spec, check, first.user_attrs.get("means", {}))
+    table = trials_table(optuna_study)
+    recovery = recovery_table(spec, truth, best_params) if truth else None
+    manifest["timings"]["total_s"] = round(time.perf_counter() - started, 1)
+    provenance = {
+        "run_id": out_dir.name,
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "scenario": file,
+        "targets_file": str(targets),
+        "targets_sha256": manifest["targets_sha256"],
+        "targets_used": [f"{t.id} {t.name}" for t in spec.targets if t.weight > 0],
+        "synthetic_truth": truth,
+        "trials_complete": int((table["state"] == "COMPLETE").sum()),
+        "replications": replications,
+        "seed": seed_value,
+        "best_trial": best.number,
+        "loss": float(best.value),
+        "loss_held_out": loss(_means(check, names), fit_spec.targets),
+        "study": study_name,
+        "storage": storage,
+        "git_commit": manifest["git_commit"],
+    }
+    _write_outputs(out_dir, provenance, best_params, fit, table, recovery)
+    manifest["status"] = "done"
+    manifest["best"] = {"trial": best.number, "loss": float(best.value), "params": best_params}
+    store.write_manifest(out_dir, manifest)
+    return Calibration(out_dir, best_params, fit, table, recovery)
+
+
+def _fail():
+    import optuna
+
+    return optuna.trial.TrialState.FAIL
+
+
+# ----------------------------------------------------------------------------- reports
+def fit_table(spec: TargetsFile, values: list[dict], start: dict[str, float]) -> pd.DataFrame:
+    """Per target: published value, simulated mean and 95% interval, within tolerance or not."""
+    rows = []
+    for t in spec.targets:
+        mean, low, high = mean_ci(np.array([v[t.statistic] for v in values]))
+        rows.append(
+            {
+                "target": t.name,
+                "id": t.id,
+                "published": t.value,
+                "tolerance": t.tolerance,
+                "weight": t.weight,
+                "simulated": mean,
+                "ci_low": low,
+                "ci_high": high,
+                "within_tolerance": bool(abs(mean - t.value) <= t.tolerance),
+                "at_start": start.get(t.statistic, float("nan")),
+                "source": t.source,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def trials_table(study) -> pd.DataFrame:
+    """One row per trial: number, state, loss, parameter values and statistic means."""
+    rows = []
+    for t in study.trials:
+        row = {"trial": t.number, "state": t.state.name, "loss": t.value}
+        row.update(t.params)
+        row.update({f"mean_{k}": v for k, v in t.user_attrs.get("means", {}).items()})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def recovery_table(
+    spec: TargetsFile, truth: dict[str, float], fitted: dict[str, float]
+) -> pd.DataFrame:
+    """Per parameter: true and fitted values, and the error as a share of its range."""
+    rows = []
+    for p in spec.parameters:
+        error = abs(fitted[p.path] - truth[p.path]) / (p.high - p.low)
+        rows.append(
+            {
+                "parameter": p.path,
+                "true": truth[p.path],
+                "fitted": fitted[p.path],
+                "low": p.low,
+                "high": p.high,
+                "error_share_of_range": error,
+                "recovered": bool(error <= RECOVERY_TOLERANCE),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _fmt(x: float) -> str:
+    return "n/a" if not np.isfinite(x) else f"{x:.4g}"
+
+
+def fit_markdown(provenance: dict, fit: pd.DataFrame, recovery: pd.DataFrame | None) -> str:
+    """The fit report as Markdown."""
+    lines = [
+        f"# Calibration {provenance['run_id']}",
+        "",
+        f"Scenario `{provenance['scenario']}`, targets `{provenance['targets_file']}` "
+        f"(sha256 {provenance['targets_sha256'][:12]}), {provenance['trials_complete']} trials "
+        f"x {provenance['replications']} replications, seed {provenance['seed']}. Best trial "
+        f"{provenance['best_trial']}, loss {provenance['loss']:.3g} on the fitting seeds and "
+        f"{provenance['loss_held_out']:.3g} on held-out seeds (a loss below 1: within "
+        "tolerance on average).",
+        "",
+        "Simulated: mean over the held-out replications of the best parameters, with its 95% "
+        "confidence interval. At start: the mean of the starting point.",
+        "",
+        "| target | id | published | tolerance | simulated [95% CI] | within | at start |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in fit.itertuples():
+        lines.append(
+            f"| {r.target} | {r.id} | {_fmt(r.published)} | {_fmt(r.tolerance)} | "
+            f"{_fmt(r.simulated)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}] | "
+            f"{'yes' if r.within_tolerance else 'no'} | {_fmt(r.at_start)} |"
+        )
+    if recovery is not None:
+        lines += [
+            "",
+            "## Identifiability: recovery of known parameters",
+            "",
+            f"Targets generated by the model at the true values; a parameter is recovered when "
+            f"the fitted value is within {RECOVERY_TOLERANCE:.0%} of its range from the truth.",
+            "",
+            "| parameter | true | fitted | error (share of range) | recovered |",
+            "|---|---|---|---|---|",
+        ]
+        for r in recovery.itertuples():
+            lines.append(
+                f"| {r.parameter} | {_fmt(r.true)} | {_fmt(r.fitted)} | "
+                f"{r.error_share_of_range:.1%} | {'yes' if r.recovered else 'no'} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def fit_figure(fit: pd.DataFrame):
+    """Published values with their tolerance against the simulated means with their CI."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(fit) + 1.6))
+    y = np.arange(len(fit))[::-1]
+    ax.barh(
+        y, 2 * fit["tolerance"], left=fit["published"] - fit["tolerance"], height=0.5,
+        color="#E69F00", alpha=0.35, hatch="//", label="published ± tolerance",
+    )  # fmt: skip
+    ax.plot(fit["published"], y, "|", color="#D55E00", markersize=14, label="published")
+    err = np.vstack([fit["simulated"] - fit["ci_low"], fit["ci_high"] - fit["simulated"]])
+    ax.errorbar(
+        fit["simulated"], y, xerr=np.nan_to_num(err), fmt="o", color="#0072B2",
+        label="simulated (95% CI)",
+    )  # fmt: skip
+    ax.set_yticks(y, [f"{r.id} {r.target}" for r in fit.itertuples()])
+    ax.set_xlabel("share")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=8)
+    ax.set_title("Calibration fit")
+    fig.tight_layout()
+    return fig
+
+
+def _write_outputs(out, provenance, params, fit, trials, recovery) -> None:
+    calibrated = {"provenance": provenance, "parameters": params}
+    store.write_text(out / "calibrated.yaml", yaml.safe_dump(calibrated, sort_keys=False))
+    store.write_text(out / "fit.md", fit_markdown(provenance, fit, recovery))
+    store.write_text(out / "fit.csv", fit.to_csv(index=False))
+    store.write_text(out / "trials.csv", trials.to_csv(index=False))
+    if recovery is not None:
+        store.write_text(out / "recovery.csv", recovery.to_csv(index=False))
+    store.write_figure(out / "fit.png", fit_figure(fit), dpi=120)

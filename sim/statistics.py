@@ -1,0 +1,197 @@
+"""Simulated statistics comparable with published figures (calibration/targets.yaml).
+
+Each statistic is a named function of a finished run (an :class:`~sim.model.InsertionModel`)
+that computes, on the population and horizon of a published figure, the model's counterpart of
+that figure. They read the month-by-month status history the recorder keeps, the persons'
+attributes at entry and the monthly records. "Employed" is an ordinary job or a SIAE contract,
+as in the indicators (a CDDI is salaried work, and published employment figures count it).
+
+Statistics pool every anchor month of the run after a burn-in of one year (the initial stock is
+drawn, not grown, so its first months are not representative): e.g. the yearly transitions of
+C1 and C2 compare each "end of year" month 11 + 12 k (k >= 1) with the same month a year later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from sim.states import Benefit, SiaeType, Status
+
+BURN_IN = 12  # [month] anchors before this month are not used (the initial stock settles)
+STATISTICS: dict[str, Callable] = {}
+
+
+def statistic(fn: Callable) -> Callable:
+    """Register ``fn`` as a statistic under its name."""
+    STATISTICS[fn.__name__] = fn
+    return fn
+
+
+def _history(model) -> np.ndarray:
+    if model.recorder.history is None:
+        raise ValueError("these statistics need the recorder's status history")
+    return model.recorder.history[: model.t + 1]
+
+
+def _present(status: np.ndarray) -> np.ndarray:
+    return (status != Status.NOT_ARRIVED) & (status != Status.LEFT)
+
+
+def _employed(status: np.ndarray) -> np.ndarray:
+    return (status == Status.JOB) | (status == Status.SIAE)
+
+
+def _ratio(num: int, den: int) -> float:
+    return num / den if den else float("nan")
+
+
+def _yearly(model, mask: np.ndarray, from_employed: bool) -> float:
+    """Yearly exits from (or to) work, pooled over the ends of years after the burn-in.
+
+    Among ``mask`` persons present at an end of year with (without) a job, the share without
+    (with) one a year later, among those still present then.
+    """
+    h = _history(model)
+    num = den = 0
+    for a in range(BURN_IN - 1 + 12, h.shape[0] - 12, 12):
+        s0, s1 = h[a], h[a + 12]
+        base = mask & _present(s0) & _present(s1) & (_employed(s0) == from_employed)
+        den += int(np.count_nonzero(base))
+        num += int(np.count_nonzero(base & (_employed(s1) != from_employed)))
+    return _ratio(num, den)
+
+
+@statistic
+def rsa_job_entry_yearly(model) -> float:
+    """C1: RSA recipients without a job at an end of year who have one a year later."""
+    return _yearly(model, model.pop.benefit == Benefit.RSA, from_employed=False)
+
+
+@statistic
+def rsa_job_loss_yearly(model) -> float:
+    """C2: employed RSA recipients at an end of year who are without a job a year later."""
+    return _yearly(model, model.pop.benefit == Benefit.RSA, from_employed=True)
+
+
+def months_without_work_at(model, a: int) -> np.ndarray:
+    """Each person's months without work at month ``a`` (as the model counts them).
+
+    Since their last month employed if they worked since entry; otherwise their time without
+    work at entry plus the months since.
+    """
+    pop, h = model.pop, _history(model)
+    employed = _employed(h[: a + 1])
+    worked = employed.any(axis=0)
+    last = a - np.argmax(employed[::-1], axis=0)
+    since_entry = pop.months_without_work_at_entry + (a - pop.t_entry)
+    return np.where(worked, a - last, since_entry)
+
+
+def _quarterly_entry(model, select: Callable[[np.ndarray], np.ndarray]) -> float:
+    """Quarterly exits to work of jobseekers by time without work, pooled over quarters.
+
+    Jobseekers, as in the survey's unemployed: persons without a job at month ``a`` (present,
+    not on the incapacity route) who wish to work. The wish is not kept month by month; it only
+    ever appears, so the wish at the end of the run is used (a slight overstatement of the
+    jobseekers at early anchors). Among those whose time without work passes ``select``, the
+    share in a job at ``a + 3``.
+    """
+    h = _history(model)
+    num = den = 0
+    for a in range(BURN_IN, h.shape[0] - 3, 3):
+        s0, s1 = h[a], h[a + 3]
+        jobless = _present(s0) & _present(s1) & ~_employed(s0) & (s0 != Status.INCAPACITY)
+        jobless &= model.pop.wish
+        base = jobless & select(months_without_work_at(model, a))
+        den += int(np.count_nonzero(base))
+        num += int(np.count_nonzero(base & _employed(s1)))
+    return _ratio(num, den)
+
+
+@statistic
+def quarterly_job_entry_3y_plus(model) -> float:
+    """C3: jobseekers without work for 3 years or more who are in a job one quarter later."""
+    return _quarterly_entry(model, lambda months: months >= 36)
+
+
+@statistic
+def quarterly_job_entry_under_1y(model) -> float:
+    """C3: jobseekers without work for under a year who are in a job one quarter later."""
+    return _quarterly_entry(model, lambda months: months < 12)
+
+
+def _siae_leavers_employed(model, mask: np.ndarray, after: int = 6) -> float:
+    """Employment after a SIAE exit, pooled over exit months after the burn-in.
+
+    Among ``mask`` persons leaving a SIAE (in a SIAE one month, not the next), the share in a
+    job ``after`` months after their exit, among those still present then.
+    """
+    h = _history(model)
+    num = den = 0
+    for a in range(BURN_IN, h.shape[0] - after):
+        left = mask & (h[a - 1] == Status.SIAE) & (h[a] != Status.SIAE) & _present(h[a + after])
+        den += int(np.count_nonzero(left))
+        num += int(np.count_nonzero(left & _employed(h[a + after])))
+    return _ratio(num, den)
+
+
+@statistic
+def siae_leavers_employed_6m(model) -> float:
+    """C4: SIAE leavers in a job 6 months after their exit."""
+    return _siae_leavers_employed(model, np.ones(model.pop.n, dtype=bool))
+
+
+@statistic
+def siae_leavers_employed_6m_rsa(model) -> float:
+    """C4: SIAE leavers on the RSA (at entry) in a job 6 months after their exit."""
+    return _siae_leavers_employed(model, model.pop.benefit == Benefit.RSA)
+
+
+def _monthly(model):
+    frame = model.recorder.frame()
+    return frame[frame["month"] >= BURN_IN]
+
+
+def _siae_share(model, typ: SiaeType) -> float:
+    frame = _monthly(model)
+    used = {t: frame[f"used_posts_{t.name.lower()}"].sum() for t in SiaeType}
+    return _ratio(used[typ], sum(used.values()))
+
+
+@statistic
+def siae_share_aci(model) -> float:
+    """C6: share of ACI among persons in a SIAE (mean over months)."""
+    return _siae_share(model, SiaeType.ACI)
+
+
+@statistic
+def siae_share_ai(model) -> float:
+    """C6: share of AI among persons in a SIAE (mean over months)."""
+    return _siae_share(model, SiaeType.AI)
+
+
+@statistic
+def siae_share_ei(model) -> float:
+    """C6: share of EI among persons in a SIAE (mean over months)."""
+    return _siae_share(model, SiaeType.EI)
+
+
+@statistic
+def siae_share_etti(model) -> float:
+    """C6: share of ETTI among persons in a SIAE (mean over months)."""
+    return _siae_share(model, SiaeType.ETTI)
+
+
+@statistic
+def shelter_occupancy(model) -> float:
+    """C9: occupied share of emergency (CHU) and CHRS places, over the months."""
+    frame = _monthly(model)
+    used = frame["used_places_chu"].sum() + frame["used_places_chrs"].sum()
+    return _ratio(used, frame["cap_places_chu"].sum() + frame["cap_places_chrs"].sum())
+
+
+def compute(model, names: list[str]) -> dict[str, float]:
+    """The named statistics of a finished run."""
+    return {name: float(STATISTICS[name](model)) for name in names}
