@@ -174,56 +174,72 @@ def _json_result(exp) -> dict:
     return out
 
 
-def experiment_options(func):
-    """Options shared by every command that runs tasks."""
-    options = [
-        click.option(
-            "--workers", type=click.IntRange(min=1), help="Worker processes [number of cores]."
-        ),
-        click.option(
-            "--backend",
-            type=click.Choice(["local", "dask"]),
-            default="local",
-            show_default=True,
-            help="local processes, or a Dask cluster.",
-        ),
-        click.option("--scheduler", help="Address of an existing Dask scheduler (tcp://...)."),
-        click.option("--quiet", is_flag=True, help="No progress bar."),
-        click.option(
-            "--report",
-            "with_report",
-            is_flag=True,
-            help="Also write report.html and report.md into the results directory.",
-        ),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+def _options(*options):
+    """A decorator applying click ``options`` in the order given (as they show in --help)."""
+
+    def decorate(func):
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
 
 
-def run_options(func):
-    """Options that override a scenario's run settings."""
-    options = [
-        click.option(
-            "--replications",
-            type=int,
-            default=1,
-            show_default=True,
-            help="Replications, each with its own child seed.",
-        ),
-        click.option("--seed", type=int, help="Override run.seed."),
-        click.option("--persons", type=int, help="Override run.persons (capacities scale)."),
-        click.option("--months", type=int, help="Override run.months."),
-        click.option(
-            "--out",
-            type=click.Path(file_okay=False),
-            help="Results directory [results/<id>]; never overwritten.",
-        ),
-        click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+backend_options = _options(
+    click.option(
+        "--workers", type=click.IntRange(min=1), help="Worker processes [number of cores]."
+    ),
+    click.option(
+        "--backend",
+        type=click.Choice(["local", "dask"]),
+        default="local",
+        show_default=True,
+        help="local processes, or a Dask cluster.",
+    ),
+    click.option("--scheduler", help="Address of an existing Dask scheduler (tcp://...)."),
+    click.option("--quiet", is_flag=True, help="No progress bar."),
+)
+"""Where tasks run: shared by every command that runs the model."""
+
+experiment_options = _options(
+    backend_options,
+    click.option(
+        "--report",
+        "with_report",
+        is_flag=True,
+        help="Also write report.html and report.md into the results directory.",
+    ),
+)
+"""Backend options and ``--report``."""
+
+scenario_options = _options(
+    click.option("--seed", type=int, help="Override run.seed."),
+    click.option("--persons", type=int, help="Override run.persons (capacities scale)."),
+    click.option("--months", type=int, help="Override run.months."),
+    click.option(
+        "--out",
+        type=click.Path(file_okay=False),
+        help="Results directory [results/<id>]; never overwritten.",
+    ),
+)
+"""Overrides of a scenario's run settings, and the output directory."""
+
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print one JSON object on stdout."
+)
+
+run_options = _options(
+    click.option(
+        "--replications",
+        type=int,
+        default=1,
+        show_default=True,
+        help="Replications, each with its own child seed.",
+    ),
+    scenario_options,
+    json_option,
+)
+"""Replications, scenario overrides and ``--json``."""
 
 
 def handles_errors(func):
@@ -556,14 +572,8 @@ def allocate(
     metavar="PATH=VALUE",
     help="Identifiability check: fit the model's own statistics at these values.",
 )
-@click.option("--seed", type=int, help="Override run.seed.")
-@click.option("--persons", type=int, help="Override run.persons (capacities scale).")
-@click.option("--months", type=int, help="Override run.months.")
-@click.option("--out", type=click.Path(file_okay=False), help="Results directory [results/<id>].")
-@click.option("--workers", type=click.IntRange(min=1), help="Trials at once [number of cores].")
-@click.option("--backend", type=click.Choice(["local", "dask"]), default="local", show_default=True)
-@click.option("--scheduler", help="Address of an existing Dask scheduler (tcp://...).")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@scenario_options
+@backend_options
 @handles_errors
 def calibrate(
     scenario, targets, trials, replications, storage, study, truth, seed, persons, months, out,
@@ -625,25 +635,9 @@ def calibrate(
     show_default=True,
     help="Runs per point (common seeds); 2 or more measure the replication noise.",
 )
-@click.option("--seed", type=int, help="Override run.seed (also seeds the sample).")
-@click.option("--persons", type=int, help="Override run.persons (capacities scale).")
-@click.option("--months", type=int, help="Override run.months.")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False),
-    help="Results directory [results/<id>]; never overwritten.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
-@click.option("--workers", type=click.IntRange(min=1), help="Worker processes [number of cores].")
-@click.option(
-    "--backend",
-    type=click.Choice(["local", "dask"]),
-    default="local",
-    show_default=True,
-    help="local processes, or a Dask cluster.",
-)
-@click.option("--scheduler", help="Address of an existing Dask scheduler (tcp://...).")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@scenario_options
+@json_option
+@backend_options
 @handles_errors
 def sensitivity(
     scenario,

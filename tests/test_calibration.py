@@ -200,25 +200,15 @@ def test_statistics_on_a_run_are_shares():
 
 
 def test_loss_counts_distances_in_tolerances():
+    def target(statistic, value, tolerance, weight):
+        return Target(
+            name=statistic, id="C1", value=value, tolerance=tolerance, weight=weight,
+            statistic=statistic, source="x",
+        )  # fmt: skip
+
     targets = [
-        Target(
-            name="a",
-            id="C1",
-            value=0.1,
-            tolerance=0.02,
-            weight=2,
-            statistic="rsa_job_loss_yearly",
-            source="x",
-        ),  # noqa: E501
-        Target(
-            name="b",
-            id="C9",
-            value=0.9,
-            tolerance=0.05,
-            weight=1,
-            statistic="shelter_occupancy",
-            source="x",
-        ),  # noqa: E501
+        target("rsa_job_loss_yearly", 0.1, 0.02, 2),
+        target("shelter_occupancy", 0.9, 0.05, 1),
     ]
     means = {"rsa_job_loss_yearly": 0.14, "shelter_occupancy": 0.85}  # 2 and 1 tolerances off
     assert loss(means, targets) == pytest.approx((2 * 2**2 + 1 * 1**2) / 3)
