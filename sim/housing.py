@@ -27,6 +27,7 @@ the ``housing_first`` cost; it is not modelled further).
 from __future__ import annotations
 
 import numpy as np
+from scipy.stats import binom
 
 from sim.capacity import allocate, choose_weighted, occupancy
 from sim.population import NEVER, Population
@@ -52,17 +53,26 @@ def _enter_shelter(model, rows: np.ndarray, shelter: np.ndarray) -> None:
 
 
 def _place(
-    model, rows: np.ndarray, kinds, key: np.ndarray, u: np.ndarray, refill: float | None = None
+    model,
+    rows: np.ndarray,
+    kinds,
+    key: np.ndarray,
+    u: np.ndarray,
+    vacancy: np.ndarray | None = None,
 ) -> np.ndarray:
     """Give ``rows`` a free place in a shelter of one of ``kinds``; return those placed.
 
-    Each free place is offered this month with ``refill`` (default ``p_place_refilled``).
+    With ``vacancy`` (one uniform draw per structure), each free place is offered this month with
+    ``p_place_refilled``: the number offered is Binomial(free places, p), drawn by inversion so
+    that every call uses one draw per structure whatever the scenario (common random numbers).
+    Without it, every free place is offered.
     """
     pop = model.pop
     eligible = np.isin(model.shelter_kind, np.atleast_1d(kinds))
     free = np.maximum(model.shelter_places - occupancy(pop.shelter, model.n_shelters), 0)
-    p = model.behaviour.p_place_refilled if refill is None else refill
-    offer = np.where(eligible, model.streams["housing"].binomial(free, p), 0)
+    if vacancy is not None:
+        free = np.maximum(binom.ppf(vacancy, free, model.behaviour.p_place_refilled), 0)
+    offer = np.where(eligible, free, 0).astype(np.int64)
     placed_all = []
     for round_ in range(PLACEMENT_ROUNDS):
         if rows.size == 0 or offer.sum() == 0:
@@ -85,7 +95,7 @@ def initial_shelter(model, rows: np.ndarray) -> None:
     for housing in (Housing.EMERGENCY_SHELTER, Housing.CHRS, Housing.ADAPTED):
         want = rows[pop.housing[rows] == housing]
         kinds = [k for k, h in SHELTER_HOUSING.items() if h == housing]
-        placed = _place(model, want, kinds, pop.t_entry[want].astype(float), u[want], refill=1.0)
+        placed = _place(model, want, kinds, pop.t_entry[want].astype(float), u[want])
         pop.housing[np.setdiff1d(want, placed, assume_unique=True)] = Housing.STREET
 
 
@@ -99,15 +109,17 @@ def admissions_and_exits(model) -> None:
     pop, t, b = model.pop, model.t, model.behaviour
     g = model.streams["housing"]
     u_ask, u_place, u_move, u_loss = g.random((4, pop.n), dtype=np.float32)
+    u_vacancy = model.streams["vacancies"].random((3, model.n_shelters))
     present = pop.present()
     street = np.flatnonzero(present & (pop.housing == Housing.STREET))
     asks = street[(pop.referent[street] >= 0) | (u_ask[street] < b.p_shelter_request)]
-    admitted = _place(model, asks, ShelterKind.CHU, u_place[asks], u_place[asks])
+    admitted = _place(model, asks, ShelterKind.CHU, u_place[asks], u_place[asks], u_vacancy[0])
     model.flows["shelter_admissions"] += admitted.size
     model.queues["shelter"] = asks.size - admitted.size
 
     if not model.policy.housing_first:
-        for lower, upper in ((STAIRCASE[0], STAIRCASE[1]), (STAIRCASE[1], STAIRCASE[2])):
+        steps = ((STAIRCASE[0], STAIRCASE[1]), (STAIRCASE[1], STAIRCASE[2]))
+        for step, (lower, upper) in enumerate(steps, start=1):
             here = np.flatnonzero(
                 present
                 & (pop.shelter >= 0)
@@ -117,9 +129,8 @@ def admissions_and_exits(model) -> None:
             movers = here[u_move[here] < b.p_move_on]
             old = pop.shelter[movers].copy()
             pop.shelter[movers] = -1  # free the place they leave only if they get the next
-            moved = _place(
-                model, movers, upper, pop.t_shelter_since[movers].astype(float), u_place[movers]
-            )
+            since = pop.t_shelter_since[movers].astype(float)
+            moved = _place(model, movers, upper, since, u_place[movers], u_vacancy[step])
             stay = np.setdiff1d(movers, moved, assume_unique=True)
             pop.shelter[stay] = old[np.searchsorted(movers, stay)]
             model.flows["staircase_moves"] += moved.size

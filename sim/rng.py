@@ -29,7 +29,8 @@ STREAMS = (
     "contracts",
     "separations",
     "housing",
-    "renewals",  # appended: the streams before it keep their seeds
+    "renewals",  # appended: the streams before them keep their seeds
+    "vacancies",
 )
 
 
