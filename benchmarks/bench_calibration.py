@@ -48,9 +48,10 @@ def main() -> None:
     print(describe())
     before = os.times()
     start = time.perf_counter()
+    os.chdir(ROOT)  # paths in the provenance relative to the repository
     result = calibrate(
-        ROOT / "scenarios/baseline.yaml",
-        ROOT / "calibration/targets.yaml",
+        "scenarios/baseline.yaml",
+        "calibration/targets.yaml",
         trials=args.trials,
         replications=args.replications,
         workers=args.workers,
