@@ -805,7 +805,7 @@ SENSITIVITY = [
 How the baseline's uncertain values were set, how well the model fits the published figures, and
 which parameters a conclusion depends on.
 
-1. **The baseline's calibration** (run `calibration-baseline-20261123`, kept in
+1. **The baseline's calibration** (run `calibration-baseline-20261123b`, kept in
    `calibration/runs/`): 200 trials x 5 replications fitted ten behaviour parameters to the
    published figures of `calibration/targets.yaml` (C1-C4, C6, C9). Its fit report: published
    value against simulated mean, with the 95% interval.
@@ -855,7 +855,7 @@ values."""
     ),
     code(
         """\
-RUN = ROOT / "calibration" / "runs" / "calibration-baseline-20261123"
+RUN = ROOT / "calibration" / "runs" / "calibration-baseline-20261123b"
 fit = pd.read_csv(RUN / "fit.csv")
 fit["simulated [95% CI]"] = [
     f"{r.simulated:.1%} [{r.ci_low:.1%}, {r.ci_high:.1%}]" for r in fit.itertuples()
@@ -915,7 +915,8 @@ small_cal.fit[columns]"""
 ## 3. Morris screening: does the linear vs iterative comparison depend on uncertain values?
 
 `policy.practice_override` sets every structure's practice (0: linear, 1: iterative). The five
-behaviour parameters vary over ranges around their calibrated values. Morris gives for each the
+behaviour parameters vary over ranges covering the values of both calibration runs (the targets
+do not pin each one down). Morris gives for each the
 mean absolute elementary effect `mu_star` (the change of `employment_rate_12m` over the whole
 range, with its 95% interval), `mu` (its sign) and `sigma` (interactions or nonlinearity). Every
 point runs on the same seeds."""
@@ -927,8 +928,8 @@ screen = sensitivity(
     method="morris",
     params=[
         "policy.practice_override=0:1",
-        "behaviour.p_search_alone=0.2:0.4",
-        "behaviour.p_apply=0.6:1.0",
+        "behaviour.p_search_alone=0.1:0.4",
+        "behaviour.p_apply=0.5:1.0",
         "behaviour.employability.intercept=1:2",
         "behaviour.p_break=0.002:0.008",
         "behaviour.p_renewal=0.8:0.95",

@@ -28,7 +28,7 @@ from sim.states import Benefit, Status
 
 TARGETS = ROOT / "calibration" / "targets.yaml"
 SHARED_TARGETS = ROOT.parent / "shared" / "calibration-targets.md"
-CALIBRATION_RUN = ROOT / "calibration" / "runs" / "calibration-baseline-20261123"
+CALIBRATION_RUN = ROOT / "calibration" / "runs" / "calibration-baseline-20261123b"
 # A small territory over 4 years: two yearly anchors (months 23 and 35) for C1 and C2.
 SMALL = {"persons": 3000, "months": 48}
 TWO_PARAMS = """
@@ -350,3 +350,27 @@ def test_cli_calibrate_bad_input_writes_nothing(tmp_path, two_params):
     )  # fmt: skip
     assert done.returncode == 2 and "behaviour.p_search_alone" in done.stderr
     assert not out.exists()
+
+
+def test_apply_calibration_rewrites_only_the_fitted_lines(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from apply_calibration import apply, find_line
+
+    scenario = tmp_path / "baseline.yaml"
+    original = (SCENARIOS / "baseline.yaml").read_text()
+    scenario.write_text(original.replace("p_break: 0.", "p_break: 0.9"))  # moved on purpose
+    run = CALIBRATION_RUN / "calibrated.yaml"
+    changed = apply(run, scenario, TARGETS, digits=3)
+    params = yaml.safe_load(run.read_text())["parameters"]
+    assert len(changed) == len(params)
+    lines_before, lines_after = original.split("\n"), scenario.read_text().split("\n")
+    pairs = zip(lines_before, lines_after, strict=True)
+    differing = [i for i, (a, b) in enumerate(pairs) if a != b]
+    assert len(differing) <= len(params)  # nothing but the fitted lines changed
+    applied = load_scenario(scenario)
+    for path, value in params.items():
+        assert _value(applied, path) == pytest.approx(value, rel=5e-3), path
+    with pytest.raises(KeyError):
+        find_line(lines_after, "behaviour.employability.nope")
