@@ -31,6 +31,7 @@ parameter lands from the truth.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -53,14 +54,14 @@ from sim.scenario import (
     Scenario,
     ScenarioError,
     Strict,
-    _format_error,
     apply_overrides,
     scenario_from_dict,
     scenario_to_dict,
+    validation_error,
 )
 from sim.statistics import STATISTICS, compute
 from sim.stats import mean_ci
-from sim.sweeps import _value_at
+from sim.sweeps import value_at
 
 HELD_OUT = 10_000  # spawn keys of the fit check (and 2x this: synthetic targets) start here
 RECOVERY_TOLERANCE = 0.2  # [share of the range] a fitted parameter "recovers" its true value
@@ -154,11 +155,11 @@ def load_targets(path: str | Path, scenario: Scenario) -> TargetsFile:
     try:
         spec = TargetsFile.model_validate(data)
     except ValidationError as err:
-        raise _format_error(path, err) from None
+        raise validation_error(path, err) from None
     base = scenario_to_dict(scenario)
     for i, p in enumerate(spec.parameters):
         field = f"parameters.{i}.path"
-        current = _value_at(base, p.path)
+        current = value_at(base, p.path)
         if current is None or isinstance(current, dict | list | bool | str):
             raise ScenarioError(path, field, f"{p.path!r} is not a numeric scenario value")
         if isinstance(current, int) and not p.integer:
@@ -211,7 +212,7 @@ def evaluate_task(task: dict[str, Any]) -> dict[str, Any]:
 def _tasks(
     base: dict, params: dict, label: Any, spawn: list[int], seed: int, names: list[str]
 ) -> list[dict]:
-    data = json.loads(json.dumps(base))
+    data = copy.deepcopy(base)
     apply_overrides(data, params, "<calibration>")
     return [
         {
@@ -371,7 +372,7 @@ def calibrate(
     base = scenario_to_dict(scn)
     start_point = {p.path: _cast(p, p.start) for p in spec.parameters}
     for point in (start_point, truth or {}):
-        data = json.loads(json.dumps(base))
+        data = copy.deepcopy(base)
         apply_overrides(data, point, file)
         scenario_from_dict(data, file)
 

@@ -554,7 +554,8 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], file: str |
                 node = node[key]
 
 
-def _format_error(file: Path, err: ValidationError) -> ScenarioError:
+def validation_error(file: Path, err: ValidationError) -> ScenarioError:
+    """A pydantic validation error as a :class:`ScenarioError` naming the file and first field."""
     first = err.errors()[0]
     field = ".".join(str(p) for p in first["loc"])
     msg = first["msg"].removeprefix("Value error, ")
@@ -596,7 +597,7 @@ def scenario_from_dict(data: dict[str, Any], file: str | Path = "<scenario>") ->
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
-        raise _format_error(Path(file), err) from None
+        raise validation_error(Path(file), err) from None
 
 
 def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:

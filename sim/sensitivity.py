@@ -59,7 +59,7 @@ import pandas as pd
 from sim import results as store
 from sim.outcomes import INDICATORS
 from sim.scenario import Scenario, ScenarioError, apply_overrides
-from sim.sweeps import _value_at, parse_range, validate_points
+from sim.sweeps import parse_range, validate_points, value_at
 
 METHODS = ("morris", "sobol")
 NUM_LEVELS = 4
@@ -229,7 +229,7 @@ def parse_params(
         if any(p.path == path for p in params):
             raise ScenarioError(file, path, "given twice; give each parameter once")
         apply_overrides(scratch, {path: low}, file)  # an unknown path raises, naming it
-        current = _value_at(data, path)
+        current = value_at(data, path)
         if isinstance(current, bool):
             raise ScenarioError(
                 file, path, f"is true/false ({current}), not a number: it cannot be varied"

@@ -13,6 +13,7 @@ C1 and C2 compare each "end of year" month 11 + 12 k (k >= 1) with the same mont
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
 import numpy as np
@@ -75,18 +76,31 @@ def rsa_job_loss_yearly(model) -> float:
     return _yearly(model, model.pop.benefit == Benefit.RSA, from_employed=True)
 
 
+def _last_employed(history: np.ndarray):
+    """Each person's last month employed, month by month, in one pass over the history.
+
+    Yields ``(a, last)`` for each month ``a``: ``last`` is the last month employed up to ``a``
+    (-1: none).
+    """
+    last = np.full(history.shape[1], -1, dtype=np.int32)
+    for a, status in enumerate(history):
+        last = np.where(_employed(status), a, last)
+        yield a, last
+
+
+def _without_work(model, last: np.ndarray, a: int) -> np.ndarray:
+    pop = model.pop
+    return np.where(last >= 0, a - last, pop.months_without_work_at_entry + (a - pop.t_entry))
+
+
 def months_without_work_at(model, a: int) -> np.ndarray:
     """Each person's months without work at month ``a`` (as the model counts them).
 
     Since their last month employed if they worked since entry; otherwise their time without
     work at entry plus the months since.
     """
-    pop, h = model.pop, _history(model)
-    employed = _employed(h[: a + 1])
-    worked = employed.any(axis=0)
-    last = a - np.argmax(employed[::-1], axis=0)
-    since_entry = pop.months_without_work_at_entry + (a - pop.t_entry)
-    return np.where(worked, a - last, since_entry)
+    _, last = deque(_last_employed(_history(model)[: a + 1]), maxlen=1)[0]
+    return _without_work(model, last, a)
 
 
 def _quarterly_entry(model, select: Callable[[np.ndarray], np.ndarray]) -> float:
@@ -100,11 +114,12 @@ def _quarterly_entry(model, select: Callable[[np.ndarray], np.ndarray]) -> float
     """
     h = _history(model)
     num = den = 0
-    for a in range(BURN_IN, h.shape[0] - 3, 3):
+    for a, last in _last_employed(h[:-3]):
+        if a < BURN_IN or (a - BURN_IN) % 3:
+            continue
         s0, s1 = h[a], h[a + 3]
         jobless = _present(s0) & _present(s1) & ~_employed(s0) & (s0 != Status.INCAPACITY)
-        jobless &= model.pop.wish
-        base = jobless & select(months_without_work_at(model, a))
+        base = jobless & model.pop.wish & select(_without_work(model, last, a))
         den += int(np.count_nonzero(base))
         num += int(np.count_nonzero(base & _employed(s1)))
     return _ratio(num, den)

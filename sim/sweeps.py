@@ -60,14 +60,15 @@ def latin_hypercube(
         point = {}
         for (path, low, high), u in zip(ranges, row, strict=True):
             value = float(low + u * (high - low))
-            current = _value_at(data, path)
+            current = value_at(data, path)
             is_int = isinstance(current, int) and not isinstance(current, bool)
             point[path] = int(round(value)) if is_int else value
         points.append(point)
     return points
 
 
-def _value_at(data: dict, path: str) -> Any:
+def value_at(data: dict, path: str) -> Any:
+    """The value at a dotted ``path`` of nested scenario data, or None if there is none."""
     node: Any = data
     for key in path.split("."):
         node = (

@@ -25,6 +25,7 @@ from sim.calibration import (
 )
 from sim.scenario import ScenarioError, load_scenario, scenario_to_dict
 from sim.states import Benefit, Status
+from sim.sweeps import value_at
 
 TARGETS = ROOT / "calibration" / "targets.yaml"
 SHARED_TARGETS = ROOT.parent / "shared" / "calibration-targets.md"
@@ -59,10 +60,7 @@ def two_params(tmp_path) -> Path:
 
 # ----------------------------------------------------------------------------- targets file
 def _value(scenario, path: str):
-    node = scenario_to_dict(scenario)
-    for key in path.split("."):
-        node = node[key]
-    return node
+    return value_at(scenario_to_dict(scenario), path)
 
 
 def test_shipped_targets_file_is_valid_and_cites_every_target(baseline):

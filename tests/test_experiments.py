@@ -37,6 +37,8 @@ SEED = 4242  # not the scenario file's seed, so that a forgotten override would 
 PERSONS, MONTHS, REPLICATIONS = 1200, 18, 4
 RUN = {"seed": SEED, "persons": PERSONS, "months": MONTHS}
 RUN_ARGS = ("--seed", str(SEED), "--persons", str(PERSONS), "--months", str(MONTHS))
+# The quickest meaningful command-line run: one year observed, in this process.
+QUICK_ARGS = ("--seed", str(SEED), "--persons", "1000", "--months", "13", "--workers", "1")
 TASK_KEYS = ["scenario", "point", "replication"]
 ROW_KEYS = [*TASK_KEYS, "indicator", "public"]
 T_975_4 = 2.7764451051977987  # Student's t, 97.5% quantile, 4 degrees of freedom
@@ -193,14 +195,7 @@ def test_run_json_reports_the_summary_of_every_indicator(tmp_path):
             BASELINE,
             "--replications",
             "3",
-            "--seed",
-            str(SEED),
-            "--persons",
-            "1000",
-            "--months",
-            "13",
-            "--workers",
-            "1",
+            *QUICK_ARGS,
             "--out",
             out,
             "--json",
@@ -544,14 +539,7 @@ def lhs_sweep(tmp_path_factory):
         *ranges,
         "--replications",
         "1",
-        "--seed",
-        str(SEED),
-        "--persons",
-        "1000",
-        "--months",
-        "13",
-        "--workers",
-        "1",
+        *QUICK_ARGS,
         "--out",
         out,
         "--quiet",
@@ -616,7 +604,7 @@ EXISTING = {
 def refusals(tmp_path_factory):
     """Every refused command (in this process), each with its own (empty or existing) --out."""
     base = tmp_path_factory.mktemp("refusals")
-    small = ("--persons", "1000", "--months", "13", "--workers", "1", "--quiet")
+    small = (*QUICK_ARGS, "--quiet")
     commands, outs = {}, {}
     for case, (extra, _) in REFUSED.items():
         (base / case).mkdir()
