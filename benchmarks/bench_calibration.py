@@ -1,11 +1,11 @@
 """Benchmark of the calibration: the baseline, 200 trials x 5 replications, on this machine.
 
-Runs ``sim.calibration.calibrate`` on ``scenarios/baseline.yaml`` (20,000 persons x 60 months)
-with ``calibration/targets.yaml``, ``--trials`` trials (default 200) of ``--replications``
+Runs ``sim.experiments.calibration.calibrate`` on ``scenarios/baseline.yaml`` (20,000 persons x 60
+months) with ``calibration/targets.yaml``, ``--trials`` trials (default 200) of ``--replications``
 replications (default 5) on ``--workers`` local processes (default 2), and prints the wall time
 (target: 30 minutes on 2 cores), the CPU time of this process and of its workers (CPU well below
-workers x wall means the machine was busy with other work), the time per run and the best loss.
-The run directory is kept (``--out``, default ``results/<id>``): it is a real calibration, whose
+workers x wall means the machine was busy with other work), the time per run and the best loss. The
+run directory is kept (``--out``, default ``results/<id>``): it is a real calibration, whose
 ``calibrated.yaml`` and ``fit.md`` can be used. ``--quick``: 10 trials x 2 replications on 5,000
 persons, to check the script.
 
@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from machine import describe  # noqa: E402
 
-from sim.calibration import calibrate  # noqa: E402
+from sim.experiments.calibration import calibrate  # noqa: E402
 
 
 def main() -> None:

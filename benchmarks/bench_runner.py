@@ -1,4 +1,4 @@
-"""Benchmarks of the experiment runner (``sim.runner``) on its backends, and of its overhead.
+"""Benchmarks of the experiment runner (``sim.experiments.runner``): backends and overhead.
 
 Measurements, on ``scenarios/baseline.yaml`` at its default size (20,000 persons x 60 months;
 ``--quick``: 5,000 persons x 36 months):
@@ -133,7 +133,7 @@ def time_replicate(scenario, replications: int, **kwargs) -> tuple[Timing, list[
     Returns:
         The timing of the call and the ``run_task`` durations recorded in the manifest.
     """
-    from sim.runner import replicate
+    from sim.experiments.runner import replicate
 
     with tempfile.TemporaryDirectory(prefix="bench-runner-") as tmp:
         with Clock() as clock:
@@ -270,7 +270,7 @@ def bench_overhead(scenario, runs: int) -> tuple[dict[str, Runs], list[bool]]:
         The runs of each call and, per run, whether the bare model and ``replicate`` gave the
         same indicator values.
     """
-    from sim.runner import child_seed, replicate
+    from sim.experiments.runner import child_seed, replicate
 
     result = {
         "bare": Runs("InsertionModel(scenario, seed).run() + indicators()"),
@@ -378,14 +378,14 @@ def main() -> None:
     os.chdir(ROOT)
     wall0, cpu0 = time.perf_counter(), os.times()
     t = time.perf_counter()
-    import sim.runner
+    import sim.experiments.runner
 
     t_sim = time.perf_counter() - t
     t = time.perf_counter()
     import dask.distributed  # noqa: F401 - imported once here, not inside a timed run
 
     t_dask = time.perf_counter() - t
-    scenario = sim.runner.resolve(ROOT / SCENARIO, persons=persons, months=months)
+    scenario = sim.experiments.runner.resolve(ROOT / SCENARIO, persons=persons, months=months)
 
     print(machine.describe())
     print(

@@ -88,7 +88,7 @@ OUT = Path(tempfile.mkdtemp(prefix="parcours-{tag}-", dir=BASE))
 
 HELPERS = '''\
 def show(fig):
-    """Display a matplotlib figure as a PNG (sim.plots draws off-screen, with Agg)."""
+    """Display a matplotlib figure as a PNG (sim.present.plots draws off-screen, with Agg)."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
     plt.close(fig)
@@ -130,11 +130,12 @@ This notebook runs the baseline scenario (`scenarios/baseline.yaml`: a départem
 20,000 people far from employment, mostly linear practice, staircase housing) from Python and
 shows how to read what comes out:
 
-1. **one run in memory** (`sim.runner.run_scenario`): the indicators for everyone and by public;
+1. **one run in memory** (`sim.experiments.runner.run_scenario`): the indicators for everyone and
+   by public;
 2. **one person's pathway**, through their Mesa agent view (`sim.agents.Person`): who they are,
    their obstacles, and their status month by month;
-3. **replications** (`sim.runner.replicate`): the same scenario run with several seeds, each
-   indicator's mean with its 95% confidence interval.
+3. **replications** (`sim.experiments.runner.replicate`): the same scenario run with several
+   seeds, each indicator's mean with its 95% confidence interval.
 
 **How to read it.** Rates are shares of the persons present *k* months after their own entry
 ("employed" is an ordinary job or a SIAE contract; "durable" a CDI or a CDD of 6 months or
@@ -155,10 +156,10 @@ import pandas as pd
 from IPython.display import Image, display
 
 from sim.agents import Person
+from sim.experiments.runner import replicate, run_scenario
+from sim.experiments.store import load_run
 from sim.outcomes import INDICATORS, publics
-from sim.report import fmt
-from sim.results import load_run
-from sim.runner import replicate, run_scenario
+from sim.present.report import fmt
 from sim.states import OBSTACLES, Benefit, Household, Housing, Phase, Sex, Status"""
     ),
     md(
@@ -340,9 +341,9 @@ pd.DataFrame(
     ),
     md(
         """\
-The run directory can be read back at any time with `sim.results.load_run`: a dict of pandas
-tables (indicators, summary, monthly records, ledger, costs, a sample of the entry cohort) and
-the manifest (what was run, seeds, versions). The README lists every file."""
+The run directory can be read back at any time with `sim.experiments.store.load_run`: a dict
+of pandas tables (indicators, summary, monthly records, ledger, costs, a sample of the entry
+cohort) and the manifest (what was run, seeds, versions). The README lists every file."""
     ),
     code(
         """\
@@ -386,11 +387,11 @@ import numpy as np
 import pandas as pd
 from IPython.display import Image, display
 
+from sim.experiments.runner import compare
+from sim.experiments.store import load_run
 from sim.outcomes import INDICATORS
-from sim.plots import chronogram, kaplan_meier
-from sim.report import fmt
-from sim.results import load_run
-from sim.runner import compare"""
+from sim.present.plots import chronogram, kaplan_meier
+from sim.present.report import fmt"""
     ),
     md("## 1. Both scenarios on common seeds"),
     code(
@@ -549,9 +550,9 @@ programme's co-financing shares (`policy.funding.cofinancing`). This notebook sh
 2. the cost indicators and the **net public cost**, with the assumption behind the RSA saved;
 3. a **budget envelope**: funding the ACI posts by a yearly envelope (`policy.budget`) instead of
    a fixed number of posts, given as an override;
-4. an **allocation** run (`sim.runner.allocate`): one extra yearly budget split across three
-   programmes on a grid, the best split, the splits that cannot be told apart from it, and the
-   frontier plot.
+4. an **allocation** run (`sim.experiments.runner.allocate`): one extra yearly budget split
+   across three programmes on a grid, the best split, the splits that cannot be told apart from
+   it, and the frontier plot.
 
 **How to read it.** Costs are euros; totals are over the run (its `MONTHS` months) unless shown
 "a year". Budgets are stated for the territory's reference size (20,000 persons) and, like every
@@ -568,11 +569,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Image, display
 
+from sim.experiments.runner import allocate, check_scenario, compare, replicate, resolve
+from sim.experiments.store import load_run
 from sim.parameters import funding_values
-from sim.plots import costs_over_time
-from sim.report import fmt
-from sim.results import load_run
-from sim.runner import allocate, check_scenario, compare, replicate, resolve"""
+from sim.present.plots import costs_over_time
+from sim.present.report import fmt"""
     ),
     md("## 1. The ledger and the costs by funder and programme"),
     code(
@@ -809,11 +810,11 @@ which parameters a conclusion depends on.
    `calibration/runs/`): 200 trials x 5 replications fitted ten behaviour parameters to the
    published figures of `calibration/targets.yaml` (C1-C4, C6, C9). Its fit report: published
    value against simulated mean, with the 95% interval.
-2. **A calibration from Python** (`sim.calibration.calibrate`), small here: the same pipeline
-   that produced the baseline's values, with its outputs.
-3. **Morris screening** (`sim.sensitivity.sensitivity`): how much `employment_rate_12m` depends
-   on the practice (linear 0, iterative 1) compared with the uncertain behaviour parameters over
-   plausible ranges around their calibrated values.
+2. **A calibration from Python** (`sim.experiments.calibration.calibrate`), small here: the
+   same pipeline that produced the baseline's values, with its outputs.
+3. **Morris screening** (`sim.experiments.sensitivity.sensitivity`): how much
+   `employment_rate_12m` depends on the practice (linear 0, iterative 1) compared with the
+   uncertain behaviour parameters over plausible ranges around their calibrated values.
 
 With `PARCOURS_NOTEBOOK_SMALL=1` the calibration and the screening are tiny (a few trials and
 points, one replication): their numbers then show the pipeline, not results. The full run of
@@ -837,19 +838,19 @@ import pandas as pd
 import yaml
 from IPython.display import Image, display
 
-from sim.calibration import calibrate, fit_figure
-from sim.report import fmt
-from sim.sensitivity import sensitivity"""
+from sim.experiments.calibration import calibrate, fit_figure
+from sim.experiments.sensitivity import sensitivity
+from sim.present.report import fmt"""
     ),
     md(
         """\
 ## 1. The baseline's calibration
 
 Each row is a published figure and the model's counterpart, computed by the named function of
-`sim/statistics.py` on the same population and horizon (e.g. C1: RSA recipients without a job at
-an end of year who have one a year later). *Simulated* is the mean over five replications on
-seeds held out from the fit; *at start* the value at the hand-set parameters before the
-calibration. `docs/ODD.md`, section 8.4, discusses the misses: C3 (the national unemployed are a
+`sim/experiments/target_statistics.py` on the same population and horizon (e.g. C1: RSA recipients
+without a job at an end of year who have one a year later). *Simulated* is the mean over five
+replications on seeds held out from the fit; *at start* the value at the hand-set parameters before
+the calibration. `docs/ODD.md`, section 8.4, discusses the misses: C3 (the national unemployed are a
 less distant public), C4 for RSA recipients, and C9, matched only with implausible housing
 values."""
     ),

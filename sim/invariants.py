@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.capacity import occupancy
 from sim.states import Programme, Service, Status
+from sim.submodels.capacity import occupancy
 
 
 class InvariantError(RuntimeError):

@@ -9,7 +9,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import contracts, demography, housing, matching, obstacles, orientation, pathways
+from sim import pathways
 from sim.agents import (
     Employer,
     FranceTravailAgency,
@@ -21,7 +21,6 @@ from sim.agents import (
 )
 from sim.agents.base import table
 from sim.budget import apply_budgets
-from sim.funding import Ledger
 from sim.invariants import check_invariants
 from sim.outcomes import Recorder, indicators, publics
 from sim.parameters import funding_values
@@ -29,6 +28,8 @@ from sim.population import create_population
 from sim.rng import Streams
 from sim.scenario import Scenario
 from sim.states import SHELTER_HOUSING, Programme
+from sim.submodels import contracts, demography, housing, matching, obstacles, orientation
+from sim.submodels.funding import Ledger
 
 FLOWS = (
     "arrivals",
@@ -74,24 +75,25 @@ class InsertionModel(mesa.Model):
 
     Each step runs these phases, in this order:
 
-    1. Arrivals and departures (:mod:`sim.demography`): scheduled arrivals enter outside any
-       support, those who arrive sheltered take a place of their kind (:mod:`sim.housing`);
-       departures from the territory; orientation to the incapacity route.
-    2. Orientation and referents (:mod:`sim.orientation`): support measures that reach their
-       end; persons outside support are oriented; waiting persons get a referent where the
-       caseload allows, first come first served, except that France Travail
-       takes first whom a results-based measure rewards (:func:`sim.orientation.queue_key`).
+    1. Arrivals and departures (:mod:`sim.submodels.demography`): scheduled arrivals enter outside
+       any support, those who arrive sheltered take a place of their kind
+       (:mod:`sim.submodels.housing`); departures from the territory; orientation to the incapacity
+       route.
+    2. Orientation and referents (:mod:`sim.submodels.orientation`): support measures that reach
+       their end; persons outside support are oriented; waiting persons get a referent where the
+       caseload allows, first come first served, except that France Travail takes first whom a
+       results-based measure rewards (:func:`sim.submodels.orientation.queue_key`).
     3. Referents' logic (:mod:`sim.pathways`): each supported person's phase moves on under the
        linear or iterative logic, and the month's plan is made.
-    4. Services and obstacles (:mod:`sim.obstacles`): service queues and places, obstacle
+    4. Services and obstacles (:mod:`sim.submodels.obstacles`): service queues and places, obstacle
        reduction, training, worsening on the street, feedback from work.
-    5. Matching (:mod:`sim.matching`): low-threshold programmes, SIAE hiring by selection rule,
-       ordinary employers' hiring, new immersions.
-    6. Contracts (:mod:`sim.contracts`): breaks and ends, in-job support ends, programmes end
-       (PHC leads to a CDDI).
-    7. Housing (:mod:`sim.housing`): shelter admissions, staircase moves or Logement d'abord,
-       exits to ordinary housing, housing loss.
-    8. Funding (:mod:`sim.funding`): the month's costs by programme and funder.
+    5. Matching (:mod:`sim.submodels.matching`): low-threshold programmes, SIAE hiring by selection
+       rule, ordinary employers' hiring, new immersions.
+    6. Contracts (:mod:`sim.submodels.contracts`): breaks and ends, in-job support ends, programmes
+       end (PHC leads to a CDDI).
+    7. Housing (:mod:`sim.submodels.housing`): shelter admissions, staircase moves or Logement
+       d'abord, exits to ordinary housing, housing loss.
+    8. Funding (:mod:`sim.submodels.funding`): the month's costs by programme and funder.
     9. Recording (:mod:`sim.outcomes`), then the invariants if the run checks them.
 
     Args:

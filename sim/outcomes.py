@@ -36,7 +36,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.capacity import occupancy
 from sim.population import NEVER, Population
 from sim.states import (
     Benefit,
@@ -49,6 +48,7 @@ from sim.states import (
     SiaeType,
     Status,
 )
+from sim.submodels.capacity import occupancy
 
 INDICATORS = (
     "employment_rate_6m",

@@ -22,8 +22,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.funding import PROGRAMMES
 from sim.states import OBSTACLES
+from sim.submodels.funding import PROGRAMMES
 
 SHARE_TOLERANCE = 1e-6
 

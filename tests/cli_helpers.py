@@ -12,7 +12,7 @@ TIMEOUT = 300
 
 def _command() -> list[str]:
     script = Path(sys.executable).parent / "parcours"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "sim.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "sim.present.cli"]
 
 
 @dataclass
@@ -47,7 +47,7 @@ def parcours_here(*args: str | Path, cwd: Path) -> Done:
     import pytest
     from click.testing import CliRunner
 
-    from sim.cli import main
+    from sim.present.cli import main
 
     argv = [str(a) for a in args]
     with pytest.MonkeyPatch.context() as patch:

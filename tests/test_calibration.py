@@ -14,8 +14,8 @@ import yaml
 from cli_helpers import parcours, parcours_here
 from conftest import ROOT, SCENARIOS, run_small
 
-from sim import statistics
-from sim.calibration import (
+from sim.experiments import target_statistics as statistics
+from sim.experiments.calibration import (
     Target,
     calibrate,
     evaluate_task,
@@ -23,9 +23,9 @@ from sim.calibration import (
     loss,
     parse_truth,
 )
+from sim.experiments.sweeps import value_at
 from sim.scenario import ScenarioError, load_scenario, scenario_to_dict
 from sim.states import Benefit, Status
-from sim.sweeps import value_at
 
 TARGETS = ROOT / "calibration" / "targets.yaml"
 SHARED_TARGETS = ROOT.parent / "shared" / "calibration-targets.md"

@@ -22,11 +22,11 @@ import yaml
 from cli_helpers import Done, parcours_here, parcours_many, start
 from scipy.stats import t as t_dist
 
-from sim import runner
+from sim.experiments import runner
+from sim.experiments.runner import replicate, resume, run_scenario, sweep, task_scenario
+from sim.experiments.summaries import mean_ci, paired_differences
 from sim.outcomes import INDICATORS
-from sim.runner import replicate, resume, run_scenario, sweep, task_scenario
 from sim.scenario import ScenarioError
-from sim.stats import mean_ci, paired_differences
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.explore import ExplorerModel, free_port, model_params, page
+from sim.present.explore import ExplorerModel, free_port, model_params, page
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,7 +98,7 @@ def test_page_inputs_are_model_arguments():
 # ----------------------------------------------------------------------------- the page
 def _parcours_command() -> list[str]:
     script = Path(sys.executable).with_name("parcours")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "sim.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "sim.present.cli"]
 
 
 def _wait_for_server(proc: subprocess.Popen, url: str, log: Path) -> None:

@@ -19,17 +19,17 @@ import yaml
 from cli_helpers import parcours_many
 from conftest import SCENARIOS, run_small, small_scenario
 
-from sim import orientation
-from sim import results as store
-from sim.allocation import pareto_front, simplex_grid
 from sim.budget import apply_budgets
-from sim.funding import FUNDERS, PROGRAMMES, cofinancing_shares
+from sim.experiments import store
+from sim.experiments.allocation import pareto_front, simplex_grid
+from sim.experiments.runner import allocate, check_scenario
 from sim.model import InsertionModel
 from sim.parameters import FUNDING_FILE, funding_values, load_parameters, values_at
 from sim.population import NEVER
-from sim.runner import allocate, check_scenario
 from sim.scenario import ScenarioError, load_scenario
 from sim.states import Benefit, Service, ShelterKind, SiaeType, Status
+from sim.submodels import orientation
+from sim.submodels.funding import FUNDERS, PROGRAMMES, cofinancing_shares
 
 BASELINE = SCENARIOS / "baseline.yaml"
 FULL_TIME = 35.0

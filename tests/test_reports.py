@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from conftest import SCENARIOS
 
-from sim.plots import all_figures, km_curve
-from sim.report import write_report
-from sim.results import load_run
-from sim.runner import allocate, compare, replicate, sweep
+from sim.experiments.runner import allocate, compare, replicate, sweep
+from sim.experiments.store import load_run
+from sim.present.plots import all_figures, km_curve
+from sim.present.report import write_report
 
 SMALL = {"persons": 1200, "months": 14, "workers": 1}
 EXPECTED = {

@@ -1,4 +1,4 @@
-"""Global sensitivity analysis (``parcours sensitivity``, sim/sensitivity.py).
+"""Global sensitivity analysis (``parcours sensitivity``, sim/experiments/sensitivity.py).
 
 The pipeline (sample -> evaluate -> analyse) is first checked on the Ishigami function, whose
 indices are known analytically, with a fourth input it does not depend on; then on the model,
@@ -17,8 +17,7 @@ import pytest
 from cli_helpers import parcours, parcours_here
 from conftest import SCENARIOS, small_scenario
 
-from sim.scenario import ScenarioError
-from sim.sensitivity import (
+from sim.experiments.sensitivity import (
     FILES,
     Param,
     analyse,
@@ -30,6 +29,7 @@ from sim.sensitivity import (
     sensitivity,
     write_outputs,
 )
+from sim.scenario import ScenarioError
 
 A, B = 7.0, 0.1
 PI = np.pi

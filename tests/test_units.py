@@ -7,13 +7,13 @@ import pytest
 from conftest import small_scenario
 
 from sim.agents import Person, Shelter, Siae
-from sim.capacity import allocate, choose_weighted, occupancy
 from sim.model import InsertionModel
 from sim.pathways import decide
 from sim.pathways.common import worst_service
 from sim.population import Population, create_population
 from sim.rng import STREAMS, Streams
 from sim.states import OB, Benefit, Household, Logic, Phase, Programme, Service, Status
+from sim.submodels.capacity import allocate, choose_weighted, occupancy
 
 
 def test_allocate_fills_each_group_in_key_order_up_to_its_free_slots():

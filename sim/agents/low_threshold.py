@@ -12,7 +12,8 @@ class LowThresholdProgramme(Institution):
     PHC places are hosted by ACI (``Siae.phc_places``) and lead to a CDDI in the host; AAVA places
     are run by shelters (``Shelter.aava_places``) for their residents; TAPAJ places are the
     territory's. This agent describes the programme (its places and the rules the scenario sets);
-    the monthly rules in :mod:`sim.matching` and :mod:`sim.contracts` read the same values.
+    the monthly rules in :mod:`sim.submodels.matching` and :mod:`sim.submodels.contracts` read the
+    same values.
 
     Attributes:
         programme: Programme.

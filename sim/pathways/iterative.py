@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.matching import TAPAJ_MAX_AGE, not_done
 from sim.pathways.common import iae_eligible, worst_service
 from sim.states import Housing, Phase, Programme, Status
+from sim.submodels.matching import TAPAJ_MAX_AGE, not_done
 
 
 def decide(model, rows: np.ndarray, plan) -> None:
@@ -52,6 +52,6 @@ def decide(model, rows: np.ndarray, plan) -> None:
     r = rows[pop.status[rows] == Status.LOW_THRESHOLD]
     plan.want_service[r] = worst_service(pop, r)
     # Support continues in the job: obstacles still worked (in-job support also lowers the
-    # risk of a break, see sim.contracts).
+    # risk of a break, see sim.submodels.contracts).
     r = rows[(pop.status[rows] == Status.JOB) & (pop.phase[rows] == Phase.IN_JOB)]
     plan.want_service[r] = worst_service(pop, r)

@@ -1,8 +1,8 @@
 """The explorer: a Mesa SolaraViz page to move policy levers and watch a territory month by month.
 
 ``parcours explore [SCENARIO]`` serves it (:func:`serve`); from Python, :func:`page` returns the
-page as an element (to show in a notebook, or to serve with ``solara run sim.explore``, which
-reads the scenario from the ``PARCOURS_EXPLORE_SCENARIO`` environment variable).
+page as an element (to show in a notebook, or to serve with ``solara run sim.present.explore``,
+which reads the scenario from the ``PARCOURS_EXPLORE_SCENARIO`` environment variable).
 
 The sidebar has Mesa's controls (Reset, Play/Pause, Step) and sliders for the main levers: the
 share of iterative practice (``policy.practice_override``), the SIAE posts (every group of
@@ -31,8 +31,8 @@ import mesa
 import numpy as np
 import pandas as pd
 
+from sim.experiments.runner import resolve
 from sim.model import InsertionModel
-from sim.runner import resolve
 from sim.scenario import Scenario, load_scenario
 
 SCENARIO_ENV = "PARCOURS_EXPLORE_SCENARIO"
@@ -98,7 +98,7 @@ def lever_overrides(
     phc_places: int | None = None,
     modulation: bool | None = None,
 ) -> dict[str, Any]:
-    """The dotted-path overrides (see :func:`sim.runner.resolve`) that set the levers.
+    """The dotted-path overrides (see :func:`sim.experiments.runner.resolve`) that set the levers.
 
     Args:
         scenario: the scenario the levers apply to.
@@ -383,7 +383,7 @@ def _page_component():
 
     @solara.component
     def Page():
-        """The page ``solara run sim.explore`` serves (scenario from the environment)."""
+        """The page ``solara run sim.present.explore`` serves (scenario from the environment)."""
         return page(os.environ.get(SCENARIO_ENV) or DEFAULT_SCENARIO)
 
     return Page
@@ -434,7 +434,7 @@ def serve(
     warnings.filterwarnings("ignore", message="Cookies with samesite=none", category=UserWarning)
     # Mesa 3.3's ComponentsView calls a hook after an early return (fixed in 3.5); solara warns.
     warnings.filterwarnings("ignore", message=".*found despite early return", category=UserWarning)
-    args = ["run", "sim.explore", "--host", host, "--port", str(port), "--production"]
+    args = ["run", "sim.present.explore", "--host", host, "--port", str(port), "--production"]
     args += ["--no-check-version", "--open" if open_browser else "--no-open"]
     try:
         cli.main(args=args, prog_name="solara", standalone_mode=False)

@@ -21,11 +21,11 @@ from __future__ import annotations
 import numpy as np
 
 from sim.agents.siae import MAX_MONTHS as IAE_MAX_MONTHS
-from sim.capacity import occupancy
-from sim.matching import hire_into_siae
 from sim.population import NEVER
 from sim.states import Contract, Phase, Programme, Status
-from sim.transitions import back_to_search, release_referent, to_outside, to_waiting
+from sim.submodels.capacity import occupancy
+from sim.submodels.matching import hire_into_siae
+from sim.submodels.transitions import back_to_search, release_referent, to_outside, to_waiting
 
 
 def breaks_and_ends(model) -> None:

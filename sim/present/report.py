@@ -1,11 +1,11 @@
 """Reports of a results directory: ``report.html`` (self-contained) and ``report.md``.
 
-``parcours report RUN-DIR`` (or ``--report`` on any command that runs the model) writes, for a
-run, a comparison, a sweep or an allocation: what was run (scenarios, seed, replications,
-versions, git commit), the indicators with their uncertainty, the differences that are
-distinguishable from noise, the allocation results, and every plot of :mod:`sim.plots`. The HTML
-file embeds its images (PNG as data URIs) and its style: it opens without any network access.
-The Markdown file links the same images, written to ``figures/``.
+``parcours report RUN-DIR`` (or ``--report`` on any command that runs the model) writes, for a run,
+a comparison, a sweep or an allocation: what was run (scenarios, seed, replications, versions, git
+commit), the indicators with their uncertainty, the differences that are distinguishable from noise,
+the allocation results, and every plot of :mod:`sim.present.plots`. The HTML file embeds its images
+(PNG as data URIs) and its style: it opens without any network access. The Markdown file links the
+same images, written to ``figures/``.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim import results as store
+from sim.experiments import store
+from sim.experiments.store import load_run
 from sim.outcomes import INDICATORS
-from sim.results import load_run
 
 CSS = """
 body { font-family: Georgia, 'DejaVu Serif', serif; max-width: 1100px; margin: 2em auto;
@@ -244,7 +244,7 @@ def _allocation(doc: _Doc, m: dict, allocations: pd.DataFrame) -> None:
 
 def write_report(run_dir: str | Path) -> tuple[Path, Path]:
     """Write ``report.html`` and ``report.md`` (and ``figures/*.png``) into ``run_dir``."""
-    from sim.plots import all_figures
+    from sim.present.plots import all_figures
 
     run_dir = Path(run_dir)
     run = load_run(run_dir)

@@ -1,19 +1,19 @@
 """Arrivals and departures (phase 1 of the monthly step).
 
 Scheduled arrivals enter the territory outside any support (their shelter place, if they arrive
-sheltered, is taken by capacity in :mod:`sim.housing`). Each month a person present and not on
-the incapacity route leaves the territory with probability ``population.p_leave`` (stream
-``departures``); a person whose mental or physical health obstacle is at its most severe is
-oriented to the incapacity route (AAH, ESAT) with probability ``behaviour.p_incapacity``.
+sheltered, is taken by capacity in :mod:`sim.submodels.housing`). Each month a person present and
+not on the incapacity route leaves the territory with probability ``population.p_leave`` (stream
+``departures``); a person whose mental or physical health obstacle is at its most severe is oriented
+to the incapacity route (AAH, ESAT) with probability ``behaviour.p_incapacity``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.housing import leave_shelter
 from sim.states import OB, Status
-from sim.transitions import leave_territory
+from sim.submodels.housing import leave_shelter
+from sim.submodels.transitions import leave_territory
 
 
 def arrivals(model) -> np.ndarray:

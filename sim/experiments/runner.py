@@ -2,7 +2,7 @@
 
 Everything the command line does is a function here, with the same arguments:
 
->>> from sim.runner import run_scenario, replicate, compare, sweep, resume
+>>> from sim.experiments.runner import run_scenario, replicate, compare, sweep, resume
 >>> one = run_scenario("scenarios/baseline.yaml", persons=2000, months=24)   # in memory
 >>> exp = replicate("scenarios/baseline.yaml", replications=10, workers=2)  # writes results/
 >>> cmp = compare(["scenarios/baseline.yaml", "scenarios/more_phc.yaml"], replications=10)
@@ -38,8 +38,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import results as store
-from sim.allocation import (
+from sim.budget import apply_budgets
+from sim.experiments import store
+from sim.experiments.allocation import (
     allocation_table,
     best_allocation,
     check_programmes,
@@ -50,7 +51,8 @@ from sim.allocation import (
     softmax_shares,
     unit_costs,
 )
-from sim.budget import apply_budgets
+from sim.experiments.summaries import paired_differences, summarise
+from sim.experiments.sweeps import grid, latin_hypercube, parse_range, parse_set, validate_points
 from sim.model import InsertionModel
 from sim.parameters import funding_values
 from sim.scenario import (
@@ -61,8 +63,6 @@ from sim.scenario import (
     scenario_from_dict,
     scenario_to_dict,
 )
-from sim.stats import paired_differences, summarise
-from sim.sweeps import grid, latin_hypercube, parse_range, parse_set, validate_points
 
 BACKENDS = ("local", "dask")
 
@@ -434,7 +434,7 @@ def finalize(out: Path, manifest: dict) -> Experiment:
         tables["persons"] = store.read_tasks(out, tasks, "persons")
     store.write_tables(out, tables)
     if manifest["kind"] == "sensitivity":  # the analysis (also when parcours resume finishes)
-        from sim.sensitivity import write_outputs
+        from sim.experiments.sensitivity import write_outputs
 
         write_outputs(out, manifest, indicators)
     manifest["status"] = "complete"
@@ -641,7 +641,7 @@ def allocate(
 
     With ``steps``, every allocation of a simplex grid; with ``optimise``, Nelder-Mead on the
     shares for that indicator (at most ``max_evaluations`` allocations). Every allocation runs the
-    same ``replications`` seeds. See :mod:`sim.allocation`.
+    same ``replications`` seeds. See :mod:`sim.experiments.allocation`.
     """
     from sim.outcomes import INDICATORS
 

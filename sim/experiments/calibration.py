@@ -1,9 +1,9 @@
 """Calibration of a scenario's uncertain parameters to published figures, with Optuna.
 
-The targets file (``calibration/targets.yaml``) lists the published figures the model can
-reproduce (each with its value, tolerance, weight, source and the named statistic of
-:mod:`sim.statistics` that computes the model's counterpart), and the parameters to fit (dotted
-scenario paths with bounds, a starting value and why they are uncertain).
+The targets file (``calibration/targets.yaml``) lists the published figures the model can reproduce
+(each with its value, tolerance, weight, source and the named statistic of
+:mod:`sim.experiments.target_statistics` that computes the model's counterpart), and the parameters
+to fit (dotted scenario paths with bounds, a starting value and why they are uncertain).
 
 Each trial runs the scenario with the trial's parameter values for ``replications`` child seeds
 ``SeedSequence(seed).spawn(R)[r]``, the same for every trial (common random numbers: two trials
@@ -48,7 +48,10 @@ import pandas as pd
 import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from sim import results as store
+from sim.experiments import store
+from sim.experiments.summaries import mean_ci
+from sim.experiments.sweeps import value_at
+from sim.experiments.target_statistics import STATISTICS, compute
 from sim.model import InsertionModel
 from sim.scenario import (
     Scenario,
@@ -59,9 +62,6 @@ from sim.scenario import (
     scenario_to_dict,
     validation_error,
 )
-from sim.statistics import STATISTICS, compute
-from sim.stats import mean_ci
-from sim.sweeps import value_at
 
 HELD_OUT = 10_000  # spawn keys of the fit check (and 2x this: synthetic targets) start here
 RECOVERY_TOLERANCE = 0.2  # [share of the range] a fitted parameter "recovers" its true value
@@ -76,7 +76,7 @@ class Target(Strict):
     value: float = Field(description="published value")
     tolerance: float = Field(gt=0, description="distance to the value still acceptable")
     weight: float = Field(default=1.0, ge=0, description="weight in the loss")
-    statistic: str = Field(description="name of a function in sim.statistics")
+    statistic: str = Field(description="name of a function in sim.experiments.target_statistics")
     source: str
     note: str = ""
 
@@ -351,7 +351,7 @@ def calibrate(
         out: the run directory (never overwritten); ``"auto"``: ``results/<id>``.
         progress: show a progress bar.
     """
-    from sim.runner import backend_session, resolve
+    from sim.experiments.runner import backend_session, resolve
 
     if trials < 1 or replications < 1:
         raise ScenarioError("--trials", "trials", "trials and replications must be at least 1")

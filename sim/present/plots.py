@@ -1,6 +1,6 @@
 """Plots of a run, a comparison, a sweep or an allocation (matplotlib).
 
-Every function takes the tables of a results directory (:func:`sim.results.load_run`) and
+Every function takes the tables of a results directory (:func:`sim.experiments.store.load_run`) and
 returns a ``matplotlib.figure.Figure``; :func:`all_figures` makes every plot that applies to a
 run. Colours follow the Okabe-Ito palette (distinguishable by colour-blind readers); lines also
 differ by style and marker, and stacked areas by hatching, so that the plots stay readable in

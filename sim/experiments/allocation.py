@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim import results as store
 from sim.budget import BUDGET_PROGRAMMES
+from sim.experiments import store
 from sim.scenario import ScenarioError
 
 LOWER_IS_BETTER = ("never_reached_share", "median_months_to_first_job", "cost_", "net_public")
@@ -129,7 +129,7 @@ def allocation_table(
 
 def best_allocation(indicators: pd.DataFrame, indicator: str, public: str = "all") -> dict:
     """The best allocation for ``indicator`` and those that cannot be told apart from it."""
-    from sim.stats import mean_ci
+    from sim.experiments.summaries import mean_ci
 
     sel = indicators[(indicators.indicator == indicator) & (indicators.public == public)]
     wide = sel.pivot_table(index="replication", columns="point", values="value")

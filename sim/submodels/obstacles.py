@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.capacity import allocate, occupancy
 from sim.population import NEVER
 from sim.states import (
     OB,
@@ -27,6 +26,7 @@ from sim.states import (
     Service,
     Status,
 )
+from sim.submodels.capacity import allocate, occupancy
 
 WEEKS_PER_MONTH = 52 / 12
 

@@ -1,4 +1,4 @@
-"""The ``parcours`` command line: a thin layer over :mod:`sim.runner` (DESIGN.md, decision 9).
+"""The ``parcours`` command line: a thin layer over the experiments (DESIGN.md, decision 9).
 
 The model and its dependencies are imported only by the commands that run it, so that
 ``parcours validate`` answers at once. Bad input (an invalid scenario, an unknown sweep path, an
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from sim.results import OutputExistsError
+from sim.experiments.store import OutputExistsError
 from sim.scenario import ScenarioError, load_scenario
 
 EXIT_BAD_INPUT = 2
@@ -277,7 +277,7 @@ def _progress(quiet: bool, as_json: bool = False) -> bool:
 
 def _report(exp, as_json: bool, by_public: bool = False, with_report: bool = False) -> None:
     if with_report:
-        from sim.report import write_report
+        from sim.present.report import write_report
 
         html_path, _ = write_report(exp.out)
         if not as_json:
@@ -294,7 +294,7 @@ def _report(exp, as_json: bool, by_public: bool = False, with_report: bool = Fal
     elif m["kind"] == "allocate":
         click.echo(allocation_report(exp))
     elif m["kind"] == "sensitivity":
-        from sim.sensitivity import load_sensitivity, summary_text
+        from sim.experiments.sensitivity import load_sensitivity, summary_text
 
         click.echo(summary_text(load_sensitivity(exp.out)))
     elif m["kind"] == "sweep":
@@ -346,7 +346,7 @@ def run(
     with_report,
 ) -> None:
     """Run SCENARIO (REPLICATIONS times) and write its results directory."""
-    from sim.runner import replicate
+    from sim.experiments.runner import replicate
 
     exp = replicate(
         scenario,
@@ -390,7 +390,7 @@ def compare(
     with_report,
 ) -> None:
     """Run SCENARIOS on the same seeds; paired differences against the first."""
-    from sim.runner import compare as compare_
+    from sim.experiments.runner import compare as compare_
 
     exp = compare_(
         list(scenarios),
@@ -446,7 +446,7 @@ def sweep(
     with_report,
 ) -> None:
     """Run SCENARIO over a grid or a Latin hypercube of parameter values."""
-    from sim.runner import sweep as sweep_
+    from sim.experiments.runner import sweep as sweep_
 
     exp = sweep_(
         scenario,
@@ -514,7 +514,7 @@ def allocate(
     with_report,
 ) -> None:
     """Compare ways of splitting one budget across programmes (added to SCENARIO)."""
-    from sim.runner import allocate as allocate_
+    from sim.experiments.runner import allocate as allocate_
 
     exp = allocate_(
         scenario,
@@ -537,7 +537,7 @@ def allocate(
     )
     if as_json:
         if with_report:
-            from sim.report import write_report
+            from sim.present.report import write_report
 
             write_report(exp.out)
         result = _json_result(exp)
@@ -580,8 +580,8 @@ def calibrate(
     workers, backend, scheduler, quiet,
 ) -> None:  # fmt: skip
     """Fit SCENARIO's uncertain parameters to published figures (Optuna)."""
-    from sim.calibration import calibrate as calibrate_
-    from sim.calibration import parse_truth
+    from sim.experiments.calibration import calibrate as calibrate_
+    from sim.experiments.calibration import parse_truth
 
     try:
         result = calibrate_(
@@ -658,8 +658,8 @@ def sensitivity(
     quiet,
 ) -> None:
     """Morris screening or Sobol' indices of one indicator over SCENARIO's parameters."""
-    from sim.sensitivity import sensitivity as sensitivity_
-    from sim.sensitivity import summary_text
+    from sim.experiments.sensitivity import sensitivity as sensitivity_
+    from sim.experiments.sensitivity import summary_text
 
     result = sensitivity_(
         scenario,
@@ -701,7 +701,7 @@ def sensitivity(
 @handles_errors
 def resume(run_dir, as_json, workers, backend, scheduler, quiet, with_report) -> None:
     """Complete an interrupted run: run only its missing tasks."""
-    from sim.runner import resume as resume_
+    from sim.experiments.runner import resume as resume_
 
     if not Path(run_dir, "manifest.json").exists():
         _fail(f"{run_dir}: not a run directory (no manifest.json)")
@@ -722,7 +722,7 @@ def resume(run_dir, as_json, workers, backend, scheduler, quiet, with_report) ->
 def report(run_dir) -> None:
     """Write report.html (self-contained) and report.md for the run in RUN_DIR."""
     _refuse_calibration(run_dir, "parcours report")
-    from sim.report import write_report
+    from sim.present.report import write_report
 
     html_path, md_path = write_report(run_dir)
     click.echo(f"wrote {html_path} and {md_path}")
@@ -749,7 +749,7 @@ def results() -> None:
 @click.argument("base", type=click.Path(file_okay=False), default="results")
 def results_list(base) -> None:
     """List the runs stored under BASE [results]."""
-    from sim.results import list_runs
+    from sim.experiments.store import list_runs
 
     rows = list_runs(base)
     if not rows:
@@ -768,7 +768,7 @@ def results_list(base) -> None:
 @handles_errors
 def results_show(run_dir, by_public) -> None:
     """Summarise the run stored in RUN_DIR."""
-    from sim.results import load_run, task_done
+    from sim.experiments.store import load_run, task_done
 
     run = load_run(run_dir)
     m = run["manifest"]
@@ -794,7 +794,7 @@ def results_show(run_dir, by_public) -> None:
     if "summary" not in run:
         click.echo(f"\nnot complete: finish it with parcours resume {run_dir}")
         return
-    from sim.runner import Experiment
+    from sim.experiments.runner import Experiment
 
     exp = Experiment(Path(run_dir), m, run["indicators"], run["summary"], run.get("differences"))
     click.echo("")
@@ -815,7 +815,7 @@ def results_show(run_dir, by_public) -> None:
 @handles_errors
 def explore(scenario, port, host, no_browser) -> None:
     """Move policy levers and watch SCENARIO [baseline] run, in a web page (Mesa SolaraViz)."""
-    from sim.explore import serve
+    from sim.present.explore import serve
 
     serve(scenario, port=port, host=host, open_browser=not no_browser)
 

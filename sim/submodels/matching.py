@@ -23,7 +23,6 @@ from __future__ import annotations
 import numpy as np
 
 from sim.agents.siae import MAX_MONTHS as IAE_MAX_MONTHS
-from sim.capacity import allocate, choose_weighted, occupancy
 from sim.population import NEVER
 from sim.states import (
     OB,
@@ -35,7 +34,8 @@ from sim.states import (
     Selection,
     Status,
 )
-from sim.transitions import release_referent
+from sim.submodels.capacity import allocate, choose_weighted, occupancy
+from sim.submodels.transitions import release_referent
 
 TAPAJ_MAX_AGE = 26  # TAPAJ is for people aged 16-25 (seed 003)
 TAPAJ_WEEKLY_HOURS = (

@@ -56,10 +56,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import results as store
+from sim.experiments import store
+from sim.experiments.sweeps import parse_range, validate_points, value_at
 from sim.outcomes import INDICATORS
 from sim.scenario import Scenario, ScenarioError, apply_overrides
-from sim.sweeps import parse_range, validate_points, value_at
 
 METHODS = ("morris", "sobol")
 NUM_LEVELS = 4
@@ -105,7 +105,8 @@ class SensitivityResult:
         out: the run directory (with ``sensitivity.csv``, ``.png`` and ``.md``).
         indices: the indices table, one row per parameter, most influential first.
         manifest: the run's manifest (``manifest["sensitivity"]`` holds the design and result).
-        experiment: the runner's :class:`~sim.runner.Experiment` (indicators of every run).
+        experiment: the runner's :class:`~sim.experiments.runner.Experiment` (indicators of
+            every run).
     """
 
     out: Path
@@ -479,7 +480,7 @@ def sensitivity(
     Raises:
         ScenarioError: an invalid input, naming the field.
     """
-    from sim.runner import _start, resolve
+    from sim.experiments.runner import _start, resolve
 
     scn = resolve(scenario, seed, persons, months)
     file = str(scenario) if not isinstance(scenario, Scenario) else "<scenario>"
@@ -530,7 +531,7 @@ def read_indices(out: str | Path) -> pd.DataFrame:
 
 def load_sensitivity(out: str | Path) -> SensitivityResult:
     """A finished sensitivity run read back from its directory."""
-    from sim.results import read_manifest
+    from sim.experiments.store import read_manifest
 
     out = Path(out)
     return SensitivityResult(out, read_indices(out), read_manifest(out))
@@ -559,8 +560,8 @@ def point_values(
 def write_outputs(out: str | Path, manifest: dict, indicators: pd.DataFrame) -> pd.DataFrame:
     """Analyse a sensitivity run whose tasks are done; write its three files (atomically).
 
-    Called by :func:`sim.runner.finalize`, so that ``parcours resume`` also does the analysis.
-    Records the ranking, the negligible parameters and the replication noise in
+    Called by :func:`sim.experiments.runner.finalize`, so that ``parcours resume`` also does the
+    analysis. Records the ranking, the negligible parameters and the replication noise in
     ``manifest["sensitivity"]["result"]``.
 
     Raises:
@@ -806,7 +807,7 @@ def plot_indices(table: pd.DataFrame, method: str, indicator: str, public: str =
     from matplotlib.patches import Patch
     from matplotlib.ticker import MaxNLocator
 
-    from sim.plots import MARKERS, OKABE_ITO
+    from sim.present.plots import MARKERS, OKABE_ITO
 
     table = table.sort_values("rank", ascending=False)  # most influential on top
     y = np.arange(len(table))

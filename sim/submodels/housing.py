@@ -29,9 +29,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import binom
 
-from sim.capacity import allocate, choose_weighted, occupancy
 from sim.population import NEVER, Population
 from sim.states import OB, SHELTER_HOUSING, Benefit, Housing, ShelterKind, Status
+from sim.submodels.capacity import allocate, choose_weighted, occupancy
 
 STAIRCASE = (ShelterKind.CHU, ShelterKind.CHRS, (ShelterKind.IML, ShelterKind.OACAS))
 MIN_MONTHS_BEFORE_MOVE_ON = 3  # assumption: a first evaluation after three months

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.capacity import allocate, occupancy
-from sim.matching import employability
 from sim.population import NEVER
 from sim.states import (
     Benefit,
@@ -27,7 +25,9 @@ from sim.states import (
     ReferentKind,
     Status,
 )
-from sim.transitions import to_outside
+from sim.submodels.capacity import allocate, occupancy
+from sim.submodels.matching import employability
+from sim.submodels.transitions import to_outside
 
 
 @dataclass

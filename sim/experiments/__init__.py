@@ -1,0 +1,1 @@
+"""Experiments: replications, comparisons, sweeps, allocation, calibration, sensitivity, store."""

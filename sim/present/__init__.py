@@ -1,0 +1,1 @@
+"""Presentation: the command line, plots, reports and the explorer."""
