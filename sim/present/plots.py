@@ -4,7 +4,8 @@ Every function takes the tables of a results directory (:func:`sim.experiments.s
 returns a ``matplotlib.figure.Figure``; :func:`all_figures` makes every plot that applies to a
 run. Colours follow the Okabe-Ito palette (distinguishable by colour-blind readers); lines also
 differ by style and marker, and stacked areas by hatching, so that the plots stay readable in
-greyscale print.
+greyscale print. The palette, line styles, markers and font sizes come from
+:mod:`sim.experiments.style`, shared with the figures of sensitivity and calibration runs.
 
 - :func:`chronogram`: state distribution of the entry cohort month by month, per scenario.
 - :func:`sequence_index`: one line per person of the cohort, coloured by status.
@@ -24,9 +25,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from sim.experiments.style import LINESTYLES, MARKERS, OKABE_ITO, RC
 from sim.states import Status
 
-OKABE_ITO = ("#000000", "#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
 STATUS_STYLE = {  # colour, hatch: colours alternate light and dark for greyscale
     Status.OUTSIDE: ("#BBBBBB", ""),
     Status.WAITING: ("#F0E442", "//"),
@@ -39,8 +40,6 @@ STATUS_STYLE = {  # colour, hatch: colours alternate light and dark for greyscal
     Status.INCAPACITY: ("#D55E00", "++"),
     Status.LEFT: ("#444444", ""),
 }
-LINESTYLES = ("-", "--", ":", "-.")
-MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 PUBLICS_SHOWN = ("all", "homeless_at_entry", "three_plus_obstacles", "young")
 MAIN_INDICATORS = (
     "employment_rate_12m",
@@ -53,7 +52,7 @@ MAIN_INDICATORS = (
     "cost_per_durable_job",
 )
 
-plt.rcParams.update({"font.size": 9, "axes.titlesize": 10, "figure.dpi": 110})
+plt.rcParams.update(RC)
 
 
 def _style(i: int) -> dict:
