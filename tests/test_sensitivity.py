@@ -1,4 +1,5 @@
-"""Global sensitivity analysis (``parcours sensitivity``, sim/experiments/sensitivity.py).
+"""Global sensitivity analysis (``parcours sensitivity``, sim/experiments/sensitivity.py and
+sensitivity_report.py).
 
 The pipeline (sample -> evaluate -> analyse) is first checked on the Ishigami function, whose
 indices are known analytically, with a fourth input it does not depend on; then on the model,
@@ -27,8 +28,8 @@ from sim.experiments.sensitivity import (
     point_values,
     public_names,
     sensitivity,
-    write_outputs,
 )
+from sim.experiments.sensitivity_report import write_outputs
 from sim.scenario import ScenarioError
 
 A, B = 7.0, 0.1

@@ -434,7 +434,7 @@ def finalize(out: Path, manifest: dict) -> Experiment:
         tables["persons"] = store.read_tasks(out, tasks, "persons")
     store.write_tables(out, tables)
     if manifest["kind"] == "sensitivity":  # the analysis (also when parcours resume finishes)
-        from sim.experiments.sensitivity import write_outputs
+        from sim.experiments.sensitivity_report import write_outputs
 
         write_outputs(out, manifest, indicators)
     manifest["status"] = "complete"

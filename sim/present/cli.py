@@ -294,7 +294,8 @@ def _report(exp, as_json: bool, by_public: bool = False, with_report: bool = Fal
     elif m["kind"] == "allocate":
         click.echo(allocation_report(exp))
     elif m["kind"] == "sensitivity":
-        from sim.experiments.sensitivity import load_sensitivity, summary_text
+        from sim.experiments.sensitivity import load_sensitivity
+        from sim.experiments.sensitivity_report import summary_text
 
         click.echo(summary_text(load_sensitivity(exp.out)))
     elif m["kind"] == "sweep":
@@ -659,7 +660,7 @@ def sensitivity(
 ) -> None:
     """Morris screening or Sobol' indices of one indicator over SCENARIO's parameters."""
     from sim.experiments.sensitivity import sensitivity as sensitivity_
-    from sim.experiments.sensitivity import summary_text
+    from sim.experiments.sensitivity_report import summary_text
 
     result = sensitivity_(
         scenario,
