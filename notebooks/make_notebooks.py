@@ -838,7 +838,8 @@ import pandas as pd
 import yaml
 from IPython.display import Image, display
 
-from sim.experiments.calibration import calibrate, fit_figure
+from sim.experiments.calibration import calibrate
+from sim.experiments.calibration_report import fit_figure
 from sim.experiments.sensitivity import sensitivity
 from sim.present.report import fmt"""
     ),

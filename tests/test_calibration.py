@@ -15,14 +15,8 @@ from cli_helpers import parcours, parcours_here
 from conftest import ROOT, SCENARIOS, run_small
 
 from sim.experiments import target_statistics as statistics
-from sim.experiments.calibration import (
-    Target,
-    calibrate,
-    evaluate_task,
-    load_targets,
-    loss,
-    parse_truth,
-)
+from sim.experiments.calibration import calibrate, evaluate_task, loss
+from sim.experiments.calibration_targets import Target, load_targets, parse_truth
 from sim.experiments.sweeps import value_at
 from sim.scenario import ScenarioError, load_scenario, scenario_to_dict
 from sim.states import Benefit, Status

@@ -3,7 +3,8 @@
 The targets file (``calibration/targets.yaml``) lists the published figures the model can reproduce
 (each with its value, tolerance, weight, source and the named statistic of
 :mod:`sim.experiments.target_statistics` that computes the model's counterpart), and the parameters
-to fit (dotted scenario paths with bounds, a starting value and why they are uncertain).
+to fit (dotted scenario paths with bounds, a starting value and why they are uncertain); its
+schema and loading are in :mod:`sim.experiments.calibration_targets`.
 
 Each trial runs the scenario with the trial's parameter values for ``replications`` child seeds
 ``SeedSequence(seed).spawn(R)[r]``, the same for every trial (common random numbers: two trials
@@ -22,7 +23,8 @@ cut short are marked failed and run again). A continued calibration is not bit-i
 uninterrupted one (the sampler restarts), but every finished trial is kept.
 
 At the end the best parameters are run again on fresh seeds (held out from the fit), and the fit
-report compares, per target, the published value with the simulated mean and its 95% interval.
+report (:mod:`sim.experiments.calibration_report`) compares, per target, the published value with
+the simulated mean and its 95% interval.
 
 Identifiability: with ``truth`` (``{path: value}``) the published values are replaced by the
 model's own means at those values (on other seeds), and the report says how far each fitted
@@ -45,151 +47,26 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
-from pydantic import Field, ValidationError, field_validator, model_validator
 
 from sim.experiments import store
-from sim.experiments.summaries import mean_ci
-from sim.experiments.sweeps import value_at
-from sim.experiments.target_statistics import STATISTICS, compute
+from sim.experiments.calibration_report import (
+    fit_table,
+    recovery_table,
+    trials_table,
+    write_outputs,
+)
+from sim.experiments.calibration_targets import Target, TargetsFile, load_targets
+from sim.experiments.target_statistics import compute
 from sim.model import InsertionModel
 from sim.scenario import (
     Scenario,
     ScenarioError,
-    Strict,
     apply_overrides,
     scenario_from_dict,
     scenario_to_dict,
-    validation_error,
 )
 
 HELD_OUT = 10_000  # spawn keys of the fit check (and 2x this: synthetic targets) start here
-RECOVERY_TOLERANCE = 0.2  # [share of the range] a fitted parameter "recovers" its true value
-
-
-# ----------------------------------------------------------------------------- targets file
-class Target(Strict):
-    """One published figure and the statistic that reproduces it."""
-
-    name: str = Field(description="unique name of this target")
-    id: str = Field(pattern=r"^C\d+$", description="id in calibration-targets.md")
-    value: float = Field(description="published value")
-    tolerance: float = Field(gt=0, description="distance to the value still acceptable")
-    weight: float = Field(default=1.0, ge=0, description="weight in the loss")
-    statistic: str = Field(description="name of a function in sim.experiments.target_statistics")
-    source: str
-    note: str = ""
-
-    @field_validator("statistic")
-    @classmethod
-    def _known(cls, name: str) -> str:
-        if name not in STATISTICS:
-            raise ValueError(f"unknown statistic; allowed: {', '.join(sorted(STATISTICS))}")
-        return name
-
-
-class Parameter(Strict):
-    """One parameter to fit: a dotted scenario path and its range."""
-
-    path: str
-    low: float
-    high: float
-    start: float
-    integer: bool = False
-    log: bool = False
-    why: str = Field(description="why this value is uncertain")
-
-    @model_validator(mode="after")
-    def _bounds(self):
-        if not self.low < self.high:
-            raise ValueError(f"low ({self.low}) must be below high ({self.high})")
-        if not self.low <= self.start <= self.high:
-            raise ValueError(f"start ({self.start}) must lie within [{self.low}, {self.high}]")
-        if self.log and self.low <= 0:
-            raise ValueError("a log-scaled parameter needs low > 0")
-        return self
-
-
-class NotReproduced(Strict):
-    """A published figure the model does not try to reproduce, and why."""
-
-    id: str = Field(pattern=r"^C\d+$")
-    reason: str
-
-
-class TargetsFile(Strict):
-    """The whole targets file."""
-
-    description: str = ""
-    targets: list[Target] = Field(min_length=1)
-    parameters: list[Parameter] = Field(min_length=1)
-    not_reproduced: list[NotReproduced] = []
-
-    @model_validator(mode="after")
-    def _unique(self):
-        for what, names in (
-            ("targets", [t.name for t in self.targets]),
-            ("parameters", [p.path for p in self.parameters]),
-        ):
-            dupes = sorted({n for n in names if names.count(n) > 1})
-            if dupes:
-                raise ValueError(f"{what} must be unique; repeated: {', '.join(dupes)}")
-        return self
-
-
-def load_targets(path: str | Path, scenario: Scenario) -> TargetsFile:
-    """Read and validate a targets file against ``scenario``.
-
-    Every parameter path must exist in the scenario and accept its low, high and start values;
-    an integer field must be declared ``integer: true``.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise ScenarioError(path, "", "targets file not found")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as err:
-        raise ScenarioError(path, "", f"not valid YAML: {err}") from None
-    if not isinstance(data, dict):
-        raise ScenarioError(path, "", "expected a mapping with targets and parameters")
-    try:
-        spec = TargetsFile.model_validate(data)
-    except ValidationError as err:
-        raise validation_error(path, err) from None
-    base = scenario_to_dict(scenario)
-    for i, p in enumerate(spec.parameters):
-        field = f"parameters.{i}.path"
-        current = value_at(base, p.path)
-        if current is None or isinstance(current, dict | list | bool | str):
-            raise ScenarioError(path, field, f"{p.path!r} is not a numeric scenario value")
-        if isinstance(current, int) and not p.integer:
-            raise ScenarioError(path, field, f"{p.path} is an integer: add integer: true")
-        for value in (p.low, p.high, p.start):
-            data = scenario_to_dict(scenario)
-            apply_overrides(data, {p.path: _cast(p, value)}, path)
-            try:
-                scenario_from_dict(data, path)
-            except ScenarioError as err:
-                raise ScenarioError(path, field, f"{p.path}={value}: {err.message}") from None
-    return spec
-
-
-def _cast(p: Parameter, value: float) -> float | int:
-    return int(round(value)) if p.integer else float(value)
-
-
-def parse_truth(specs: list[str]) -> dict[str, float]:
-    """``PATH=VALUE`` strings -> {path: value}."""
-    truth = {}
-    for spec in specs:
-        path, sep, value = spec.partition("=")
-        try:
-            truth[path.strip()] = float(value)
-        except ValueError:
-            raise ScenarioError("--truth", spec, "expected PATH=VALUE with a number") from None
-        if not sep or not path:
-            raise ScenarioError("--truth", spec, "expected PATH=VALUE with a number")
-    return truth
 
 
 # ----------------------------------------------------------------------------- tasks
@@ -367,10 +244,10 @@ def calibrate(
         missing = sorted(set(paths) - set(truth))
         if missing:
             raise ScenarioError("--truth", missing[0], "every fitted parameter needs a true value")
-        truth = {k: _cast(paths[k], v) for k, v in truth.items()}
+        truth = {k: paths[k].cast(v) for k, v in truth.items()}
     seed_value = scn.run.seed
     base = scenario_to_dict(scn)
-    start_point = {p.path: _cast(p, p.start) for p in spec.parameters}
+    start_point = {p.path: p.cast(p.start) for p in spec.parameters}
     for point in (start_point, truth or {}):
         data = copy.deepcopy(base)
         apply_overrides(data, point, file)
@@ -465,7 +342,7 @@ def calibrate(
         if bar is not None:
             bar.close()
         best = optuna_study.best_trial
-        best_params = {p.path: _cast(p, best.params[p.path]) for p in spec.parameters}
+        best_params = {p.path: p.cast(best.params[p.path]) for p in spec.parameters}
         spawn = list(range(HELD_OUT, HELD_OUT + replications))
         check = _run_batch(
             run, _tasks(base, best_params, "fit", spawn, seed_value, names), ["fit"]
@@ -494,7 +371,7 @@ def calibrate(
         "storage": storage,
         "git_commit": manifest["git_commit"],
     }
-    _write_outputs(out_dir, provenance, best_params, fit, table, recovery)
+    write_outputs(out_dir, provenance, best_params, fit, table, recovery)
     manifest["status"] = "done"
     manifest["best"] = {"trial": best.number, "loss": float(best.value), "params": best_params}
     store.write_manifest(out_dir, manifest)
@@ -505,141 +382,3 @@ def _fail():
     import optuna
 
     return optuna.trial.TrialState.FAIL
-
-
-# ----------------------------------------------------------------------------- reports
-def fit_table(spec: TargetsFile, values: list[dict], start: dict[str, float]) -> pd.DataFrame:
-    """Per target: published value, simulated mean and 95% interval, within tolerance or not."""
-    rows = []
-    for t in spec.targets:
-        mean, low, high = mean_ci(np.array([v[t.statistic] for v in values]))
-        rows.append(
-            {
-                "target": t.name,
-                "id": t.id,
-                "published": t.value,
-                "tolerance": t.tolerance,
-                "weight": t.weight,
-                "simulated": mean,
-                "ci_low": low,
-                "ci_high": high,
-                "within_tolerance": bool(abs(mean - t.value) <= t.tolerance),
-                "at_start": start.get(t.statistic, float("nan")),
-                "source": t.source,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def trials_table(study) -> pd.DataFrame:
-    """One row per trial: number, state, loss, parameter values and statistic means."""
-    rows = []
-    for t in study.trials:
-        row = {"trial": t.number, "state": t.state.name, "loss": t.value}
-        row.update(t.params)
-        row.update({f"mean_{k}": v for k, v in t.user_attrs.get("means", {}).items()})
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def recovery_table(
-    spec: TargetsFile, truth: dict[str, float], fitted: dict[str, float]
-) -> pd.DataFrame:
-    """Per parameter: true and fitted values, and the error as a share of its range."""
-    rows = []
-    for p in spec.parameters:
-        error = abs(fitted[p.path] - truth[p.path]) / (p.high - p.low)
-        rows.append(
-            {
-                "parameter": p.path,
-                "true": truth[p.path],
-                "fitted": fitted[p.path],
-                "low": p.low,
-                "high": p.high,
-                "error_share_of_range": error,
-                "recovered": bool(error <= RECOVERY_TOLERANCE),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _fmt(x: float) -> str:
-    return "n/a" if not np.isfinite(x) else f"{x:.4g}"
-
-
-def fit_markdown(provenance: dict, fit: pd.DataFrame, recovery: pd.DataFrame | None) -> str:
-    """The fit report as Markdown."""
-    lines = [
-        f"# Calibration {provenance['run_id']}",
-        "",
-        f"Scenario `{provenance['scenario']}`, targets `{provenance['targets_file']}` "
-        f"(sha256 {provenance['targets_sha256'][:12]}), {provenance['trials_complete']} trials "
-        f"x {provenance['replications']} replications, seed {provenance['seed']}. Best trial "
-        f"{provenance['best_trial']}, loss {provenance['loss']:.3g} on the fitting seeds and "
-        f"{provenance['loss_held_out']:.3g} on held-out seeds (a loss below 1: within "
-        "tolerance on average).",
-        "",
-        "Simulated: mean over the held-out replications of the best parameters, with its 95% "
-        "confidence interval. At start: the mean of the starting point.",
-        "",
-        "| target | id | published | tolerance | simulated [95% CI] | within | at start |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for r in fit.itertuples():
-        lines.append(
-            f"| {r.target} | {r.id} | {_fmt(r.published)} | {_fmt(r.tolerance)} | "
-            f"{_fmt(r.simulated)} [{_fmt(r.ci_low)}, {_fmt(r.ci_high)}] | "
-            f"{'yes' if r.within_tolerance else 'no'} | {_fmt(r.at_start)} |"
-        )
-    if recovery is not None:
-        lines += [
-            "",
-            "## Identifiability: recovery of known parameters",
-            "",
-            f"Targets generated by the model at the true values; a parameter is recovered when "
-            f"the fitted value is within {RECOVERY_TOLERANCE:.0%} of its range from the truth.",
-            "",
-            "| parameter | true | fitted | error (share of range) | recovered |",
-            "|---|---|---|---|---|",
-        ]
-        for r in recovery.itertuples():
-            lines.append(
-                f"| {r.parameter} | {_fmt(r.true)} | {_fmt(r.fitted)} | "
-                f"{r.error_share_of_range:.1%} | {'yes' if r.recovered else 'no'} |"
-            )
-    return "\n".join(lines) + "\n"
-
-
-def fit_figure(fit: pd.DataFrame):
-    """Published values with their tolerance against the simulated means with their CI."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7.5, 0.45 * len(fit) + 1.6))
-    y = np.arange(len(fit))[::-1]
-    ax.barh(
-        y, 2 * fit["tolerance"], left=fit["published"] - fit["tolerance"], height=0.5,
-        color="#E69F00", alpha=0.35, hatch="//", label="published ± tolerance",
-    )  # fmt: skip
-    ax.plot(fit["published"], y, "|", color="#D55E00", markersize=14, label="published")
-    err = np.vstack([fit["simulated"] - fit["ci_low"], fit["ci_high"] - fit["simulated"]])
-    ax.errorbar(
-        fit["simulated"], y, xerr=np.nan_to_num(err), fmt="o", color="#0072B2",
-        label="simulated (95% CI)",
-    )  # fmt: skip
-    ax.set_yticks(y, [f"{r.id} {r.target}" for r in fit.itertuples()])
-    ax.set_xlabel("share")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=8)
-    ax.set_title("Calibration fit")
-    fig.tight_layout()
-    return fig
-
-
-def _write_outputs(out, provenance, params, fit, trials, recovery) -> None:
-    calibrated = {"provenance": provenance, "parameters": params}
-    store.write_text(out / "calibrated.yaml", yaml.safe_dump(calibrated, sort_keys=False))
-    store.write_text(out / "fit.md", fit_markdown(provenance, fit, recovery))
-    store.write_text(out / "fit.csv", fit.to_csv(index=False))
-    store.write_text(out / "trials.csv", trials.to_csv(index=False))
-    if recovery is not None:
-        store.write_text(out / "recovery.csv", recovery.to_csv(index=False))
-    store.write_figure(out / "fit.png", fit_figure(fit), dpi=120)

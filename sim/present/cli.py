@@ -582,7 +582,7 @@ def calibrate(
 ) -> None:  # fmt: skip
     """Fit SCENARIO's uncertain parameters to published figures (Optuna)."""
     from sim.experiments.calibration import calibrate as calibrate_
-    from sim.experiments.calibration import parse_truth
+    from sim.experiments.calibration_targets import parse_truth
 
     try:
         result = calibrate_(
