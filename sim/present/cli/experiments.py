@@ -1,0 +1,187 @@
+"""Commands that run experiments and print their results: run, compare, sweep, resume."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from sim.present.cli.common import (
+    echo_results,
+    experiment_options,
+    fail,
+    handles_errors,
+    refuse_calibration,
+    run_options,
+    show_progress,
+)
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@run_options
+@click.option("--by-public", is_flag=True, help="Show every public, not only everyone.")
+@click.option(
+    "--persons-tables/--no-persons-tables",
+    default=None,
+    help="Keep one row per person [only for a single replication].",
+)
+@experiment_options
+@handles_errors
+def run(
+    scenario,
+    replications,
+    seed,
+    persons,
+    months,
+    out,
+    as_json,
+    by_public,
+    persons_tables,
+    workers,
+    backend,
+    scheduler,
+    quiet,
+    with_report,
+) -> None:
+    """Run SCENARIO (REPLICATIONS times) and write its results directory."""
+    from sim.experiments.runner import replicate
+
+    exp = replicate(
+        scenario,
+        replications,
+        seed=seed,
+        persons=persons,
+        months=months,
+        out=out,
+        workers=workers,
+        backend=backend,
+        scheduler=scheduler,
+        persons_tables=persons_tables,
+        progress=show_progress(quiet, as_json),
+    )
+    echo_results(exp, as_json, by_public, with_report)
+
+
+@click.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@run_options
+@click.option(
+    "--independent-seeds",
+    is_flag=True,
+    help="Give each scenario its own seeds (to measure what common seeds gain).",
+)
+@experiment_options
+@handles_errors
+def compare(
+    scenarios,
+    replications,
+    seed,
+    persons,
+    months,
+    out,
+    as_json,
+    independent_seeds,
+    workers,
+    backend,
+    scheduler,
+    quiet,
+    with_report,
+) -> None:
+    """Run SCENARIOS on the same seeds; paired differences against the first."""
+    from sim.experiments.runner import compare as compare_
+
+    exp = compare_(
+        list(scenarios),
+        replications,
+        seed=seed,
+        persons=persons,
+        months=months,
+        out=out,
+        workers=workers,
+        backend=backend,
+        scheduler=scheduler,
+        common_seeds=not independent_seeds,
+        progress=show_progress(quiet, as_json),
+    )
+    echo_results(exp, as_json, with_report=with_report)
+
+
+@click.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="PATH=V1,V2,...",
+    help="Grid values of a parameter (repeat for a full factorial grid).",
+)
+@click.option("--lhs", type=click.IntRange(min=1), help="Latin hypercube of N points.")
+@click.option(
+    "--range",
+    "ranges",
+    multiple=True,
+    metavar="PATH=LOW:HIGH",
+    help="Range of a parameter in the Latin hypercube.",
+)
+@run_options
+@experiment_options
+@handles_errors
+def sweep(
+    scenario,
+    sets,
+    lhs,
+    ranges,
+    replications,
+    seed,
+    persons,
+    months,
+    out,
+    as_json,
+    workers,
+    backend,
+    scheduler,
+    quiet,
+    with_report,
+) -> None:
+    """Run SCENARIO over a grid or a Latin hypercube of parameter values."""
+    from sim.experiments.runner import sweep as sweep_
+
+    exp = sweep_(
+        scenario,
+        list(sets),
+        lhs,
+        list(ranges),
+        replications,
+        seed=seed,
+        persons=persons,
+        months=months,
+        out=out,
+        workers=workers,
+        backend=backend,
+        scheduler=scheduler,
+        progress=show_progress(quiet, as_json),
+    )
+    echo_results(exp, as_json, with_report=with_report)
+
+
+@click.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout.")
+@experiment_options
+@handles_errors
+def resume(run_dir, as_json, workers, backend, scheduler, quiet, with_report) -> None:
+    """Complete an interrupted run: run only its missing tasks."""
+    from sim.experiments.runner import resume as resume_
+
+    if not Path(run_dir, "manifest.json").exists():
+        fail(f"{run_dir}: not a run directory (no manifest.json)")
+    refuse_calibration(run_dir, "parcours resume")
+    exp = resume_(
+        run_dir,
+        workers=workers,
+        backend=backend,
+        scheduler=scheduler,
+        progress=show_progress(quiet, as_json),
+    )
+    echo_results(exp, as_json, with_report=with_report)
