@@ -22,8 +22,9 @@ import yaml
 from cli_helpers import Done, parcours_here, parcours_many, start
 from scipy.stats import t as t_dist
 
-from sim.experiments import runner
-from sim.experiments.runner import replicate, resume, run_scenario, sweep, task_scenario
+from sim.experiments import execution
+from sim.experiments.execution import task_scenario
+from sim.experiments.runner import replicate, resume, run_scenario, sweep
 from sim.experiments.summaries import mean_ci, paired_differences
 from sim.outcomes import INDICATORS
 from sim.scenario import ScenarioError
@@ -851,13 +852,13 @@ def test_resume_reruns_only_a_deleted_task(tmp_path, monkeypatch):
     shutil.rmtree(out / "tasks" / gone)
     stamps = mtimes(out, kept)
     ran = []
-    real_run_task = runner.run_task
+    real_run_task = execution.run_task
 
     def spy(task, progress=None):
         ran.append(task["id"])
         return real_run_task(task, progress=progress)
 
-    monkeypatch.setattr(runner, "run_task", spy)
+    monkeypatch.setattr(execution, "run_task", spy)
     exp = resume(out, workers=1)
     assert ran == [gone], f"resume ran {ran}, expected only {gone}"
     assert finished_tasks(out) == sorted(ids)

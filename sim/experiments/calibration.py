@@ -228,7 +228,8 @@ def calibrate(
         out: the run directory (never overwritten); ``"auto"``: ``results/<id>``.
         progress: show a progress bar.
     """
-    from sim.experiments.runner import backend_session, resolve
+    from sim.experiments.backends import backend_session
+    from sim.experiments.execution import resolve
 
     if trials < 1 or replications < 1:
         raise ScenarioError("--trials", "trials", "trials and replications must be at least 1")

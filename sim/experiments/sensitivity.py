@@ -483,7 +483,8 @@ def sensitivity(
     Raises:
         ScenarioError: an invalid input, naming the field.
     """
-    from sim.experiments.runner import _start, resolve
+    from sim.experiments.execution import resolve, start_experiment
+    from sim.experiments.sensitivity_report import write_outputs
 
     scn = resolve(scenario, seed, persons, months)
     file = str(scenario) if not isinstance(scenario, Scenario) else "<scenario>"
@@ -511,7 +512,7 @@ def sensitivity(
         "rows": rows,
         "sample": X.tolist(),
     }
-    exp = _start(
+    exp = start_experiment(
         "sensitivity",
         [scn],
         points,
@@ -519,6 +520,7 @@ def sensitivity(
         out,
         f"{scn.name}-sensitivity",
         extra={"sensitivity": spec},
+        finish=write_outputs,
         workers=workers,
         backend=backend,
         scheduler=scheduler,

@@ -39,8 +39,9 @@ from sim.scenario import ScenarioError
 def write_outputs(out: str | Path, manifest: dict, indicators: pd.DataFrame) -> pd.DataFrame:
     """Analyse a sensitivity run whose tasks are done; write its three files (atomically).
 
-    Called by :func:`sim.experiments.runner.finalize`, so that ``parcours resume`` also does the
-    analysis. Records the ranking, the negligible parameters and the replication noise in
+    The ``finish`` function of a sensitivity run, called by
+    :func:`sim.experiments.execution.finalize` (also when ``parcours resume`` completes the
+    run). Records the ranking, the negligible parameters and the replication noise in
     ``manifest["sensitivity"]["result"]``.
 
     Raises:

@@ -1,0 +1,218 @@
+"""Allocation runs (``parcours allocate``): a simplex grid of budget splits, or Nelder-Mead.
+
+The allocations themselves (the grid, the shares, the table, the best allocation, the frontier)
+are in :mod:`sim.experiments.allocation`; this module runs them as an experiment of kind
+``allocate``, whose :func:`allocation_outputs` writes ``allocations.parquet`` and
+``frontier.png`` once the tables are assembled.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.experiments import store
+from sim.experiments.allocation import (
+    TABLE_INDICATORS,
+    TABLE_PUBLICS,
+    allocation_table,
+    best_allocation,
+    check_programmes,
+    lower_is_better,
+    plot_frontier,
+    point_for,
+    simplex_grid,
+    softmax_shares,
+    unit_costs,
+)
+from sim.experiments.backends import local_pool
+from sim.experiments.execution import (
+    Experiment,
+    check_scenario,
+    execute,
+    finalize,
+    resolve,
+    start_experiment,
+)
+from sim.experiments.summaries import summarise
+from sim.scenario import Scenario, ScenarioError, apply_overrides, scenario_from_dict
+
+
+def allocation_outputs(out: Path, manifest: dict, indicators: pd.DataFrame) -> pd.DataFrame:
+    """The allocation table and frontier plot, written; the best allocation, into the manifest.
+
+    The ``finish`` function of an ``allocate`` run (see :func:`sim.experiments.execution.finalize`).
+    The table needs the summary of the indicators and publics it shows only.
+    """
+    spec = manifest["allocation"]
+    shown = indicators["indicator"].isin(TABLE_INDICATORS) & indicators["public"].isin(
+        TABLE_PUBLICS
+    )
+    summary = summarise(indicators[shown])
+    table = allocation_table(summary, manifest["points"], spec["programmes"], spec["budget"])
+    best = best_allocation(indicators, spec["indicator"], spec["public"])
+    spec["best"] = best
+    plot_frontier(table, spec["indicator"], best, spec["programmes"], Path(out) / "frontier.png")
+    store.write_tables(out, {"allocations": table})
+    return table
+
+
+def allocate(
+    scenario: str | Path | Scenario,
+    budget: float,
+    programmes: list[str],
+    steps: int | None = None,
+    optimise: str | None = None,
+    indicator: str | None = None,
+    public: str = "all",
+    replications: int = 5,
+    max_evaluations: int = 30,
+    seed: int | None = None,
+    persons: int | None = None,
+    months: int | None = None,
+    out: str | Path | None = "auto",
+    workers: int | None = None,
+    backend: str = "local",
+    scheduler: str | None = None,
+    progress: bool = False,
+) -> Experiment:
+    """Explore ways of splitting ``budget`` (EUR a year) across ``programmes``.
+
+    With ``steps``, every allocation of a simplex grid; with ``optimise``, Nelder-Mead on the
+    shares for that indicator (at most ``max_evaluations`` allocations). Every allocation runs the
+    same ``replications`` seeds. See :mod:`sim.experiments.allocation`.
+    """
+    from sim.outcomes import INDICATORS
+
+    scn = resolve(scenario, seed, persons, months)
+    file = str(scenario) if not isinstance(scenario, Scenario) else "<scenario>"
+    check_programmes(programmes, file)
+    if budget <= 0:
+        raise ScenarioError(file, "--budget", "the budget must be a positive number of euros")
+    if (steps is None) == (optimise is None):
+        raise ScenarioError(file, "--steps", "give either --steps K or --optimise INDICATOR")
+    indicator = optimise or indicator or "durable_employment_rate_12m"
+    if indicator not in INDICATORS:
+        raise ScenarioError(
+            file,
+            "--indicator",
+            f"unknown indicator {indicator!r}; allowed: " + ", ".join(INDICATORS),
+        )
+    spec = {
+        "budget": budget,
+        "programmes": programmes,
+        "indicator": indicator,
+        "public": public,
+        "method": "grid" if steps else "nelder-mead",
+        "steps": steps,
+    }
+    run = {"workers": workers, "backend": backend, "scheduler": scheduler, "progress": progress}
+    label = f"{scn.name}-allocate"
+    if steps:
+        if steps < 1:
+            raise ScenarioError(file, "--steps", "must be at least 1")
+        points = [point_for(budget, programmes, s) for s in simplex_grid(len(programmes), steps)]
+        return start_experiment(
+            "allocate",
+            [scn],
+            points,
+            replications,
+            out,
+            label,
+            extra={"allocation": spec},
+            finish=allocation_outputs,
+            **run,
+        )
+    return _optimise(scn, spec, replications, max_evaluations, out, label, run)
+
+
+def _optimise(scn, spec, replications, max_evaluations, out, label, run) -> Experiment:
+    from scipy.optimize import minimize
+
+    programmes, budget = spec["programmes"], spec["budget"]
+    costs = unit_costs(scn, programmes)
+    equal = [1.0 / len(programmes)] * len(programmes)
+    out_dir = start_experiment(
+        "allocate",
+        [scn],
+        [point_for(budget, programmes, equal)],
+        replications,
+        out,
+        label,
+        extra={"allocation": spec},
+        execute_now=False,
+    )
+    sign = 1.0 if lower_is_better(spec["indicator"]) else -1.0
+    cache: dict[tuple, float] = {}
+
+    def evaluate(z: np.ndarray) -> float:
+        shares = softmax_shares(z)
+        point = point_for(budget, programmes, np.round(shares, 2), costs)
+        key = tuple(sorted(point["policy.extra_budget"].items()))
+        if key in cache:
+            return cache[key]
+        manifest = store.read_manifest(out_dir)
+        index = next((p["index"] for p in manifest["points"] if p["values"] == point), None)
+        if index is None:
+            check_scenario(_with_point(scn, point), scn.name)
+            index = len(manifest["points"])
+            manifest["points"].append({"index": index, "values": point})
+            key_name = next(iter(manifest["scenarios"]))
+            for rep in range(replications):
+                manifest["tasks"].append(
+                    {
+                        "id": f"{key_name}-p{index:03d}-r{rep:03d}",
+                        "scenario_key": key_name,
+                        "point": index,
+                        "replication": rep,
+                        "entropy": manifest["seed"],
+                        "spawn_key": [rep],
+                        "persons_table": False,
+                    }
+                )
+            store.write_manifest(out_dir, manifest)
+        execute(out_dir, assemble=False, **run)
+        manifest = store.read_manifest(out_dir)
+        tasks = [t for t in manifest["tasks"] if t["point"] == index]
+        ind = store.read_tasks(out_dir, tasks, "indicators")
+        sel = ind[(ind.indicator == spec["indicator"]) & (ind.public == spec["public"])]
+        value = float(sel["value"].mean())
+        cache[key] = sign * value if np.isfinite(value) else np.inf
+        return cache[key]
+
+    # One pool of local workers serves every evaluation (starting one each time costs more
+    # than a small evaluation).
+    workers = run["workers"] or os.cpu_count() or 1
+    local = run["backend"] == "local" and not run["scheduler"] and workers > 1
+    pool = local_pool(min(workers, replications)) if local else None
+    run = {**run, "pool": pool}
+    try:
+        minimize(
+            evaluate,
+            np.zeros(len(programmes) - 1),
+            method="Nelder-Mead",
+            options={
+                "maxfev": max_evaluations,
+                "xatol": 0.05,
+                "fatol": 1e-6,
+                "initial_simplex": _initial_simplex(len(programmes) - 1),
+            },
+        )
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return finalize(out_dir, store.read_manifest(out_dir), allocation_outputs)
+
+
+def _initial_simplex(d: int) -> np.ndarray:
+    """Start around equal shares, each vertex favouring one programme."""
+    return np.vstack([np.zeros(d), *(np.eye(d)[i] * 1.5 for i in range(d))])
+
+
+def _with_point(scn: Scenario, point: dict) -> Scenario:
+    data = scn.model_dump()
+    apply_overrides(data, point, scn.name)
+    return scenario_from_dict(data, scn.name)

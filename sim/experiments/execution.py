@@ -1,0 +1,376 @@
+"""An experiment on disk: its plan (the manifest), its tasks, running them, assembling the tables.
+
+An experiment is a set of tasks (scenario x sweep point x replication) planned into a run
+directory (:func:`start_experiment`), run on a backend (:func:`execute`, which skips the tasks
+already done, so that an interrupted run resumes) and assembled into the run's tables
+(:func:`finalize`). Replication ``r`` of every scenario and point runs with the child seed
+``numpy.random.SeedSequence(seed).spawn(N)[r]``, so scenarios compared and points swept share
+common random numbers (with ``common_seeds=False`` each scenario gets its own independent seeds
+instead, to measure what common seeds gain). A task's result depends only on its scenario and its
+seed: results are bit-identical whatever the backend and the number of workers.
+
+Kinds of experiment with outputs of their own (an allocation's table and frontier, a sensitivity
+analysis) pass a ``finish`` function, called on the assembled run before it is marked complete.
+This module knows none of them: :func:`sim.experiments.runner.resume` picks a run's ``finish``
+by its kind. The public functions are in :mod:`sim.experiments.runner`.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import os
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.budget import apply_budgets
+from sim.experiments import store
+from sim.experiments.backends import backend_session
+from sim.experiments.summaries import paired_differences, summarise
+from sim.model import InsertionModel
+from sim.parameters import funding_values
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    apply_overrides,
+    load_scenario,
+    scenario_from_dict,
+    scenario_to_dict,
+)
+
+Finish = Callable[[Path, dict, pd.DataFrame], Any]
+"""``finish(out, manifest, indicators)``: a kind's own outputs, written once the tables are."""
+
+FINISHED_BY_HOOK = ("allocate", "sensitivity")
+"""Kinds whose run is incomplete without their ``finish`` function."""
+
+
+# ----------------------------------------------------------------------------- scenarios
+def resolve(
+    scenario: str | Path | Scenario,
+    seed: int | None = None,
+    persons: int | None = None,
+    months: int | None = None,
+    overrides: dict | None = None,
+) -> Scenario:
+    """Load and validate a scenario with the command-line overrides applied."""
+    extra = dict(overrides or {})
+    for key, value in (("run.seed", seed), ("run.persons", persons), ("run.months", months)):
+        if value is not None:
+            extra[key] = value
+    if not isinstance(scenario, Scenario):
+        return load_scenario(scenario, extra)
+    if not extra:
+        return scenario
+    data = scenario.model_dump()
+    apply_overrides(data, extra, "<scenario>")
+    return scenario_from_dict(data, "<scenario>")
+
+
+def check_scenario(scenario: Scenario, file: str = "<scenario>") -> list[dict]:
+    """Check a scenario's funding parameters and budgets before anything runs; the budget report."""
+    _, report = apply_budgets(scenario, funding_values(scenario, file), file)
+    return report
+
+
+# ----------------------------------------------------------------------------- tasks
+def child_seed(entropy: int, spawn_key: tuple[int, ...]) -> np.random.SeedSequence:
+    """The child seed ``SeedSequence(entropy).spawn(...)`` gives at ``spawn_key``."""
+    return np.random.SeedSequence(entropy=entropy, spawn_key=tuple(spawn_key))
+
+
+def run_task(task: dict[str, Any], progress=None) -> dict[str, Any]:
+    """Run one task and write its tables into its directory (atomically); return its timing.
+
+    A task is a plain mapping (it travels to worker processes and Dask workers): ``id``,
+    ``out`` (the run directory), ``scenario`` (resolved, as data), ``entropy`` and ``spawn_key``
+    (its seed), ``persons_table`` (whether to keep the persons table).
+    """
+    out = Path(task["out"])
+    if store.task_done(out, task["id"]):
+        return {"id": task["id"], "duration_s": 0.0, "skipped": True}
+    start = time.perf_counter()
+    scn = scenario_from_dict(task["scenario"], task["id"])
+    model = InsertionModel(scn, seed=child_seed(task["entropy"], task["spawn_key"]))
+    model.run(progress=progress)
+    tables = {
+        "indicators": model.indicators(),
+        "monthly": model.recorder.frame(),
+        "ledger": model.ledger.frame(),
+        "cohort": model.cohort_frame(),
+    }
+    if task["persons_table"]:
+        tables["persons"] = model.persons_frame()
+    store.write_task(out, task["id"], tables)
+    return {"id": task["id"], "duration_s": time.perf_counter() - start, "skipped": False}
+
+
+# ----------------------------------------------------------------------------- experiments
+@dataclass
+class Experiment:
+    """A finished experiment: where it is and its assembled tables."""
+
+    out: Path
+    manifest: dict
+    indicators: pd.DataFrame
+    summary: pd.DataFrame
+    differences: pd.DataFrame | None = None
+
+    def mean(self, indicator: str, public: str = "all", scenario: str | None = None) -> float:
+        """Mean over replications of one indicator (first scenario and point by default)."""
+        s = self.summary
+        scenario = scenario or next(iter(self.manifest["scenarios"]))
+        sel = s[(s.indicator == indicator) & (s.public == public) & (s.scenario == scenario)]
+        return float(sel["mean"].iloc[0])
+
+
+def _scenario_keys(scenarios: list[Scenario]) -> list[str]:
+    keys: list[str] = []
+    for scn in scenarios:
+        key, i = scn.name, 2
+        while key in keys:
+            key, i = f"{scn.name}_{i}", i + 1
+        keys.append(key)
+    return keys
+
+
+def _plan(
+    kind: str,
+    scenarios: list[Scenario],
+    points: list[dict],
+    replications: int,
+    seed: int,
+    common_seeds: bool,
+    persons_tables: bool,
+    out: Path,
+) -> dict:
+    """The manifest of a new experiment: its scenarios, points and every task."""
+    if replications < 1:
+        raise ScenarioError("--replications", "replications", "must be at least 1")
+    keys = _scenario_keys(scenarios)
+    tasks = []
+    for s_index, key in enumerate(keys):
+        for p_index in range(len(points)):
+            for rep in range(replications):
+                spawn_key = [rep] if common_seeds else [s_index, rep]
+                tasks.append(
+                    {
+                        "id": f"{key}-p{p_index:03d}-r{rep:03d}",
+                        "scenario_key": key,
+                        "point": p_index,
+                        "replication": rep,
+                        "entropy": seed,
+                        "spawn_key": spawn_key,
+                        "persons_table": persons_tables,
+                    }
+                )
+    return {
+        "kind": kind,
+        "status": "running",
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "seed": seed,
+        "replications": replications,
+        "common_seeds": common_seeds,
+        "scenarios": {k: scenario_to_dict(s) for k, s in zip(keys, scenarios, strict=True)},
+        "points": [{"index": i, "values": p} for i, p in enumerate(points)],
+        "persons_tables": persons_tables,
+        "versions": store.versions(),
+        "git_commit": store.git_commit(),
+        "command": " ".join(sys.argv),
+        "out": str(out),
+        "tasks": tasks,
+        "task_status": {},
+        "timings": {},
+    }
+
+
+def task_scenario(manifest: dict, task: dict) -> dict:
+    """The resolved scenario of a task: its scenario with its sweep point's values set."""
+    data = copy.deepcopy(manifest["scenarios"][task["scenario_key"]])
+    point = manifest["points"][task["point"]]["values"]
+    if point:
+        apply_overrides(data, point, task["scenario_key"])
+    return data
+
+
+def _executor(tasks: list[dict], workers: int, backend: str, scheduler: str | None, pool=None):
+    """Yield each task's result as it completes, on the chosen backend (or a given ``pool``)."""
+    with backend_session(workers, backend, scheduler, pool) as run:
+        yield from run(run_task, tasks)
+
+
+def execute(
+    out: str | Path,
+    workers: int | None = None,
+    backend: str = "local",
+    scheduler: str | None = None,
+    progress: bool = False,
+    assemble: bool = True,
+    pool=None,
+    finish: Finish | None = None,
+) -> Experiment | None:
+    """Run every task of the run directory ``out`` that is not done yet, then assemble tables.
+
+    ``pool`` (a ``concurrent.futures`` executor) runs the tasks instead of a new backend;
+    ``finish`` is passed to :func:`finalize`.
+    """
+    out = Path(out)
+    manifest = store.read_manifest(out)
+    tasks = [
+        {**t, "out": str(out), "scenario": task_scenario(manifest, t)}
+        for t in manifest["tasks"]
+        if not store.task_done(out, t["id"])
+    ]
+    workers = workers or os.cpu_count() or 1
+    started = time.perf_counter()
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(
+            total=len(manifest["tasks"]),
+            initial=len(manifest["tasks"]) - len(tasks),
+            unit="task",
+            file=sys.stdout,
+        )
+    single = len(tasks) == 1 and workers <= 1 and backend == "local" and not scheduler
+    try:
+        if single and progress:
+            bar.reset(total=tasks[0]["scenario"]["run"]["months"])
+            bar.unit = "month"
+            done = iter([run_task(tasks[0], progress=bar.update)])
+        else:
+            done = _executor(tasks, min(workers, max(len(tasks), 1)), backend, scheduler, pool)
+        for result in done:
+            manifest["task_status"][result["id"]] = {
+                "status": "done",
+                "duration_s": round(result["duration_s"], 3),
+            }
+            store.write_manifest(out, manifest)
+            if bar is not None and not single:
+                bar.update()
+    finally:
+        if bar is not None:
+            bar.close()
+    manifest["timings"]["tasks_s"] = manifest["timings"].get("tasks_s", 0) + (
+        time.perf_counter() - started
+    )
+    manifest["backend"] = {
+        "backend": "dask" if scheduler else backend,
+        "workers": workers,
+        "scheduler": scheduler,
+    }
+    store.write_manifest(out, manifest)
+    return finalize(out, manifest, finish) if assemble else None
+
+
+def finalize(out: Path, manifest: dict, finish: Finish | None = None) -> Experiment:
+    """Assemble the tables of a run whose tasks are all done; mark it complete.
+
+    ``finish(out, manifest, indicators)``, given for the kinds in :data:`FINISHED_BY_HOOK`,
+    writes that kind's own outputs once the tables are written; it may record results in the
+    manifest, which is written after it.
+    """
+    if finish is None and manifest["kind"] in FINISHED_BY_HOOK:
+        raise ValueError(
+            f"a {manifest['kind']} run needs its finish function: complete it with "
+            "sim.experiments.runner.resume (parcours resume)"
+        )
+    missing = [t["id"] for t in manifest["tasks"] if not store.task_done(out, t["id"])]
+    if missing:
+        raise RuntimeError(f"{len(missing)} tasks are not done yet, e.g. {missing[0]}")
+    tasks = manifest["tasks"]
+    for task in tasks:  # done on disk before a kill could record it: its timing is unknown
+        manifest["task_status"].setdefault(task["id"], {"status": "done", "duration_s": None})
+    indicators = store.read_tasks(out, tasks, "indicators")
+    summary = summarise(indicators)
+    ledger = store.read_tasks(out, tasks, "ledger")
+    keys = ["scenario", "point", "replication", "programme", "funder"]
+    tables = {
+        "indicators": indicators,
+        "summary": summary,
+        "monthly": store.read_tasks(out, tasks, "monthly"),
+        "ledger": ledger,
+        "costs": ledger.groupby(keys, as_index=False)["amount"].sum() if len(ledger) else ledger,
+    }
+    differences = None
+    if manifest["kind"] == "compare":
+        differences = paired_differences(indicators, next(iter(manifest["scenarios"])))
+        tables["differences"] = differences
+    if manifest["kind"] in ("sweep", "sensitivity"):
+        tables["points"] = pd.DataFrame(
+            [
+                {"point": p["index"], **{k: str(v) for k, v in p["values"].items()}}
+                for p in manifest["points"]
+            ]
+        )
+    tables["cohort"] = store.read_tasks(out, tasks, "cohort")
+    if manifest["persons_tables"]:
+        tables["persons"] = store.read_tasks(out, tasks, "persons")
+    store.write_tables(out, tables)
+    if finish is not None:  # also when parcours resume finishes the run
+        finish(out, manifest, indicators)
+    manifest["status"] = "complete"
+    store.write_manifest(out, manifest)
+    return Experiment(out, manifest, indicators, summary, differences)
+
+
+def _auto_out(label: str, seed: int) -> Path:
+    return store.RESULTS_DIR / store.new_run_id(label, seed)
+
+
+def start_experiment(
+    kind: str,
+    scenarios: list[Scenario],
+    points: list[dict],
+    replications: int,
+    out: str | Path | None,
+    label: str,
+    common_seeds: bool = True,
+    persons_tables: bool | None = None,
+    extra: dict | None = None,
+    execute_now: bool = True,
+    finish: Finish | None = None,
+    **run,
+) -> Experiment | Path:
+    """Check every scenario and point, create the run directory, then (by default) run it.
+
+    Args:
+        kind: the manifest's kind (``run``, ``compare``, ``sweep``, ``allocate``, ...).
+        scenarios: the resolved scenarios; the first one's ``run.seed`` seeds every task.
+        points: the sweep points (``{dotted path: value}``; ``[{}]`` for none).
+        replications: replications of each scenario and point.
+        out: the run directory; ``None`` or ``"auto"``: ``results/<label>-<time>-s<seed>``.
+        label: names the automatic run directory.
+        common_seeds: the same seeds for every scenario (common random numbers).
+        persons_tables: keep the persons tables (default: only for a single task).
+        extra: entries added to the manifest (a kind's own specification).
+        execute_now: run the tasks now; otherwise return the run directory, planned.
+        finish: the kind's own outputs (see :func:`finalize`).
+        **run: passed to :func:`execute` (``workers``, ``backend``, ``scheduler``, ...).
+
+    Returns:
+        The finished experiment, or the run directory with ``execute_now=False``.
+    """
+    seed = scenarios[0].run.seed
+    out_dir = _auto_out(label, seed) if out in (None, "auto") else Path(out)
+    store.check_free(out_dir)
+    for scn in scenarios:
+        for point in points:
+            data = scenario_to_dict(scn) if point else None
+            if data is not None:
+                apply_overrides(data, point, scn.name)
+            check_scenario(scenario_from_dict(data, scn.name) if data else scn, scn.name)
+    n_tasks = len(scenarios) * len(points) * replications
+    keep = n_tasks == 1 if persons_tables is None else persons_tables
+    manifest = _plan(kind, scenarios, points, replications, seed, common_seeds, keep, out_dir)
+    manifest.update(extra or {})
+    store.create_run_dir(out_dir, manifest)
+    return execute(out_dir, finish=finish, **run) if execute_now else out_dir
