@@ -1,0 +1,114 @@
+"""Scenario files: schema, loading, ``extends`` and overrides, validation.
+
+A scenario is a YAML file with four sections (DESIGN.md, decision 6): ``run`` (settings),
+``population`` (who lives in the territory and their obstacles), ``territory`` (institutions and
+their capacities), ``policy`` (practice mix, housing logic, readiness gates, funding rules) and
+``behaviour`` (the rates of the mechanisms). A file may ``extends: other.yaml`` and override only
+what changes: mappings are merged key by key, lists are replaced whole.
+
+Validation is strict (STYLE.md habit 4): an unknown key, a wrong type, a value out of range, shares
+that do not add up or a missing ``extends`` file raise :class:`ScenarioError`, whose message names
+the file, the field (as a dotted path) and what is allowed. Units are given in each field's
+description; sources are cited beside each value in the scenario files.
+
+The schema has one module per section (:mod:`~sim.scenario.population`,
+:mod:`~sim.scenario.territory`, :mod:`~sim.scenario.policy`, :mod:`~sim.scenario.behaviour`),
+built on :mod:`~sim.scenario.base` and put together in :mod:`~sim.scenario.schema`;
+:mod:`~sim.scenario.loading` reads the files and :mod:`~sim.scenario.errors` holds the error.
+Everything is imported from here: ``from sim.scenario import Scenario, load_scenario``.
+"""
+
+from sim.scenario.base import (
+    SHARE_TOLERANCE,
+    Count,
+    Months,
+    NonNeg,
+    Prob,
+    Shares,
+    Strict,
+    check_shares,
+)
+from sim.scenario.behaviour import Behaviour, Employability
+from sim.scenario.errors import ScenarioError, validation_error
+from sim.scenario.loading import (
+    apply_overrides,
+    deep_merge,
+    load_scenario,
+    scenario_from_dict,
+    scenario_to_dict,
+)
+from sim.scenario.policy import (
+    Cofinancing,
+    Funder,
+    FundingSpec,
+    MeasureRule,
+    Modulation,
+    PolicySpec,
+    ReadinessGate,
+)
+from sim.scenario.population import (
+    AgeShares,
+    BenefitShares,
+    HouseholdShares,
+    HousingShares,
+    ObstacleSpec,
+    PopulationSpec,
+    QualificationShares,
+)
+from sim.scenario.schema import RunSettings, Scenario
+from sim.scenario.territory import (
+    ContractShares,
+    EmployerGroup,
+    FranceTravailSpec,
+    HousingSupply,
+    LowThresholdSpec,
+    ServiceCapacity,
+    ShelterGroup,
+    SiaeGroup,
+    TerritorySpec,
+)
+
+__all__ = [
+    "SHARE_TOLERANCE",
+    "AgeShares",
+    "Behaviour",
+    "BenefitShares",
+    "Cofinancing",
+    "ContractShares",
+    "Count",
+    "Employability",
+    "EmployerGroup",
+    "FranceTravailSpec",
+    "Funder",
+    "FundingSpec",
+    "HouseholdShares",
+    "HousingShares",
+    "HousingSupply",
+    "LowThresholdSpec",
+    "MeasureRule",
+    "Modulation",
+    "Months",
+    "NonNeg",
+    "ObstacleSpec",
+    "PolicySpec",
+    "PopulationSpec",
+    "Prob",
+    "QualificationShares",
+    "ReadinessGate",
+    "RunSettings",
+    "Scenario",
+    "ScenarioError",
+    "ServiceCapacity",
+    "Shares",
+    "ShelterGroup",
+    "SiaeGroup",
+    "Strict",
+    "TerritorySpec",
+    "apply_overrides",
+    "check_shares",
+    "deep_merge",
+    "load_scenario",
+    "scenario_from_dict",
+    "scenario_to_dict",
+    "validation_error",
+]

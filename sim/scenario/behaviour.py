@@ -1,0 +1,78 @@
+"""The ``behaviour`` section: the rates and durations of the mechanisms (calibrated)."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from sim.scenario.base import Months, NonNeg, Prob, Strict
+from sim.states import OBSTACLES
+
+
+class Employability(Strict):
+    """Weights of the employability score used by employers and SIAE (logit scale)."""
+
+    intercept: float
+    qualification: float
+    experience_per_year: float
+    years_without_work: float
+    confidence: float
+    obstacle: dict[str, float] = Field(description="weight per severity level, by obstacle")
+
+    @model_validator(mode="after")
+    def _known_obstacles(self):
+        unknown = [k for k in self.obstacle if k not in OBSTACLES]
+        if unknown:
+            raise ValueError(f"unknown obstacles {unknown}; allowed: {', '.join(OBSTACLES)}")
+        return self
+
+
+class Behaviour(Strict):
+    """Rates and durations of the mechanisms (calibrated; see docs/ODD.md)."""
+
+    p_orientation_rsa: Prob = Field(description="[per month]")
+    p_orientation_other: Prob = Field(description="[per month]")
+    p_search_alone: Prob = Field(description="application without support [per month]")
+    p_apply: Prob = Field(description="application while in job search [per month]")
+    p_immersion: Prob = Field(description="PMSMP immersion while in job search [per month]")
+    p_immersion_hire: Prob = Field(description="hire after an immersion [per immersion]")
+    dur_diagnostic: Months
+    dur_resocialisation: Months
+    dur_project: Months
+    dur_training: Months
+    dur_support: Months = Field(description="support measure length, renewals included")
+    dur_in_job_support: Months
+    dur_cdd_long: Months
+    dur_short: Months
+    p_service_reduce: Prob = Field(description="a service lowers severity by one [per month]")
+    p_referent_reduce: Prob = Field(description="a referent lowers severity by one [per month]")
+    rel_global_support: NonNeg = Field(description="accompagnement global multiplier")
+    p_street_worsen: Prob = Field(description="a health obstacle worsens on the street")
+    p_french_at_work: Prob = Field(description="French improves by one level at work")
+    confidence_gain_work: Prob = Field(description="confidence gained per month at work")
+    confidence_gain_activity: Prob = Field(description="per month in activity or support")
+    confidence_loss_idle: Prob = Field(description="per month without activity")
+    p_wish_arise: Prob = Field(description="wish to work appears, times confidence [per month]")
+    employability: Employability
+    p_break: Prob = Field(description="break of a job or CDDI, no obstacle [per month]")
+    p_place_refilled: Prob = Field(
+        description="a free shelter place is offered to a new person within the month [per month]"
+    )
+    p_renewal: Prob = Field(
+        description="an ordinary fixed-term contract due to end is renewed, or followed by the "
+        "next contract or mission with the same employer [share]"
+    )
+    rel_break_per_severity: NonNeg = Field(description="added per severity level [ratio]")
+    rel_break_in_job_support: NonNeg = Field(description="multiplier with in-job support")
+    siae_floor_screening: float = Field(description="employability floor, screening SIAE")
+    siae_floor_performance: float = Field(description="employability floor, performance SIAE")
+    siae_cip_caseload: NonNeg = Field(description="SIAE employees one insertion officer follows")
+    siae_search_months: Months = Field(description="job search in the last months of a CDDI")
+    rel_search_employment_referent: NonNeg
+    rel_search_insertion_officers: NonNeg
+    mediation_openness_gain: Prob = Field(
+        description="share of an employer's reluctance that mediation removes"
+    )
+    p_incapacity: Prob = Field(description="AAH/ESAT route at health severity 3 [per month]")
+    p_shelter_request: Prob = Field(description="a street person asks the SIAO [per month]")
+    p_move_on: Prob = Field(description="staircase step to the next shelter kind [per month]")
+    p_housing_loss: Prob = Field(description="ordinary housing lost without income [per month]")

@@ -1,0 +1,107 @@
+"""Reading scenario files: YAML, ``extends`` merges, dotted-path overrides, validation.
+
+A file may ``extends: other.yaml`` (relative to itself) and override only what changes:
+mappings are merged key by key, lists are replaced whole. A missing or circular ``extends``, a
+file that is not YAML or not a mapping, an unknown override path or an invalid value raise
+:class:`~sim.scenario.errors.ScenarioError` naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sim.scenario.errors import ScenarioError, validation_error
+from sim.scenario.schema import Scenario
+
+
+def _read_yaml(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
+    if not path.exists():
+        origin = chain[-1] if chain else path
+        raise ScenarioError(origin, "extends" if chain else "", f"file not found: {path}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        raise ScenarioError(path, "", f"not valid YAML: {err}") from err
+    if not isinstance(data, dict):
+        raise ScenarioError(path, "", "a scenario must be a YAML mapping of sections")
+    funding = (
+        data.get("policy", {}).get("funding", {}) if isinstance(data.get("policy"), dict) else {}
+    )
+    if isinstance(funding, dict) and isinstance(funding.get("parameters"), str):
+        funding["parameters"] = str((path.parent / funding["parameters"]).resolve())
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data
+    if not isinstance(parent, str):
+        raise ScenarioError(path, "extends", "must be the path of another scenario file")
+    parent_path = (path.parent / parent).resolve()
+    if parent_path in chain or parent_path == path.resolve():
+        raise ScenarioError(path, "extends", f"circular extends through {parent_path}")
+    base = _read_yaml(parent_path, (*chain, path.resolve()))
+    return deep_merge(base, data)
+
+
+def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``over`` into a copy of ``base``: mappings key by key, other values replaced."""
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], file: str | Path) -> None:
+    """Set values addressed by dotted paths (``run.persons``); an unknown path is an error."""
+    for path, value in overrides.items():
+        node: Any = data
+        keys = path.split(".")
+        for i, key in enumerate(keys):
+            if isinstance(node, list) and key.isdigit() and int(key) < len(node):
+                key = int(key)
+            elif not isinstance(node, dict) or key not in node:
+                where = ".".join(keys[:i]) or "the scenario"
+                raise ScenarioError(file, path, f"unknown parameter path ({key!r} not in {where})")
+            if i == len(keys) - 1:
+                node[key] = value
+            else:
+                node = node[key]
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Load, merge (``extends``), override and validate a scenario file.
+
+    Args:
+        path: the YAML file.
+        overrides: values to set before validation, by dotted path (``{"run.seed": 3}``).
+
+    Returns:
+        The validated, frozen scenario.
+
+    Raises:
+        ScenarioError: naming the file, the field and what is allowed.
+    """
+    path = Path(path)
+    data = _read_yaml(path, ())
+    if overrides:
+        apply_overrides(data, overrides, path)
+    return scenario_from_dict(data, path)
+
+
+def scenario_from_dict(data: dict[str, Any], file: str | Path = "<scenario>") -> Scenario:
+    """Validate an already merged scenario mapping."""
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise validation_error(Path(file), err) from None
+
+
+def scenario_to_dict(scenario: Scenario) -> dict[str, Any]:
+    """The resolved scenario as plain data (for the manifest and for ``extends`` merges)."""
+    return scenario.model_dump(mode="json")

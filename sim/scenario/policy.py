@@ -1,0 +1,118 @@
+"""The ``policy`` section: practice, housing logic, readiness gates, funding rules, budgets."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from sim.scenario.base import NonNeg, Prob, Strict, check_shares
+from sim.submodels.funding import PROGRAMMES
+
+
+class ReadinessGate(Strict):
+    """Gates a linear referent applies before job search (seed 003, section 2)."""
+
+    max_severity: int = Field(ge=0, le=3, description="highest obstacle allowed to move on")
+    min_confidence: Prob
+
+
+Funder = Literal["state", "departement", "esf", "france_travail", "other"]
+
+
+class Cofinancing(Strict):
+    """Shares of a programme's cost paid by each funder [share].
+
+    Either explicit shares that add up to 1, or ``esf_with: FUNDER``: the ESF pays its
+    co-financing rate (parameter ``esf.cofinancing_rate``, seed 001) and FUNDER the rest.
+    """
+
+    state: Prob = 0.0
+    departement: Prob = 0.0
+    esf: Prob = 0.0
+    france_travail: Prob = 0.0
+    other: Prob = 0.0
+    esf_with: Funder | None = None
+
+    @model_validator(mode="after")
+    def _adds_up(self):
+        shares = self.model_dump(exclude={"esf_with"})
+        if self.esf_with is not None:
+            if any(shares.values()):
+                raise ValueError("give either esf_with or explicit shares, not both")
+            return self
+        check_shares(shares, "co-financing")
+        return self
+
+
+class Modulation(Strict):
+    """Modulated part of the aide au poste, tied to results (C7: 0-10%)."""
+
+    enabled: bool
+    share: float = Field(ge=0.0, le=1.0, description="modulated part of the base [share]")
+    reward: Literal["exits", "furthest"]
+    selectivity: NonNeg = Field(
+        description="rise of the SIAE employability floor per 10% of aide at stake [score]"
+    )
+
+
+class MeasureRule(Strict):
+    """The variable part of the RSA support measure's price (seed 002)."""
+
+    variable_part: bool
+    reward: Literal["exits", "furthest"] = Field(
+        description="exits: paid when the person reaches employment or training; furthest: "
+        "paid for each person with three or more obstacles who starts the measure"
+    )
+
+
+class FundingSpec(Strict):
+    """Funding rules: the dated parameters to use, overrides, results-based parts, co-financing.
+
+    Unit costs and prices are dated parameters (``sim/parameters/funding.yaml``); a run uses the
+    values in force at ``run.start`` and ``overrides`` replaces any of them by name.
+    """
+
+    parameters: str | None = Field(
+        None, description="parameter file (relative to the scenario file) [default: shipped]"
+    )
+    overrides: dict[str, float] = Field(default_factory=dict)
+    modulation: Modulation
+    measure: MeasureRule
+    cofinancing: dict[str, Cofinancing]
+
+    @model_validator(mode="after")
+    def _every_programme_financed(self):
+        missing = [p for p in PROGRAMMES if p not in self.cofinancing]
+        unknown = [p for p in self.cofinancing if p not in PROGRAMMES]
+        if missing or unknown:
+            raise ValueError(
+                "cofinancing must give the funders' shares of every programme"
+                + (f"; missing: {', '.join(missing)}" if missing else "")
+                + (
+                    f"; unknown: {', '.join(unknown)} (allowed: {', '.join(PROGRAMMES)})"
+                    if unknown
+                    else ""
+                )
+            )
+        return self
+
+
+class PolicySpec(Strict):
+    """Policy levers."""
+
+    practice_override: Prob | None = Field(
+        None, description="if set, every structure's degree of iterative practice"
+    )
+    housing_first: bool = Field(description="Logement d'abord instead of the staircase")
+    readiness: ReadinessGate
+    funding: FundingSpec
+    budget: dict[str, dict[Funder, NonNeg]] | None = Field(
+        None,
+        description="yearly envelopes by programme and funder [EUR/year]; the programme's "
+        "capacity follows from budget / unit cost (see sim/budget.py)",
+    )
+    extra_budget: dict[str, NonNeg] = Field(
+        default_factory=dict,
+        description="extra yearly euros by programme, adding capacity [EUR/year]",
+    )
