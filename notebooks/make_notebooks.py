@@ -812,7 +812,7 @@ which parameters a conclusion depends on.
    value against simulated mean, with the 95% interval.
 2. **A calibration from Python** (`sim.experiments.calibration.calibrate`), small here: the
    same pipeline that produced the baseline's values, with its outputs.
-3. **Morris screening** (`sim.experiments.sensitivity.sensitivity`): how much
+3. **Morris screening** (`sim.experiments.sensitivity_run.sensitivity`): how much
    `employment_rate_12m` depends on the practice (linear 0, iterative 1) compared with the
    uncertain behaviour parameters over plausible ranges around their calibrated values.
 
@@ -840,7 +840,7 @@ from IPython.display import Image, display
 
 from sim.experiments.calibration import calibrate
 from sim.experiments.calibration_report import fit_figure
-from sim.experiments.sensitivity import sensitivity
+from sim.experiments.sensitivity_run import sensitivity
 from sim.present.report import fmt"""
     ),
     md(

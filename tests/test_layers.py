@@ -103,3 +103,40 @@ def test_no_import_crosses_a_layer_upwards(path):
     assert not upward, "imports must run present -> experiments -> core -> submodels -> base:\n" + (
         "\n".join(upward)
     )
+
+
+def test_no_import_cycle():
+    """No module imports, directly or through others, a module that imports it back.
+
+    Imports inside functions count too: a lazy import hides a cycle from Python, not from the
+    reader who must understand which module depends on which.
+    """
+    modules = {module_name(p): p for p in FILES}
+
+    def resolve(target: str) -> str | None:
+        while target and target not in modules:
+            target = target.rpartition(".")[0]
+        return target or None
+
+    graph = {
+        name: {m for _, t in imported_modules(path) if (m := resolve(t)) and m != name}
+        for name, path in modules.items()
+    }
+    # A package's __init__ that re-exports its submodules is not a dependency of those submodules.
+    for name in graph:
+        graph[name] -= {p for p in graph[name] if name.startswith(p + ".")}
+    cycles, state = [], {}
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = "open"
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                cycles.append(" -> ".join([*path[path.index(nxt) :], nxt]))
+            elif nxt not in state:
+                visit(nxt, [*path, nxt])
+        state[node] = "done"
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert not cycles, "import cycles:\n" + "\n".join(cycles)

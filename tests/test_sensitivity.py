@@ -27,9 +27,9 @@ from sim.experiments.sensitivity import (
     parse_params,
     point_values,
     public_names,
-    sensitivity,
 )
 from sim.experiments.sensitivity_report import write_outputs
+from sim.experiments.sensitivity_run import sensitivity
 from sim.scenario import ScenarioError
 
 A, B = 7.0, 0.1

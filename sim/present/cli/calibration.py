@@ -128,8 +128,8 @@ def sensitivity(
     quiet,
 ) -> None:
     """Morris screening or Sobol' indices of one indicator over SCENARIO's parameters."""
-    from sim.experiments.sensitivity import sensitivity as sensitivity_
     from sim.experiments.sensitivity_report import summary_text
+    from sim.experiments.sensitivity_run import sensitivity as sensitivity_
 
     result = sensitivity_(
         scenario,
