@@ -48,7 +48,7 @@ from sim.scenario import (
 Finish = Callable[[Path, dict, pd.DataFrame], Any]
 """``finish(out, manifest, indicators)``: a kind's own outputs, written once the tables are."""
 
-FINISHED_BY_HOOK = ("allocate", "sensitivity")
+FINISHED_BY_HOOK = ("allocate", "sensitivity", "explain")
 """Kinds whose run is incomplete without their ``finish`` function."""
 
 
@@ -291,6 +291,11 @@ def finalize(out: Path, manifest: dict, finish: Finish | None = None) -> Experim
         manifest["task_status"].setdefault(task["id"], {"status": "done", "duration_s": None})
     indicators = store.read_tasks(out, tasks, "indicators")
     summary = summarise(indicators)
+    # A run may keep the detailed tables (monthly, ledger, cohort, persons) of some points only
+    # (an explain run: those of A and B, not of every coalition); each task's are on disk.
+    detail = manifest.get("detail_points")
+    if detail is not None:
+        tasks = [t for t in tasks if t["point"] in detail]
     ledger = store.read_tasks(out, tasks, "ledger")
     keys = ["scenario", "point", "replication", "programme", "funder"]
     tables = {
@@ -304,7 +309,7 @@ def finalize(out: Path, manifest: dict, finish: Finish | None = None) -> Experim
     if manifest["kind"] == "compare":
         differences = paired_differences(indicators, next(iter(manifest["scenarios"])))
         tables["differences"] = differences
-    if manifest["kind"] in ("sweep", "sensitivity"):
+    if manifest["kind"] in ("sweep", "sensitivity", "explain"):
         tables["points"] = pd.DataFrame(
             [
                 {"point": p["index"], **{k: str(v) for k, v in p["values"].items()}}

@@ -23,7 +23,8 @@ started for the run (``backend="dask"`` without a scheduler).
 The machinery is in three modules below this one: :mod:`sim.experiments.backends` (where tasks
 run), :mod:`sim.experiments.execution` (planning, running and assembling an experiment) and
 :mod:`sim.experiments.allocation_run` (allocation runs). This module re-exports their public
-names, and :func:`resume` finishes a run of any kind, allocation and sensitivity included.
+names, and :func:`resume` finishes a run of any kind, allocation, sensitivity and explain
+included.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from sim.experiments.execution import (
     resolve,
     start_experiment,
 )
+from sim.experiments.explain import write_outputs as explain_outputs
 from sim.experiments.sensitivity_report import write_outputs as sensitivity_outputs
 from sim.experiments.sweeps import grid, latin_hypercube, parse_range, parse_set, validate_points
 from sim.model import InsertionModel
@@ -67,7 +69,11 @@ __all__ = [
     "sweep",
 ]
 
-FINISH: dict[str, Finish] = {"allocate": allocation_outputs, "sensitivity": sensitivity_outputs}
+FINISH: dict[str, Finish] = {
+    "allocate": allocation_outputs,
+    "sensitivity": sensitivity_outputs,
+    "explain": explain_outputs,
+}
 """The ``finish`` function of each kind of run that has outputs of its own."""
 
 

@@ -9,7 +9,9 @@ assembled from them:
 - ``summary.parquet``: per scenario, point, indicator and public: n, mean, median, p10, p90 and
   the 95% confidence interval of the mean;
 - ``differences.parquet`` (comparisons): each scenario minus the first, paired by replication;
-- ``points.parquet`` (sweeps): the parameter values of each design point;
+- ``points.parquet`` (sweeps, sensitivity and explain runs): the parameter values of each
+  design point;
+- ``explain.parquet`` (explain runs): each field's contribution to every indicator's B - A;
 - ``monthly.parquet`` and ``ledger.parquet``: every task's monthly records and ledger, with the
   scenario, point and replication columns;
 - ``cohort.parquet``: a sample of each task's entry cohort with its status month by month;
@@ -38,6 +40,7 @@ TABLES = (
     "differences",
     "points",
     "allocations",
+    "explain",
     "costs",
     "monthly",
     "ledger",

@@ -15,6 +15,8 @@ greyscale print. The palette, line styles, markers and font sizes come from
   and the paired differences of a comparison.
 - :func:`queues_and_occupancy`: waiting lists and occupancy of every capacity over time.
 - :func:`costs_over_time`: costs by funder and by programme over time.
+- :func:`explain_bars`: each field's contribution to the difference between two scenarios
+  (``parcours explain``), with its 95% interval, and the difference itself.
 """
 
 from __future__ import annotations
@@ -397,6 +399,56 @@ def costs_over_time(ledger: pd.DataFrame, top: int = 7) -> Figure:
     return fig
 
 
+def explain_bars(
+    table: pd.DataFrame, spec: dict, public: str = "all", names=MAIN_INDICATORS, columns: int = 2
+) -> Figure:
+    """Each field's contribution to B - A (bars, 95% CI), and B - A itself, per indicator.
+
+    Args:
+        table: the explain table (``explain.parquet``).
+        spec: the manifest's ``explain`` entry (the fields, A and B).
+        public: the public shown.
+        names: the indicators shown (those in the table).
+        columns: panels per row.
+    """
+    t = table[table["public"] == public]
+    names = [n for n in names if n in set(t["indicator"])]
+    fields = [p["name"] for p in spec["players"]]
+    labels = [*fields, "total (B - A)"]
+    rows = -(-len(names) // columns)
+    height = max(2.6, 0.32 * len(labels) + 1.0)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(6.4 * columns, height * rows), squeeze=False, sharey=True
+    )
+    for ax in axes.flat[len(names) :]:
+        ax.set_visible(False)
+    y = np.arange(len(labels))[::-1]
+    for ax, name in zip(axes.flat, names, strict=False):
+        rows_ = t[t["indicator"] == name].set_index("field").reindex([*fields, "total"])
+        scale = 100.0 if ("rate" in name or name.endswith("share")) else 1.0
+        mean = rows_["contribution"].to_numpy(float) * scale
+        low = rows_["ci_low"].to_numpy(float) * scale
+        high = rows_["ci_high"].to_numpy(float) * scale
+        err = np.vstack([np.nan_to_num(mean - low), np.nan_to_num(high - mean)])
+        colours = [OKABE_ITO[(i % 7) + 1] for i in range(len(fields))] + ["#444444"]
+        hatches = ["" if i % 2 == 0 else "//" for i in range(len(fields))] + ["xx"]
+        bars = ax.barh(y, np.nan_to_num(mean), xerr=err, color=colours, edgecolor="black",
+                       linewidth=0.5, capsize=3)  # fmt: skip
+        for bar, hatch in zip(bars, hatches, strict=True):
+            bar.set_hatch(hatch)
+        ax.axvline(0, color="0.3", lw=0.8)
+        ax.set_yticks(y, labels, fontsize=7)
+        unit = " (points)" if scale == 100.0 else " (EUR)" if "cost" in name else ""
+        ax.set_title(name.replace("_", " ") + unit, fontsize=8)
+        ax.grid(True, axis="x", color="0.9")
+    fig.suptitle(
+        f"Why {spec['b']['name']} differs from {spec['a']['name']} ({public}): each field's "
+        "Shapley contribution, 95% CI across replications"
+    )
+    fig.tight_layout()
+    return fig
+
+
 def all_figures(run: dict) -> dict[str, Figure]:
     """Every plot that applies to a loaded run, by file name (without extension)."""
     figures = {}
@@ -414,4 +466,6 @@ def all_figures(run: dict) -> dict[str, Figure]:
         figures["queues_and_occupancy"] = queues_and_occupancy(run["monthly"])
     if "ledger" in run and len(run["ledger"]):
         figures["costs"] = costs_over_time(run["ledger"])
+    if "explain" in run and len(run["explain"]):
+        figures["explain"] = explain_bars(run["explain"], run["manifest"]["explain"])
     return figures

@@ -1,9 +1,12 @@
 """Reports of a results directory: ``report.html`` (self-contained) and ``report.md``.
 
 ``parcours report RUN-DIR`` (or ``--report`` on any command that runs the model) writes, for a run,
-a comparison, a sweep or an allocation: what was run (scenarios, seed, replications, versions, git
-commit), the indicators with their uncertainty, the differences that are distinguishable from noise,
-the allocation results, and every plot of :mod:`sim.present.plots`. The HTML file embeds its images
+a comparison, a sweep, an allocation or an explain run: what was run (scenarios, seed,
+replications, versions, git commit), the indicators with their uncertainty, the differences that
+are distinguishable from noise, the allocation results, each field's contribution to the
+difference between two scenarios, and every plot of :mod:`sim.present.plots`. An explain run is
+shown as the comparison of A and B (its coalitions' indicators are in ``indicators.parquet``),
+followed by the contributions. The HTML file embeds its images
 (PNG as data URIs) and its style: it opens without any network access. The Markdown file links the
 same images, written to ``figures/``.
 """
@@ -242,6 +245,96 @@ def _allocation(doc: _Doc, m: dict, allocations: pd.DataFrame) -> None:
     )
 
 
+def explain_view(run: dict) -> dict:
+    """An explain run's tables seen as the comparison of A and B (its first and last runs).
+
+    Keeps the rows of A's and B's points, names them after A and B, and adds the paired
+    differences B - A; the explain table and the manifest are kept as they are.
+    """
+    from sim.experiments.summaries import paired_differences, summarise
+
+    spec = run["manifest"]["explain"]
+    a_point, b_point = spec["detail_points"]
+    names = {a_point: spec["a"]["name"], b_point: spec["b"]["name"]}
+    if names[a_point] == names[b_point]:
+        names = {a_point: f"{names[a_point]} (A)", b_point: f"{names[b_point]} (B)"}
+    view = dict(run)
+    for key in ("indicators", "monthly", "ledger", "cohort", "costs"):
+        if key in run and len(run[key]):
+            frame = run[key][run[key]["point"].isin(names)].copy()
+            frame["scenario"] = frame["point"].map(names)
+            frame["point"] = 0
+            view[key] = frame
+    view["summary"] = summarise(view["indicators"])
+    view["differences"] = paired_differences(view["indicators"], names[a_point])
+    view["manifest"] = {
+        **run["manifest"],
+        "scenarios": {n: None for n in names.values()},
+        "points": [{"index": 0, "values": {}}],
+    }
+    return view
+
+
+def _explain(doc: _Doc, spec: dict, table: pd.DataFrame) -> None:
+    doc.heading(f"Why {spec['b']['name']} differs from {spec['a']['name']}")
+    k = len(spec["players"])
+    if spec["method"] == "exact":
+        how = f"exact Shapley values over {k} fields or groups (all {2**k} coalitions)"
+    else:
+        how = (
+            f"Shapley values estimated from {spec['permutations']} random orders of the "
+            f"{k} fields or groups per replication ({len(spec['coalitions'])} coalitions)"
+        )
+    doc.para(
+        f"B - A for each indicator, split into the contribution of each field in which B "
+        f"differs from A: {how}, computed replication by replication on common seeds "
+        f"({spec['replications']} replications, {spec.get('runs', '?')} runs), then averaged, "
+        "with the 95% confidence interval across replications. The contributions add up to the "
+        "total. A field's contribution is its effect averaged over the orders in which the "
+        "changes can be made: an interaction between two fields is shared between them.",
+        note=True,
+    )
+    from sim.experiments.explain import Change
+
+    rows = []
+    for p in spec["players"]:
+        for c in p["changes"]:
+            text = Change.from_dict(c).describe()
+            rows.append([p["name"], text.split(": ", 1)[1] if ": " in text else text, c["path"]])
+    doc.table(["field or group", "A -> B", "path"], rows)
+    t = table[table["public"] == "all"]
+    fields = [p["name"] for p in spec["players"]]
+    out = []
+    for name in INDICATORS:
+        sel = t[t["indicator"] == name].set_index("field")
+        if sel.empty:
+            continue
+        for field in [*fields, "total"]:
+            r = sel.loc[field]
+            clear = r["n"] > 1 and (r["ci_low"] > 0 or r["ci_high"] < 0)
+            out.append(
+                [
+                    name,
+                    "total (B - A)" if field == "total" else field,
+                    _diff(name, r["contribution"]),
+                    f"[{_diff(name, r['ci_low'])}, {_diff(name, r['ci_high'])}]",
+                    "yes" if clear else "no",
+                ]
+            )
+    doc.para("Contributions for everyone (explain.parquet has every public):", note=True)
+    doc.table(["indicator", "field", "contribution", "95% CI", "CI excludes 0"], out)
+
+
+def _diff(name: str, value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if "rate" in name or name.endswith("share"):
+        return f"{100 * value:+.2f} pp"
+    if name.startswith("median"):
+        return f"{value:+.2f} months"
+    return f"{value:+,.0f} EUR"
+
+
 def write_report(run_dir: str | Path) -> tuple[Path, Path]:
     """Write ``report.html`` and ``report.md`` (and ``figures/*.png``) into ``run_dir``."""
     from sim.present.plots import all_figures
@@ -252,9 +345,18 @@ def write_report(run_dir: str | Path) -> tuple[Path, Path]:
     if "summary" not in run:
         raise FileNotFoundError(f"{run_dir} is not complete: finish it with parcours resume")
     doc = _Doc()
-    title = f"Parcours report: {', '.join(m['scenarios'])} ({m['kind']})"
-    doc.heading(title, 1)
-    _what_was_run(doc, m)
+    if m["kind"] == "explain":
+        spec = m["explain"]
+        title = f"Parcours report: {spec['b']['name']} vs {spec['a']['name']} (explain)"
+        doc.heading(title, 1)
+        _what_was_run(doc, m)
+        _explain(doc, spec, run["explain"])
+        run = explain_view(run)
+        m = run["manifest"]
+    else:
+        title = f"Parcours report: {', '.join(m['scenarios'])} ({m['kind']})"
+        doc.heading(title, 1)
+        _what_was_run(doc, m)
     _indicators(doc, run["summary"], m)
     if run.get("differences") is not None and len(run["differences"]):
         _differences(doc, run["differences"])

@@ -10,6 +10,7 @@ One module per group of commands, registered on ``main`` here:
 
 - ``experiments``: run, compare, sweep, resume;
 - ``planning``: allocate;
+- ``explain``: explain (why one scenario differs from another);
 - ``calibration``: calibrate, sensitivity;
 - ``results``: results list, results show, report;
 - ``scenarios``: validate, explore;
@@ -26,6 +27,7 @@ import click
 from sim.present.cli.calibration import calibrate, sensitivity
 from sim.present.cli.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, handles_errors
 from sim.present.cli.experiments import compare, resume, run, sweep
+from sim.present.cli.explain import explain
 from sim.present.cli.planning import allocate
 from sim.present.cli.results import report, results_group
 from sim.present.cli.scenarios import explore, validate
@@ -53,6 +55,7 @@ for _command in (
     compare,
     sweep,
     allocate,
+    explain,
     calibrate,
     sensitivity,
     resume,

@@ -16,7 +16,13 @@ from pathlib import Path
 import click
 
 from sim.experiments.store import OutputExistsError
-from sim.present.cli.tables import allocation_report, difference_table, json_result, summary_table
+from sim.present.cli.tables import (
+    allocation_report,
+    difference_table,
+    explain_table,
+    json_result,
+    summary_table,
+)
 from sim.scenario import ScenarioError
 
 EXIT_BAD_INPUT = 2
@@ -162,6 +168,11 @@ def echo_results(exp, as_json: bool, by_public: bool = False, with_report: bool 
         from sim.experiments.sensitivity_report import summary_text
 
         click.echo(summary_text(load_sensitivity(exp.out)))
+    elif m["kind"] == "explain":
+        from sim.experiments.explain import load_explain
+
+        result = load_explain(exp.out)
+        click.echo(explain_table(result.table, result.spec))
     elif m["kind"] == "sweep":
         for p in m["points"]:
             values = ", ".join(f"{k}={v}" for k, v in p["values"].items())

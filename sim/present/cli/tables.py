@@ -161,3 +161,121 @@ def json_result(exp) -> dict:
             for name, g in d.groupby("scenario", sort=False)
         }
     return out
+
+
+def _signed(name: str, value) -> str:
+    """A difference as text: percentage points for rates, euros, months."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    if name.startswith("cost") or name.endswith("cost") or name == "rsa_saved":
+        return f"{value:+,.0f} EUR"
+    if name.startswith("median"):
+        return f"{value:+.2f} months"
+    return f"{100 * value:+.2f} pp"
+
+
+def explain_header(spec: dict) -> str:
+    """What an explain run decomposed: A, B, the method, the runs and the fields."""
+    k = len(spec["players"])
+    reps = spec["replications"]
+    if spec["method"] == "exact":
+        how = (
+            f"exact Shapley values over {k} field{'s' if k > 1 else ''} or groups: "
+            f"2^{k} = {2**k} coalitions x {reps} replications"
+        )
+    else:
+        how = (
+            f"Shapley values from {spec['permutations']} sampled orders per replication over "
+            f"{k} fields or groups: {len(spec['coalitions'])} coalitions, {reps} replications"
+        )
+    lines = [
+        f"why {spec['b']['name']} ({spec['b']['file']}) differs from {spec['a']['name']} "
+        f"({spec['a']['file']})",
+        f"{how}, common seeds; {spec.get('runs', '?')} runs",
+        "fields (A -> B):",
+    ]
+    for player in spec["players"]:
+        changes = player["changes"]
+        if len(changes) == 1 and changes[0]["path"] == player["name"]:
+            lines.append(f"  {_change_text(changes[0])}")
+        else:
+            lines.append(f"  {player['name']} (group of {len(changes)}):")
+            lines += [f"    {_change_text(c)}" for c in changes]
+    ignored = spec.get("run_settings_of_b_ignored") or []
+    if ignored:
+        lines.append("run settings of B not used (every run takes A's): " + "; ".join(ignored))
+    return "\n".join(lines)
+
+
+def _change_text(change: dict) -> str:
+    from sim.experiments.explain import Change
+
+    return Change.from_dict(change).describe()
+
+
+def explain_table(table, spec: dict, public: str = "all", indicators=None) -> str:
+    """Each indicator's difference B - A and each field's contribution, with 95% CIs.
+
+    ``*`` marks a contribution whose interval excludes zero (distinguishable from noise).
+
+    Args:
+        table: the explain table (``explain.parquet``).
+        spec: the manifest's ``explain`` entry.
+        public: the public shown.
+        indicators: the indicators shown (default: every one in the table).
+    """
+    from sim.outcomes import INDICATORS
+
+    t = table[table["public"] == public]
+    names = [n for n in (indicators or INDICATORS) if n in set(t["indicator"])]
+    fields = [p["name"] for p in spec["players"]]
+    width = max(len("total (B - A)"), *(len(f) for f in fields)) + 2
+    lines = [explain_header(spec), ""]
+    lines.append("contributions: mean over replications [95% CI]; * = the CI excludes 0")
+    for name in names:
+        rows = t[t["indicator"] == name].set_index("field")
+        lines.append(f"\n{name} [{public}]")
+        for field in [*fields, "total"]:
+            r = rows.loc[field]
+            ci = (
+                f"[{_signed(name, r.ci_low)}, {_signed(name, r.ci_high)}]"
+                if r["n"] > 1 and not math.isnan(r.ci_low)
+                else ""
+            )
+            mark = " *" if r["n"] > 1 and (r.ci_low > 0 or r.ci_high < 0) else ""
+            label = "total (B - A)" if field == "total" else field
+            lines.append(
+                f"  {label:<{width}}{_signed(name, r.contribution):>16}  {ci:<34}{mark}".rstrip()
+            )
+    return "\n".join(lines)
+
+
+def explain_json(result) -> dict:
+    """An explain run as one JSON object (``--json``): the design and every contribution."""
+    spec = result.manifest["explain"]
+
+    def clean(v):
+        return None if isinstance(v, float) and math.isnan(v) else v
+
+    contributions: dict = {}
+    for r in result.table.itertuples():
+        contributions.setdefault(r.indicator, {}).setdefault(r.public, {})[r.field] = {
+            "contribution": clean(float(r.contribution)),
+            "ci_low": clean(float(r.ci_low)),
+            "ci_high": clean(float(r.ci_high)),
+            "n": int(r.n),
+        }
+    return {
+        "a": spec["a"],
+        "b": spec["b"],
+        "method": spec["method"],
+        "permutations": spec["permutations"],
+        "replications": spec["replications"],
+        "runs": spec.get("runs"),
+        "fields": [
+            {"name": p["name"], "paths": [c["path"] for c in p["changes"]]} for p in spec["players"]
+        ],
+        "run_settings_of_b_ignored": spec.get("run_settings_of_b_ignored", []),
+        "contributions": contributions,
+        "out": str(result.out),
+    }
