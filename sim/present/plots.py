@@ -412,10 +412,11 @@ def explain_bars(
         columns: panels per row.
     """
     t = table[table["public"] == public]
-    names = [n for n in names if n in set(t["indicator"])]
+    defined = set(t.loc[t["contribution"].notna(), "indicator"])  # e.g. no 24-month rate in 18
+    names = [n for n in names if n in defined]
     fields = [p["name"] for p in spec["players"]]
     labels = [*fields, "total (B - A)"]
-    rows = -(-len(names) // columns)
+    rows = max(1, -(-len(names) // columns))
     height = max(2.6, 0.32 * len(labels) + 1.0)
     fig, axes = plt.subplots(
         rows, columns, figsize=(6.4 * columns, height * rows), squeeze=False, sharey=True
@@ -438,9 +439,12 @@ def explain_bars(
             bar.set_hatch(hatch)
         ax.axvline(0, color="0.3", lw=0.8)
         ax.set_yticks(y, labels, fontsize=7)
-        unit = " (points)" if scale == 100.0 else " (EUR)" if "cost" in name else ""
+        unit = " (percentage points)" if scale == 100.0 else " (EUR)" if "cost" in name else ""
         ax.set_title(name.replace("_", " ") + unit, fontsize=8)
         ax.grid(True, axis="x", color="0.9")
+    if not names:
+        axes.flat[0].set_visible(True)
+        axes.flat[0].text(0.5, 0.5, "no indicator is defined in these runs", ha="center")
     fig.suptitle(
         f"Why {spec['b']['name']} differs from {spec['a']['name']} ({public}): each field's "
         "Shapley contribution, 95% CI across replications"
