@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments import store
+from sim.experiments.execution import execute, resolve, start_experiment
 from sim.experiments.summaries import mean_ci
 from sim.outcomes import INDICATORS
 from sim.scenario import Scenario, ScenarioError, scenario_from_dict, scenario_to_dict
@@ -668,8 +669,6 @@ def explain(
     Raises:
         ScenarioError: an invalid input, naming the field; nothing is written.
     """
-    from sim.experiments.execution import execute, resolve, start_experiment
-
     sa = resolve(a, seed, persons, months)
     sb = resolve(b, seed, persons, months)
     files = tuple(str(x) if not isinstance(x, Scenario) else x.name for x in (a, b))
