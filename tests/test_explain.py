@@ -23,6 +23,7 @@ from sim.experiments.explain import (
     TOTAL,
     Change,
     coalition_data,
+    cost,
     coalition_point,
     contributions,
     design,
@@ -260,6 +261,14 @@ def test_method_follows_the_number_of_fields_and_run_settings_of_b_are_reported(
         design(a, b, method="sampled", permutations=0)
     with pytest.raises(ScenarioError, match="unknown method"):
         design(a, b, method="greedy")
+
+
+def test_cost_is_two_to_the_k_runs_per_replication_when_exact():
+    assert cost(3, 5, "exact") == 2**3 * 5
+    assert cost(8, 5, "exact") == 1280
+    # sampled: each of M orders adds at most k - 1 new coalitions between A and B
+    assert cost(12, 1, "sampled", 32) == 32 * 11 + 2
+    assert cost(3, 2, "sampled", 32) == 2**3 * 2  # never more than every coalition
 
 
 # ----------------------------------------------------------------------------- the model
