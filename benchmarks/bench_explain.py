@@ -11,8 +11,9 @@ workers, into a fresh temporary directory, and prints:
 - the median duration of one run (from the manifest) and the share of the wall time the runs
   account for on the workers (sum of run durations / (workers x wall)): the rest is the
   command's own overhead, or other work on the machine;
-- CPU time of this process and of its worker processes (``os.times()``) and the load average:
-  CPU well below workers x wall means the machine was busy and the figures are pessimistic;
+- CPU time of this process and of its worker processes (``os.times()``), per run, and the load
+  average: CPU well below workers x wall means the machine was busy and the wall times are
+  pessimistic (CPU seconds per run then say better what a run costs);
 - the contributions to ``employment_rate_12m`` (everyone), so that the run can be read.
 
 The script prints figures; it never fails on them.
@@ -100,8 +101,9 @@ def main() -> None:
             f"of {args.workers} workers x wall"
         )
     print(
-        f"CPU: this process {cpu_self:.1f} s, workers {cpu_children:.1f} s; "
-        f"load average at the end {load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}"
+        f"CPU: this process {cpu_self:.1f} s, workers {cpu_children:.1f} s "
+        f"({cpu_children / runs:.2f} s per run); load average at the end "
+        f"{load[0]:.1f}, {load[1]:.1f}, {load[2]:.1f}"
     )
     t = result.table
     rows = t[(t.indicator == "employment_rate_12m") & (t.public == "all")]
