@@ -11,9 +11,9 @@ A SIAE group may offer more than the ordinary pathway:
   employees without a qualification (the model has no training during a CDDI: assumption).
 - **Support that stays open during the contract** (``services_during_contract``, seed 003
   L941, L954-955: "accompagnement global et concerté", "chargés de partenariats dédiés (logement,
-  santé, emploi)"): ``health``: its employees with a health or addiction obstacle take health
-  care places; ``housing``: its homeless employees are candidates for social housing wherever
-  they live, first in the queue.
+  santé, emploi)"): ``health``: its employees with a health or addiction obstacle ask for health
+  care places, first in the queue (after accompagnement global); ``housing``: its homeless
+  employees are candidates for social housing wherever they live, first in the queue.
 - **Follow-up after exit** (``follow_up_months``, seed 003 L957: "suivi prolongé après la sortie
   pendant une durée d'un an"): an employee who leaves for an ordinary job is followed for that
   long, which lowers the risk of a break like in-job support.
@@ -111,10 +111,20 @@ def services_during_contract(model, plan) -> None:
     if not model.siae_health_open.any():
         return
     pop = model.pop
-    employees = np.flatnonzero(pop.status == Status.SIAE)
-    employees = employees[model.siae_health_open[pop.siae[employees]]]
+    employees = np.flatnonzero(health_partners(model))
     needs = pop.obstacles[HEALTH_ROWS][:, employees].max(axis=0) > 0
     plan.want_service[employees[needs]] = Service.HEALTH
+
+
+def health_partners(model) -> np.ndarray:
+    """Employees of SIAE whose health partnership opens care to them (first in its queue)."""
+    pop = model.pop
+    partner = np.zeros(pop.n, dtype=bool)
+    if not model.siae_health_open.any():
+        return partner
+    employed = pop.status == Status.SIAE
+    partner[employed] = model.siae_health_open[pop.siae[employed]]
+    return partner
 
 
 def housing_partners(model) -> np.ndarray:

@@ -1,7 +1,8 @@
 """Service queues and obstacle changes (phase 4 of the monthly step).
 
 - Services with places (crèche, mobility aid, French courses, health and addiction care) take the
-  persons their referent puts in the queue, in random order (accompagnement global first);
+  persons their referent puts in the queue, in random order (employees of a SIAE with a health
+  partnership first, :mod:`sim.submodels.iae`, then accompagnement global);
   in a service, the most severe of its obstacles drops one level with ``p_service_reduce`` a month.
   Places aimed at a public (``territory.service_groups``) take first the eligible persons who
   ask for their service, in the order of their priority list; the open places
@@ -29,6 +30,7 @@ from sim.states import (
     Service,
     Status,
 )
+from sim.submodels import iae
 from sim.submodels.capacity import allocate, occupancy
 
 WEEKS_PER_MONTH = 52 / 12
@@ -110,7 +112,7 @@ def services(model, plan) -> None:
     queue = np.flatnonzero((plan.want_service != Service.NONE) & (pop.service == Service.NONE))
     kind = plan.want_service[queue].astype(np.int64)
     tie = model.streams.uniform("services", pop.n)[queue]
-    key = tie - pop.global_support[queue]
+    key = tie - pop.global_support[queue] - 2.0 * iae.health_partners(model)[queue]
     unit_kind, unit_group = model.service_unit_kind, model.service_unit_group
     targeted, units, left = _targeted_first(
         model, queue, kind, key, unit_kind, model.service_unit_places, unit_group, pop.service_unit
