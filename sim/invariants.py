@@ -2,13 +2,16 @@
 
 Cheap checks: occupancy never exceeds capacity; every person has exactly one valid status and
 holds a post, place or referent only while that status allows it; persons are conserved; the
-ledger balances. Enabled in any run with ``run.check_invariants: true``; the tests run them.
+ledger balances; nobody holds a place of a group they were not eligible for (see
+:func:`check_eligibility`). Enabled in any run with ``run.check_invariants: true``; the tests run
+them.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from sim.population import NEVER
 from sim.states import Programme, Service, Status
 from sim.submodels.capacity import occupancy
 
@@ -59,9 +62,32 @@ def check_invariants(model) -> None:
     served = np.bincount(pop.service[pop.service >= 0], minlength=len(Service) - 1)
     _require(bool(np.all(served <= model.service_places)), f"month {t}: a service is over capacity")
     _require(
+        bool(np.all((pop.service >= 0) == (pop.service_unit >= 0))),
+        f"month {t}: a service place is held without its group, or the reverse",
+    )
+    units = occupancy(pop.service_unit.astype(np.int64), model.service_unit_places.size)
+    _require(
+        bool(np.all(units <= model.service_unit_places)),
+        f"month {t}: a group of service places is over capacity",
+    )
+    _require(
         np.count_nonzero(st == Status.TRAINING) <= model.training_places,
         f"month {t}: training over capacity",
     )
+    training_units = occupancy(
+        np.where(st == Status.TRAINING, pop.training_unit, -1).astype(np.int64),
+        model.training_unit_places.size,
+    )
+    _require(
+        bool(np.all(training_units <= model.training_unit_places)),
+        f"month {t}: a group of training places is over capacity",
+    )
+    mediated = occupancy(pop.mediator.astype(np.int64), model.mediation_places.size)
+    _require(
+        bool(np.all(mediated <= model.mediation_places)),
+        f"month {t}: a mediation team follows more job seekers than its places",
+    )
+    check_eligibility(model)
 
     _require(bool(np.all(in_siae <= (pop.siae >= 0))), "a SIAE employee has no SIAE")
     _require(bool(np.all((st == Status.JOB) <= (pop.employer >= 0))), "a job has no employer")
@@ -83,3 +109,82 @@ def check_invariants(model) -> None:
             bool(np.isclose(by_funder, total) and np.isclose(by_programme, total)),
             f"month {t}: the ledger does not balance",
         )
+
+
+def _holders(model) -> list[tuple[str, list[str], np.ndarray, np.ndarray]]:
+    """Per kind of capacity: its group names, and the rows admitted this month with their group.
+
+    Admission months: ``t_shelter_since`` (shelters), ``t_contract_start`` (SIAE, employers),
+    ``t_service_start`` (services), ``t_programme_start`` (training, low-threshold
+    programmes), ``t_support_start`` (referent teams), ``t_mediation_start`` (mediation).
+    """
+    pop, t, ref = model.pop, model.t, model.referents
+    st = pop.status
+    out = []
+    rows = np.flatnonzero((pop.shelter >= 0) & (pop.t_shelter_since == t))
+    out.append(("shelter", model.shelter_group_names, rows, model.shelter_group[pop.shelter[rows]]))
+    rows = np.flatnonzero((st == Status.SIAE) & (pop.t_contract_start == t))
+    out.append(("siae", model.siae_group_names, rows, model.siae_group[pop.siae[rows]]))
+    rows = np.flatnonzero((st == Status.JOB) & (pop.t_contract_start == t))
+    out.append(
+        ("employer", model.employer_group_names, rows, model.employer_group[pop.employer[rows]])
+    )
+    rows = np.flatnonzero((pop.service_unit >= 0) & (pop.t_service_start == t))
+    out.append(
+        (
+            "service",
+            model.service_group_names,
+            rows,
+            model.service_unit_group[pop.service_unit[rows]],
+        )
+    )
+    rows = np.flatnonzero((st == Status.TRAINING) & (pop.t_programme_start == t))
+    out.append(
+        (
+            "service",
+            model.service_group_names,
+            rows,
+            model.training_unit_group[pop.training_unit[rows]],
+        )
+    )
+    rows = np.flatnonzero((st == Status.LOW_THRESHOLD) & (pop.t_programme_start == t))
+    out.append(("programme", ["phc", "tapaj", "aava"], rows, pop.programme[rows].astype(np.int64)))
+    rows = np.flatnonzero((pop.referent >= ref.first_team) & (pop.t_support_start == t))
+    out.append(
+        ("referent", ref.team_names, rows, ref.team_group[pop.referent[rows] - ref.first_team])
+    )
+    rows = np.flatnonzero((pop.mediator >= 0) & (pop.t_mediation_start == t))
+    out.append(
+        ("mediation", model.mediation_group_names, rows, model.mediation_group[pop.mediator[rows]])
+    )
+    return out
+
+
+def check_eligibility(model) -> None:
+    """No person holds a place of a group whose ``eligible`` condition they did not meet.
+
+    Eligibility is judged at admission, once a month (:class:`sim.submodels.eligibility.
+    Targeting`): every person admitted this month to a group with a condition must be in the
+    month's eligible mask of that group. Checked at every step from the first month, this covers
+    every holder: a person admitted in an earlier month was checked that month.
+    """
+    targeting, t = model.targeting, model.t
+    if targeting.month != t:
+        return  # the month's eligibility was not judged (a model built but not stepped)
+    for kind, names, rows, group in _holders(model):
+        for g, name in enumerate(names):
+            mask = targeting.eligible(kind, name)
+            if mask is None:
+                continue
+            mine = rows[group == g]
+            bad = mine[~mask[mine]]
+            _require(
+                bad.size == 0,
+                f"month {t}: {bad.size} person(s) outside the eligible public of {kind} "
+                f"group {name!r} took one of its places (rows {bad[:5].tolist()})",
+            )
+    pop = model.pop
+    _require(
+        bool(np.all((pop.mediator >= 0) <= (pop.t_mediation_start != NEVER))),
+        f"month {t}: a mediation place is held without its admission month",
+    )

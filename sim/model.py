@@ -14,7 +14,9 @@ from sim.agents import (
     Employer,
     FranceTravailAgency,
     LowThresholdProgramme,
+    MediationTeam,
     Person,
+    ReferentTeam,
     Service,
     Shelter,
     Siae,
@@ -28,12 +30,24 @@ from sim.population import create_population
 from sim.rng import Streams
 from sim.scenario import Scenario
 from sim.states import SHELTER_HOUSING, Programme
-from sim.submodels import contracts, demography, housing, matching, obstacles, orientation
+from sim.states import Service as ServiceKind
+from sim.submodels import (
+    contracts,
+    demography,
+    housing,
+    iae,
+    matching,
+    mediation,
+    obstacles,
+    orientation,
+)
+from sim.submodels.eligibility import Targeting
 from sim.submodels.funding import Ledger
 
 FLOWS = (
     "arrivals",
     "departures",
+    "outreach_reached",
     "incapacity",
     "oriented",
     "support_starts",
@@ -58,7 +72,9 @@ FLOWS = (
     "job_hires",
     "durable_hires",
     "immersions",
+    "mediation_starts",
     "breaks",
+    "cdi_inclusions",
     "contract_ends",
     "renewals",
     "shelter_admissions",
@@ -70,25 +86,81 @@ COHORT_SAMPLE = 2000  # persons of the entry cohort whose monthly statuses are k
 QUEUES = ("services", "training", "low_threshold", "siae", "shelter")
 
 
+def _group_index(groups: dict) -> np.ndarray:
+    """Per structure, the index of its named group (groups of ``n`` identical structures)."""
+    return np.repeat(np.arange(len(groups), dtype=np.int64), [g.n for g in groups.values()])
+
+
+def _targeting(scenario: Scenario) -> Targeting:
+    """Every capacity group's eligibility and priority list, and the publics practice reads."""
+    terr = scenario.territory
+    groups = {}
+    for kind, section in (
+        ("shelter", terr.shelters),
+        ("siae", terr.siae),
+        ("employer", terr.employers),
+        ("service", terr.service_groups),
+        ("referent", terr.referent_groups),
+        ("mediation", terr.mediation),
+    ):
+        for name, g in section.items():
+            groups[(kind, name)] = (g.eligible, g.priority)
+    lt = terr.low_threshold
+    for prog in ("phc", "tapaj", "aava"):
+        groups[("programme", prog)] = (lt.eligible.get(prog), lt.priority.get(prog, []))
+    publics = [
+        public
+        for section in (terr.shelters, terr.referent_groups)
+        for g in section.values()
+        for public in g.practice_by_public
+    ] + list(terr.france_travail.practice_by_public)
+    return Targeting(groups, publics)
+
+
+def _practice_by_public(scenario: Scenario, shelter_group: np.ndarray, n_agencies: int):
+    """(structure indices, {public: practice}) for every referent structure's own mapping.
+
+    An override of the practice of a kind of structure replaces its practice by public too.
+    """
+    terr = scenario.territory
+    out = []
+    if not scenario.practice_overridden("shelters"):
+        for g, spec in enumerate(terr.shelters.values()):
+            out.append((np.flatnonzero(shelter_group == g), spec.practice_by_public))
+    first = shelter_group.size
+    if not scenario.practice_overridden("france_travail"):
+        out.append((np.arange(first, first + n_agencies), terr.france_travail.practice_by_public))
+    first += n_agencies
+    if not scenario.practice_overridden("referent_groups"):
+        for spec in terr.referent_groups.values():
+            out.append((np.arange(first, first + spec.n), spec.practice_by_public))
+            first += spec.n
+    return out
+
+
 class InsertionModel(mesa.Model):
     """Insertion pathways of a territory, one step per month.
 
     Each step runs these phases, in this order:
 
     1. Arrivals and departures (:mod:`sim.submodels.demography`): scheduled arrivals enter outside
-       any support, those who arrive sheltered take a place of their kind
+       any support; the month's eligibility of every capacity group is judged
+       (:mod:`sim.submodels.eligibility`); those who arrive sheltered take a place of their kind
        (:mod:`sim.submodels.housing`); departures from the territory; orientation to the incapacity
        route.
     2. Orientation and referents (:mod:`sim.submodels.orientation`): support measures that reach
-       their end; persons outside support are oriented; waiting persons get a referent where the
-       caseload allows, first come first served, except that France Travail takes first whom a
+       their end; persons outside support are oriented (and referent teams reach their public);
+       waiting persons get a referent where the caseload allows, referent teams first for their
+       public, then first come first served, except that France Travail takes first whom a
        results-based measure rewards (:func:`sim.submodels.orientation.queue_key`).
     3. Referents' logic (:mod:`sim.pathways`): each supported person's phase moves on under the
        linear or iterative logic, and the month's plan is made.
-    4. Services and obstacles (:mod:`sim.submodels.obstacles`): service queues and places, obstacle
-       reduction, training, worsening on the street, feedback from work.
+    4. Services and obstacles (:mod:`sim.submodels.obstacles`): SIAE employees whose structure
+       keeps health care open to them ask for it (:mod:`sim.submodels.iae`); service queues and
+       places, obstacle reduction, training, worsening on the street, feedback from work.
     5. Matching (:mod:`sim.submodels.matching`): low-threshold programmes, SIAE hiring by selection
-       rule, ordinary employers' hiring, new immersions.
+       rule, mediation teams take on job seekers (:mod:`sim.submodels.mediation`), ordinary
+       employers' hiring, new immersions.
     6. Contracts (:mod:`sim.submodels.contracts`): breaks and ends, in-job support ends, programmes
        end (PHC leads to a CDDI).
     7. Housing (:mod:`sim.submodels.housing`): shelter admissions, staircase moves or Logement
@@ -127,16 +199,26 @@ class InsertionModel(mesa.Model):
     def _build_institutions(self, scenario: Scenario) -> None:
         terr = scenario.territory
         self.scale = k = scenario.run.persons / terr.reference_persons
+        self.targeting = _targeting(scenario)
         self.shelters = [
-            Shelter(self, 0, name, g, scenario.practice_of(g.practice), k)
+            Shelter(self, 0, name, g, scenario.practice_of(g.practice, "shelters"), k)
             for name, g in terr.shelters.items()
             for _ in range(g.n)
         ]
         self.agencies = [
             FranceTravailAgency(
-                self, 0, terr.france_travail, scenario.practice_of(terr.france_travail.practice), k
+                self,
+                0,
+                terr.france_travail,
+                scenario.practice_of(terr.france_travail.practice, "france_travail"),
+                k,
             )
             for _ in range(terr.france_travail.agencies)
+        ]
+        self.referent_teams = [
+            ReferentTeam(self, 0, name, g, scenario.practice_of(g.practice, "referent_groups"), k)
+            for name, g in terr.referent_groups.items()
+            for _ in range(g.n)
         ]
         self.siaes = [
             Siae(self, 0, name, g, k) for name, g in terr.siae.items() for _ in range(g.n)
@@ -144,14 +226,31 @@ class InsertionModel(mesa.Model):
         self.employer_agents = [
             Employer(self, 0, name, g, k) for name, g in terr.employers.items() for _ in range(g.n)
         ]
-        for group in (self.shelters, self.agencies, self.siaes, self.employer_agents):
+        self.mediation_teams = [
+            MediationTeam(self, 0, name, g, k)
+            for name, g in terr.mediation.items()
+            for _ in range(g.n)
+        ]
+        for group in (
+            self.shelters,
+            self.agencies,
+            self.referent_teams,
+            self.siaes,
+            self.employer_agents,
+            self.mediation_teams,
+        ):
             for i, agent in enumerate(group):
                 agent.index = i
-        kinds = ("creche", "mobility", "french", "health", "training")
-        self.services = [
-            Service(self, i, kind, int(round(getattr(terr.services, kind) * k)))
-            for i, kind in enumerate(kinds)
-        ]
+        self.shelter_group_names = list(terr.shelters)
+        self.shelter_group = _group_index(terr.shelters)
+        self.siae_group_names = list(terr.siae)
+        self.siae_group = _group_index(terr.siae)
+        self.employer_group_names = list(terr.employers)
+        self.employer_group = _group_index(terr.employers)
+        self.mediation_group_names = list(terr.mediation)
+        self.mediation_group = _group_index(terr.mediation)
+        self.mediation_places = np.array([m.places for m in self.mediation_teams], dtype=np.int64)
+        self._build_services(terr, k)
         lt = terr.low_threshold
         self.programmes = [
             LowThresholdProgramme(
@@ -208,17 +307,6 @@ class InsertionModel(mesa.Model):
             "min_months",
         )
         self.n_siae = len(self.siaes)
-        officers = np.array([s.insertion_officers for s in self.siaes], dtype=float)
-        posts = np.array([s.posts for s in self.siaes], dtype=float)
-        self.siae_cip_coverage = np.minimum(
-            1.0,
-            np.divide(
-                officers * self.behaviour.siae_cip_caseload,
-                posts,
-                out=np.zeros_like(posts),
-                where=posts > 0,
-            ),
-        )
         self.cer_hours_per_week = terr.france_travail.cer_hours_per_week
         self.siae_type = si["type"].astype(np.int64).reshape(-1)
         self.siae_posts = si["posts"].astype(np.int64).reshape(-1)
@@ -232,6 +320,7 @@ class InsertionModel(mesa.Model):
             k: np.zeros(self.n_siae, dtype=np.int64)
             for k in ("hires", "hires_furthest", "exits", "positive_exits")
         }
+        iae.build(self, terr.siae)
 
         self.employers = {
             k: v.reshape(-1)
@@ -250,16 +339,65 @@ class InsertionModel(mesa.Model):
             ).items()
         }
         self.employer_vacancies = self.employers["vacancies_per_month"].astype(float)
-        self.service_places = np.array(
-            [s.places for s in self.services if s.kind != "training"], dtype=np.int64
+        self.employer_rel_women = np.array(
+            [e.rel_women_apply for e in self.employer_agents], dtype=float
         )
-        self.training_places = self.services[-1].places
         self.tapaj_places = int(round(lt.tapaj_places * k))
         self.housing_per_month = {
             "social": terr.housing.social_housing_per_month * k,
             "housing_first": terr.housing.housing_first_per_month * k,
         }
-        self.referents = orientation.Referents.build(self.shelters, self.agencies, self.behaviour)
+        self.referents = orientation.Referents.build(
+            self.shelters,
+            self.agencies,
+            self.referent_teams,
+            self.behaviour,
+            by_public=_practice_by_public(scenario, self.shelter_group, len(self.agencies)),
+            team_spec=[
+                (g, list(terr.referent_groups), spec.dur_support)
+                for g, spec in enumerate(terr.referent_groups.values())
+                for _ in range(spec.n)
+            ],
+        )
+
+    def _build_services(self, terr, k: float) -> None:
+        """Service and training places: the groups aimed at a public first, then the open ones.
+
+        ``service_unit_*`` (crèche, mobility, French, health) and ``training_unit_*`` describe
+        each group of places: its kind, places and index in ``territory.service_groups`` (-1 for
+        the open places of ``territory.services``).
+        """
+        kinds = ("creche", "mobility", "french", "health", "training")
+        self.services = [
+            Service(self, i, kind, int(round(getattr(terr.services, kind) * k)))
+            for i, kind in enumerate(kinds)
+        ]
+        self.service_group_names = list(terr.service_groups)
+        targeted = [
+            Service(self, len(kinds) + j, g.service, int(round(g.places * k)), group=name)
+            for j, (name, g) in enumerate(terr.service_groups.items())
+        ]
+        self.services += targeted
+        names = self.service_group_names
+        units = [s for s in targeted if s.kind != "training"] + [
+            s for s in self.services[: len(kinds)] if s.kind != "training"
+        ]
+        self.service_unit_kind = np.array(
+            [ServiceKind[s.kind.upper()] for s in units], dtype=np.int64
+        )
+        self.service_unit_places = np.array([s.places for s in units], dtype=np.int64)
+        self.service_unit_group = np.array(
+            [names.index(s.group) if s.group else -1 for s in units], dtype=np.int64
+        )
+        training = [s for s in targeted if s.kind == "training"] + [self.services[len(kinds) - 1]]
+        self.training_unit_places = np.array([s.places for s in training], dtype=np.int64)
+        self.training_unit_group = np.array(
+            [names.index(s.group) if s.group else -1 for s in training], dtype=np.int64
+        )
+        self.service_places = np.bincount(
+            self.service_unit_kind, weights=self.service_unit_places, minlength=len(ServiceKind) - 1
+        ).astype(np.int64)
+        self.training_places = int(self.training_unit_places.sum())
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
@@ -269,6 +407,7 @@ class InsertionModel(mesa.Model):
         self.queues = dict.fromkeys(QUEUES, 0)
         # 1. Arrivals and departures.
         new = demography.arrivals(self)
+        self.targeting.refresh(self.pop, self.t)
         housing.initial_shelter(self, new)
         self.flows["arrivals"] += new.size
         demography.departures(self)
@@ -279,12 +418,14 @@ class InsertionModel(mesa.Model):
         # 3. Referents' logic.
         plan = pathways.decide(self)
         # 4. Services and obstacles.
+        iae.services_during_contract(self, plan)
         obstacles.services(self, plan)
         obstacles.training(self, plan)
         obstacles.obstacle_changes(self, plan)
         # 5. Matching.
         matching.low_threshold(self, plan)
         matching.siae_hiring(self, plan)
+        mediation.assign(self, plan)
         matching.employer_hiring(self, plan)
         matching.immersions(self, plan)
         # 6. Contracts.

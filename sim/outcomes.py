@@ -71,11 +71,16 @@ INDICATORS = (
 
 
 def publics(pop: Population) -> dict[str, np.ndarray]:
-    """Masks of the publics indicators are broken down by (attributes at entry)."""
+    """Masks of the publics indicators are broken down by (attributes at entry).
+
+    ``young`` is the usual French "jeunes" (under 26: Missions locales, TAPAJ); ``young_under_30``
+    the ESF+ 2021-2027 "young" public (under 30, seed 000 L435-447).
+    """
     arrived = pop.status != Status.NOT_ARRIVED
     return {
         "all": arrived,
         "young": arrived & (pop.age < 26),
+        "young_under_30": arrived & (pop.age < 30),
         "senior": arrived & (pop.age >= 50),
         "women": arrived & (pop.sex == Sex.WOMAN),
         "single_parents": arrived & (pop.household == Household.SINGLE_PARENT),
@@ -146,8 +151,14 @@ class Recorder:
         used = occupancy(pop.referent, ref.n)
         out["used_caseload_shelters"] = int(used[: ref.n_shelters].sum())
         out["cap_caseload_shelters"] = int(ref.capacity[: ref.n_shelters].sum())
-        out["used_caseload_france_travail"] = int(used[ref.n_shelters :].sum())
-        out["cap_caseload_france_travail"] = int(ref.capacity[ref.n_shelters :].sum())
+        out["used_caseload_france_travail"] = int(used[ref.n_shelters : ref.first_team].sum())
+        out["cap_caseload_france_travail"] = int(
+            ref.capacity[ref.n_shelters : ref.first_team].sum()
+        )
+        out["used_caseload_referent_groups"] = int(used[ref.first_team :].sum())
+        out["cap_caseload_referent_groups"] = int(ref.capacity[ref.first_team :].sum())
+        out["used_places_mediation"] = int(np.count_nonzero(pop.mediator >= 0))
+        out["cap_places_mediation"] = int(m.mediation_places.sum())
         places = occupancy(pop.shelter, m.n_shelters)
         for kind in ShelterKind:
             mine = m.shelter_kind == kind

@@ -68,6 +68,9 @@ FIELDS: dict[str, tuple[type, object]] = {
     "referent_kind": (np.int8, ReferentKind.NONE),
     "referent": (np.int32, -1),
     "service": (np.int8, Service.NONE),
+    "service_unit": (np.int16, -1),  # the group of service places whose place is held
+    "training_unit": (np.int16, -1),  # the group of training places whose place is held
+    "mediator": (np.int16, -1),  # the mediation team working for the person
     "global_support": (np.bool_, False),
     "measure": (np.bool_, False),
     "measure_paid_variable": (np.bool_, False),
@@ -81,6 +84,12 @@ FIELDS: dict[str, tuple[type, object]] = {
     "t_in_job_support_end": (np.int32, NEVER),
     "t_contract_start": (np.int32, NEVER),
     "t_shelter_since": (np.int32, NEVER),
+    # months of admission to the places held (eligibility is judged at admission)
+    "t_support_start": (np.int16, NEVER),
+    "t_service_start": (np.int16, NEVER),
+    "t_programme_start": (np.int16, NEVER),  # low-threshold programme or training
+    "t_mediation_start": (np.int16, NEVER),
+    "t_follow_up_end": (np.int16, NEVER),  # follow-up after a SIAE exit to a job (CVG)
     # history
     "t_first_support": (np.int32, NEVER),
     "t_first_job": (np.int32, NEVER),

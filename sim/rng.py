@@ -31,6 +31,7 @@ STREAMS = (
     "housing",
     "renewals",  # appended: the streams before them keep their seeds
     "vacancies",
+    "targeting",  # referent teams: outreach and the choice of a team
 )
 
 

@@ -140,6 +140,7 @@ class ReferentKind(IntEnum):
     NONE = -1
     SHELTER = 0  # a social worker (TS) of an AHI structure
     FRANCE_TRAVAIL = 1  # an adviser of a France Travail agency
+    GROUP = 2  # a team of territory.referent_groups (a programme's own referents)
 
 
 class EmploymentSupport(IntEnum):

@@ -3,7 +3,9 @@
 from sim.agents.employer import Employer
 from sim.agents.france_travail import FranceTravailAgency
 from sim.agents.low_threshold import LowThresholdProgramme
+from sim.agents.mediation_team import MediationTeam
 from sim.agents.person import Person
+from sim.agents.referent_team import ReferentTeam
 from sim.agents.service import Service
 from sim.agents.shelter import Shelter
 from sim.agents.siae import Siae
@@ -12,7 +14,9 @@ __all__ = [
     "Employer",
     "FranceTravailAgency",
     "LowThresholdProgramme",
+    "MediationTeam",
     "Person",
+    "ReferentTeam",
     "Service",
     "Shelter",
     "Siae",

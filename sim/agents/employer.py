@@ -20,6 +20,8 @@ class Employer(Institution):
         p_cdi, p_cdd_long, p_short: contract mix of its hires.
         max_french: highest French-language obstacle it accepts (0-3).
         openness: probability of hiring an applicant who meets its prerequisites.
+        rel_women_apply: how often women apply here relative to men (sectors whose jobs draw
+            mostly male applications, seed 004 L526).
     """
 
     def __init__(self, model, index: int, sector: str, group, scale: float = 1.0):
@@ -37,3 +39,4 @@ class Employer(Institution):
         self.min_experience = group.min_experience
         self.needs_experience = group.needs_experience
         self.openness = group.openness
+        self.rel_women_apply = group.rel_women_apply

@@ -9,6 +9,8 @@ from sim.states import Selection, SiaeType, Status
 
 MIN_MONTHS = {SiaeType.ACI: 4, SiaeType.EI: 4, SiaeType.AI: 1, SiaeType.ETTI: 1}  # seed 003
 MAX_MONTHS = 24  # an IAE pathway lasts at most 24 months in all, over every SIAE (seed 003)
+EXTENDED_MAX_MONTHS = 60  # legal extensions for 50+ and disabled employees (Code du travail
+# L5132-5, L5132-11-1, L5132-15-1: up to 60 months); CVG pathways up to 5 years (seed 003 L956)
 
 
 class Siae(Institution):
@@ -23,6 +25,13 @@ class Siae(Institution):
         phc_places: Premières Heures en Chantier places it hosts.
         active_mediation: trained in active mediation with employers.
         dur_mean: mean pathway length, months.
+        max_months: longest IAE pathway of its employees (24, up to 60 in CVG), months.
+        extension_50_plus, extension_disabled: legal extensions of the cap to 60 months.
+        extension_training_months: months added to finish a qualifying training.
+        cdi_inclusion: offers the CDI inclusion at 57+ after 12 months (seed 003 L763).
+        follow_up_months: follow-up after an exit to a job, months.
+        partnership_staff: partnership officers (housing, health, employment), FTE.
+        services_during_contract: support open to its employees ("health", "housing").
     """
 
     def __init__(self, model, index: int, name: str, group, scale: float = 1.0):
@@ -38,6 +47,14 @@ class Siae(Institution):
         self.active_mediation = group.active_mediation
         self.dur_mean = group.dur_mean
         self.min_months = MIN_MONTHS[self.type]
+        self.max_months = group.max_months
+        self.extension_50_plus = group.extension_50_plus
+        self.extension_disabled = group.extension_disabled
+        self.extension_training_months = group.extension_training_months
+        self.cdi_inclusion = group.cdi_inclusion
+        self.follow_up_months = group.follow_up_months
+        self.partnership_staff = group.partnership_staff * scale
+        self.services_during_contract = tuple(group.services_during_contract)
 
     @property
     def employees(self) -> int:

@@ -4,6 +4,8 @@ A full factorial grid (``--set PATH=V1,V2,...``, values parsed as YAML scalars) 
 hypercube sample (``--lhs N --range PATH=LOW:HIGH``, :class:`scipy.stats.qmc.LatinHypercube`,
 seeded from the experiment's seed). Each design point is a mapping ``{path: value}`` applied to
 the scenario before validation; :func:`validate_points` checks every point before anything runs.
+Paths may use the wildcard ``*`` and grid values may be multipliers of the scenario's value
+(``--set 'territory.siae.*.posts=x1,x2'``): see :mod:`sim.scenario.wildcards`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,14 @@ def parse_set(spec: str) -> tuple[str, list[Any]]:
             "--set", spec, "expected PATH=V1,V2,... (e.g. policy.housing_first=true,false)"
         )
     return path.strip(), [yaml.safe_load(v) for v in values.split(",")]
+
+
+def parse_override(spec: str) -> tuple[str, Any]:
+    """``PATH=VALUE`` -> (path, value); the value is read as one YAML scalar (``x2``, 0.5, true)."""
+    path, sep, value = spec.partition("=")
+    if not sep or not path.strip() or not value.strip():
+        raise ScenarioError("--set", spec, "expected PATH=VALUE (e.g. 'territory.siae.*.posts=x2')")
+    return path.strip(), yaml.safe_load(value)
 
 
 def parse_range(spec: str) -> tuple[str, float, float]:
@@ -68,12 +78,25 @@ def latin_hypercube(
 
 
 def value_at(data: dict, path: str) -> Any:
-    """The value at a dotted ``path`` of nested scenario data, or None if there is none."""
+    """The value at a dotted ``path`` of nested scenario data, or None if there is none.
+
+    A wildcard ``*`` follows the first key that has the rest of the path.
+    """
+    keys = path.split(".")
     node: Any = data
-    for key in path.split("."):
+    for i, key in enumerate(keys):
+        if key == "*":
+            children = node.values() if isinstance(node, dict) else node
+            if not isinstance(children, list) and not isinstance(node, dict):
+                return None
+            for child in children:
+                found = value_at(child, ".".join(keys[i + 1 :])) if i + 1 < len(keys) else child
+                if found is not None:
+                    return found
+            return None
         node = (
             node[int(key)]
-            if isinstance(node, list)
+            if isinstance(node, list) and key.isdigit() and int(key) < len(node)
             else node.get(key)
             if isinstance(node, dict)
             else None

@@ -22,14 +22,16 @@ def worst_service(pop: Population, rows: np.ndarray) -> np.ndarray:
     return best
 
 
-def iae_eligible(pop: Population, rows: np.ndarray) -> np.ndarray:
+def iae_eligible(pop: Population, rows: np.ndarray, max_months: int = IAE_MAX_MONTHS) -> np.ndarray:
     """IAE eligibility criteria (simplified from the national criteria for a prescription).
 
     Long-term unemployed (12 months or more), minimum-benefit recipients, young people without
     qualification, people aged 50+, disabled people, refugees, homeless people, residents of
-    priority areas and people under justice; and some of the 24 months of an IAE pathway left.
+    priority areas and people under justice; and some of the IAE pathway left: of its 24
+    months, or of the longest pathway a SIAE of the territory offers (``max_months``, see
+    :mod:`sim.submodels.iae`; which SIAE may then hire them is the hiring rule's concern).
     """
-    return (pop.months_siae[rows] < IAE_MAX_MONTHS) & (
+    return (pop.months_siae[rows] < max_months) & (
         (pop.months_without_work[rows] >= 12)
         | (pop.benefit[rows] != Benefit.NONE)
         | ((pop.age[rows] < 26) & (pop.qualification[rows] == 0))

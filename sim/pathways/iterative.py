@@ -42,7 +42,7 @@ def decide(model, rows: np.ndarray, plan) -> None:
     plan.want_immersion[r] = True
     plan.want_service[r] = worst_service(pop, r)
     prescriber = model.referents.prescribes_iae[pop.referent[r]]
-    plan.want_iae[r] = prescriber & iae_eligible(pop, r)
+    plan.want_iae[r] = prescriber & iae_eligible(pop, r, model.iae_max_months)
     homeless = pop.housing[r] <= Housing.EMERGENCY_SHELTER
     young = pop.age[r] < TAPAJ_MAX_AGE
     first_step = homeless & not_done(pop, Programme.PHC, r) & not_done(pop, Programme.TAPAJ, r)

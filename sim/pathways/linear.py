@@ -69,4 +69,4 @@ def decide(model, rows: np.ndarray, plan) -> None:
     plan.search[r] = True
     plan.want_immersion[r] = True
     prescriber = model.referents.prescribes_iae[pop.referent[r]]
-    plan.want_iae[r] = prescriber & iae_eligible(pop, r)
+    plan.want_iae[r] = prescriber & iae_eligible(pop, r, model.iae_max_months)

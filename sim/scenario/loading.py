@@ -1,9 +1,16 @@
 """Reading scenario files: YAML, ``extends`` merges, dotted-path overrides, validation.
 
 A file may ``extends: other.yaml`` (relative to itself) and override only what changes:
-mappings are merged key by key, lists are replaced whole. A missing or circular ``extends``, a
-file that is not YAML or not a mapping, an unknown override path or an invalid value raise
+mappings are merged key by key, lists are replaced whole. A file may also hold ``overrides:``, a
+mapping of dotted paths to values applied once its own values are merged, where paths may use
+wildcards and values multipliers (``territory.siae.*.posts: x2``, see
+:mod:`sim.scenario.wildcards`). A missing or circular ``extends``, a file that is not YAML or not
+a mapping, an unknown override path or an invalid value raise
 :class:`~sim.scenario.errors.ScenarioError` naming the file and the field.
+
+Overrides (a file's ``overrides:`` section, or those given to :func:`load_scenario`) apply to the
+validated scenario with every default filled in, so that any field of the schema can be set by
+its path, even one the file leaves at its default.
 """
 
 from __future__ import annotations
@@ -17,6 +24,9 @@ from pydantic import ValidationError
 
 from sim.scenario.errors import ScenarioError, validation_error
 from sim.scenario.schema import Scenario
+from sim.scenario.wildcards import expand_overrides
+
+OVERRIDES_KEY = "overrides"
 
 
 def _read_yaml(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
@@ -35,15 +45,30 @@ def _read_yaml(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
     if isinstance(funding, dict) and isinstance(funding.get("parameters"), str):
         funding["parameters"] = str((path.parent / funding["parameters"]).resolve())
     parent = data.pop("extends", None)
-    if parent is None:
-        return data
-    if not isinstance(parent, str):
-        raise ScenarioError(path, "extends", "must be the path of another scenario file")
-    parent_path = (path.parent / parent).resolve()
-    if parent_path in chain or parent_path == path.resolve():
-        raise ScenarioError(path, "extends", f"circular extends through {parent_path}")
-    base = _read_yaml(parent_path, (*chain, path.resolve()))
-    return deep_merge(base, data)
+    own_overrides = data.pop(OVERRIDES_KEY, None)
+    if parent is not None:
+        if not isinstance(parent, str):
+            raise ScenarioError(path, "extends", "must be the path of another scenario file")
+        parent_path = (path.parent / parent).resolve()
+        if parent_path in chain or parent_path == path.resolve():
+            raise ScenarioError(path, "extends", f"circular extends through {parent_path}")
+        base = _read_yaml(parent_path, (*chain, path.resolve()))
+        data = deep_merge(base, data)
+    if own_overrides is not None:
+        if not isinstance(own_overrides, dict) or not all(
+            isinstance(k, str) for k in own_overrides
+        ):
+            raise ScenarioError(
+                path, OVERRIDES_KEY, "must map dotted parameter paths to values (path: value)"
+            )
+        data = _with_defaults(data, path)
+        apply_overrides(data, own_overrides, path)
+    return data
+
+
+def _with_defaults(data: dict[str, Any], file: str | Path) -> dict[str, Any]:
+    """The scenario data validated and dumped back, every default filled in."""
+    return scenario_from_dict(data, file).model_dump()
 
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -58,8 +83,12 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], file: str | Path) -> None:
-    """Set values addressed by dotted paths (``run.persons``); an unknown path is an error."""
-    for path, value in overrides.items():
+    """Set values addressed by dotted paths (``run.persons``); an unknown path is an error.
+
+    Paths may use the wildcard ``*`` and values may be multipliers ``xK`` of the current value
+    (:func:`sim.scenario.wildcards.expand_overrides`); every concrete path is set in turn.
+    """
+    for path, value in expand_overrides(data, overrides, file):
         node: Any = data
         keys = path.split(".")
         for i, key in enumerate(keys):
@@ -90,6 +119,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     path = Path(path)
     data = _read_yaml(path, ())
     if overrides:
+        data = _with_defaults(data, path)
         apply_overrides(data, overrides, path)
     return scenario_from_dict(data, path)
 

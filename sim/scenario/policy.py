@@ -98,11 +98,30 @@ class FundingSpec(Strict):
         return self
 
 
+class PracticeOverrideByKind(Strict):
+    """Degree of iterative practice set for one kind of referent structure only.
+
+    A kind left at null keeps its structures' own practice (or ``practice_override``); a kind
+    given here takes this value whatever ``practice_override`` says.
+    """
+
+    shelters: Prob | None = Field(None, description="every AHI structure's social workers")
+    france_travail: Prob | None = Field(None, description="every France Travail agency")
+    referent_groups: Prob | None = Field(
+        None, description="every team of territory.referent_groups"
+    )
+
+
 class PolicySpec(Strict):
     """Policy levers."""
 
     practice_override: Prob | None = Field(
         None, description="if set, every structure's degree of iterative practice"
+    )
+    practice_override_by_kind: PracticeOverrideByKind = Field(
+        default_factory=PracticeOverrideByKind,
+        description="the same, for one kind of structure only (shelters, France Travail, "
+        "referent groups)",
     )
     housing_first: bool = Field(description="Logement d'abord instead of the staircase")
     readiness: ReadinessGate

@@ -35,7 +35,25 @@ class Scenario(Strict):
     policy: PolicySpec
     behaviour: Behaviour
 
-    def practice_of(self, practice: float) -> float:
-        """Degree of iterative practice of a structure, after the policy override."""
+    def practice_of(self, practice: float, kind: str | None = None) -> float:
+        """Degree of iterative practice of a structure, after the policy overrides.
+
+        Args:
+            practice: the structure's own degree of iterative practice.
+            kind: ``shelters``, ``france_travail`` or ``referent_groups``: an override for that
+                kind only (``policy.practice_override_by_kind``) comes first.
+        """
+        if kind is not None:
+            by_kind = getattr(self.policy.practice_override_by_kind, kind)
+            if by_kind is not None:
+                return by_kind
         override = self.policy.practice_override
         return practice if override is None else override
+
+    def practice_overridden(self, kind: str) -> bool:
+        """Whether a policy override sets the practice of every structure of ``kind``.
+
+        An override replaces the structures' practice by public too.
+        """
+        by_kind = getattr(self.policy.practice_override_by_kind, kind)
+        return by_kind is not None or self.policy.practice_override is not None

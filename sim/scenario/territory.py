@@ -1,4 +1,8 @@
-"""The ``territory`` section: institutions, their capacities, employers, services, housing."""
+"""The ``territory`` section: institutions, their capacities, employers, services, housing.
+
+Every group of structures may say whom it takes (``eligible``) and whom it serves first
+(``priority``): see :mod:`sim.scenario.targeting`.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,13 @@ from typing import Literal
 from pydantic import Field
 
 from sim.scenario.base import Count, Months, NonNeg, Prob, Shares, Strict
+from sim.scenario.targeting import Condition, PracticeByPublic, Priority, Targeted
+
+IAE_MAX_MONTHS = 24  # an IAE pathway lasts at most 24 months (seed 003; Code du travail L5132)
+IAE_EXTENDED_MAX_MONTHS = 60  # legal extensions (50+, disabled) and CVG pathways up to 5 years
 
 
-class ShelterGroup(Strict):
+class ShelterGroup(Targeted):
     """A group of identical AHI structures (its name is its key in ``territory.shelters``)."""
 
     kind: Literal["chu", "chrs", "iml", "oacas"]
@@ -22,6 +30,10 @@ class ShelterGroup(Strict):
     insertion_officer_fte: NonNeg = Field(description="dedicated insertion officers [FTE]")
     prescribes_iae: bool
     aava_places: Count = Field(description="AAVA places per structure [person]")
+    practice_by_public: PracticeByPublic = Field(
+        default_factory=dict,
+        description="degree of iterative practice for persons of a public (first listed applies)",
+    )
 
 
 class FranceTravailSpec(Strict):
@@ -35,10 +47,19 @@ class FranceTravailSpec(Strict):
         description="places in 'accompagnement global' with a social worker, per agency [person]"
     )
     cer_hours_per_week: NonNeg = Field(description="activity hours of the RSA CER [h/week]")
+    practice_by_public: PracticeByPublic = Field(
+        default_factory=dict,
+        description="degree of iterative practice for persons of a public (first listed applies)",
+    )
 
 
-class SiaeGroup(Strict):
-    """A group of identical insertion employers (named by its key in ``territory.siae``)."""
+class SiaeGroup(Targeted):
+    """A group of identical insertion employers (named by its key in ``territory.siae``).
+
+    The reinforced pathway fields (Convergence/CVG, seed 003 L933-957; legal extensions of the
+    24-month cap, Code du travail L5132-5, L5132-11-1, L5132-15-1; CDI inclusion at 57+, seed
+    003 L763) default to the ordinary IAE pathway.
+    """
 
     type: Literal["aci", "ei", "ai", "etti"]
     n: int = Field(ge=0)
@@ -49,6 +70,43 @@ class SiaeGroup(Strict):
     phc_places: Count = Field(description="PHC places hosted [person]")
     active_mediation: bool
     dur_mean: Months = Field(description="mean pathway length [month]")
+    max_months: int = Field(
+        IAE_MAX_MONTHS,
+        ge=1,
+        le=IAE_EXTENDED_MAX_MONTHS,
+        description="longest IAE pathway of its employees, over every SIAE [month]; 24 by law, "
+        "up to 60 in reinforced pathways (CVG, seed 003 L956)",
+    )
+    extension_50_plus: bool = Field(
+        False, description="extends the cap to 60 months for employees aged 50+ (legal extension)"
+    )
+    extension_disabled: bool = Field(
+        False, description="extends the cap to 60 months for disabled employees (RQTH)"
+    )
+    extension_training_months: Months = Field(
+        0.0,
+        le=24,
+        description="months added to the cap to finish a qualifying training in progress, for "
+        "employees without a qualification (legal extension) [month]",
+    )
+    cdi_inclusion: bool = Field(
+        False,
+        description="an employee aged 57+ with 12 months of IAE pathway whose CDDI ends without a "
+        "job gets a CDI inclusion (seed 003 L763)",
+    )
+    follow_up_months: Months = Field(
+        0.0, le=60, description="follow-up after an exit to a job, lowering breaks [month]"
+    )
+    partnership_staff: NonNeg = Field(
+        0.0,
+        description="partnership officers (housing, health, employment) per structure [FTE], "
+        "counted with its insertion officers and paid in the ledger (CVG, seed 003 L941, L955)",
+    )
+    services_during_contract: list[Literal["health", "housing"]] = Field(
+        default_factory=list,
+        description="support that stays open to its employees during the contract: health care "
+        "places; social housing allocations wherever they live (CVG, seed 003 L941, L954-955)",
+    )
 
 
 class LowThresholdSpec(Strict):
@@ -62,10 +120,23 @@ class LowThresholdSpec(Strict):
     p_tapaj_drop: Prob = Field(description="leaving TAPAJ without commitment [per month]")
     dur_aava: Months = Field(description="AAVA period, at most 6 (CASF R.345-3) [month]", le=6)
     aava_hours_per_month: float = Field(ge=0.0, le=80.0, description="AAVA hours [h/month]")
+    eligible: dict[Literal["phc", "tapaj", "aava"], Condition] = Field(
+        default_factory=dict,
+        description="who each programme takes, beyond its own public (PHC: homeless people; "
+        "TAPAJ: aged 16-25)",
+    )
+    priority: dict[Literal["phc", "tapaj", "aava"], Priority] = Field(
+        default_factory=dict, description="publics each programme serves first"
+    )
 
 
-class EmployerGroup(Strict):
-    """Identical ordinary employers of one sector (its key in ``territory.employers``)."""
+class EmployerGroup(Targeted):
+    """Identical ordinary employers of one sector (its key in ``territory.employers``).
+
+    ``eligible`` reserves its vacancies to a public (clauses sociales d'insertion, seed 004 fiche
+    28); ``rel_women_apply`` is how often women apply there relative to men, for sectors whose
+    jobs draw mostly male applications (seed 004 L526, L1058).
+    """
 
     n: int = Field(ge=0)
     vacancies_per_month: NonNeg = Field(description="vacancies open to this public [per month]")
@@ -77,6 +148,9 @@ class EmployerGroup(Strict):
     min_experience: Months = Field(description="experience required [month]")
     needs_experience: bool = Field(description="whether the job itself needs that experience")
     openness: Prob = Field(description="probability of hiring a suitable applicant")
+    rel_women_apply: NonNeg = Field(
+        1.0, description="women's applications here relative to men's [ratio]"
+    )
 
 
 class ContractShares(Shares):
@@ -91,13 +165,62 @@ EmployerGroup.model_rebuild()
 
 
 class ServiceCapacity(Strict):
-    """Places in services that reduce obstacles, and training slots [person]."""
+    """Places in services that reduce obstacles, and training slots [person], open to all."""
 
     creche: Count
     mobility: Count
     french: Count
     health: Count
     training: Count
+
+
+class ServiceGroup(Targeted):
+    """Places of one service or of training beside the open ones, usually aimed at a public.
+
+    A person whose referent asks for the service takes a place of the first group, in the
+    order of ``territory.service_groups``, that is eligible and has one free, then an open one.
+    """
+
+    service: Literal["creche", "mobility", "french", "health", "training"]
+    places: Count = Field(description="places [person]")
+
+
+class ReferentGroup(Targeted):
+    """A group of support teams beside shelters and France Travail (a programme's referents).
+
+    Persons waiting for a referent who are eligible are taken by such a group first, where its
+    caseload allows; with ``p_outreach`` it also reaches eligible persons outside any support
+    ("aller vers": street educators, seed 004 fiche 4).
+    """
+
+    n: int = Field(ge=0, description="number of teams")
+    staff: NonNeg = Field(description="referents per team [FTE]")
+    caseload: NonNeg = Field(description="persons per referent [person/FTE]")
+    practice: Prob = Field(description="degree of iterative practice, 0 linear, 1 iterative")
+    practice_by_public: PracticeByPublic = Field(default_factory=dict)
+    employment_support: Literal["every_ts", "employment_referent", "insertion_officers"] = (
+        "insertion_officers"
+    )
+    prescribes_iae: bool = True
+    p_outreach: Prob = Field(
+        0.0, description="an eligible person outside any support is reached [per month]"
+    )
+    dur_support: Months | None = Field(
+        None, description="length of its support [month]; default behaviour.dur_support"
+    )
+
+
+class MediationGroup(Targeted):
+    """Job developers working the employer side for the job seekers they take on.
+
+    A person in job search with a referent who is eligible takes a place while it is free:
+    employers then drop prerequisites the job does not need and are more open to them, as with
+    any mediation (seed 003, SEVE; seed 004 fiche 36).
+    """
+
+    n: int = Field(ge=0, description="number of teams")
+    staff: NonNeg = Field(description="job developers per team [FTE]")
+    caseload: NonNeg = Field(description="job seekers per job developer [person/FTE]")
 
 
 class HousingSupply(Strict):
@@ -125,3 +248,12 @@ class TerritorySpec(Strict):
     employers: dict[str, EmployerGroup]
     services: ServiceCapacity
     housing: HousingSupply
+    service_groups: dict[str, ServiceGroup] = Field(
+        default_factory=dict, description="service and training places aimed at a public"
+    )
+    referent_groups: dict[str, ReferentGroup] = Field(
+        default_factory=dict, description="support teams beside shelters and France Travail"
+    )
+    mediation: dict[str, MediationGroup] = Field(
+        default_factory=dict, description="job developers working with employers"
+    )

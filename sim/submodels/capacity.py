@@ -17,6 +17,7 @@ def allocate(
     free: np.ndarray,
     key: np.ndarray,
     acceptable: np.ndarray | None = None,
+    rank: np.ndarray | None = None,
 ) -> np.ndarray:
     """Admit, in each group, the first ``free[g]`` acceptable candidates by ascending ``key``.
 
@@ -26,15 +27,18 @@ def allocate(
         free: free slots per structure (negative values count as zero).
         key: sort key per candidate (lowest first): waiting since, minus a score...
         acceptable: per candidate, whether the structure would take them at all.
+        rank: per candidate, its rank in the structure's priority list (lowest first), which
+            comes before ``key`` (see :func:`sim.submodels.eligibility.priority_rank`).
 
     Returns:
-        The admitted rows, sorted by group then key.
+        The admitted rows, sorted by group then rank then key.
     """
     if acceptable is not None:
         candidates, group, key = candidates[acceptable], group[acceptable], key[acceptable]
+        rank = None if rank is None else rank[acceptable]
     if candidates.size == 0:
         return candidates
-    order = np.lexsort((key, group))
+    order = np.lexsort((key, group)) if rank is None else np.lexsort((key, rank, group))
     g = group[order]
     rank = np.arange(g.size) - np.searchsorted(g, g, side="left")
     keep = rank < np.maximum(free, 0)[g]
@@ -56,3 +60,40 @@ def choose_weighted(u: np.ndarray, weights: np.ndarray) -> np.ndarray:
         return np.full(u.shape, -1, dtype=np.int64)
     cum = np.cumsum(weights) / total
     return np.minimum(np.searchsorted(cum, u, side="right"), len(weights) - 1)
+
+
+def choose_allowed(
+    u: np.ndarray,
+    weights: np.ndarray,
+    structure_group: np.ndarray,
+    allowed: dict[int, np.ndarray],
+) -> np.ndarray:
+    """Like :func:`choose_weighted`, among the structures each candidate may ask for.
+
+    Args:
+        u: one uniform draw per candidate.
+        weights: per structure (free places, vacancies...).
+        structure_group: per structure, the index of its group.
+        allowed: for each group that restricts who it takes, whether each candidate may ask it
+            (other groups take everyone); see :meth:`sim.submodels.eligibility.Targeting.allowed`.
+
+    Returns:
+        Per candidate, a structure index, or -1 when no structure it may ask has any weight.
+        With no restriction, exactly :func:`choose_weighted` (the same draws pick the same
+        structures).
+    """
+    if not allowed:
+        return choose_weighted(u, weights)
+    keys = list(allowed)
+    codes = np.zeros(u.shape, dtype=np.int64)
+    for bit, g in enumerate(keys):
+        codes |= allowed[g].astype(np.int64) << bit
+    out = np.full(u.shape, -1, dtype=np.int64)
+    n_groups = int(structure_group.max()) + 1 if structure_group.size else 0
+    for code in np.unique(codes):
+        sel = codes == code
+        ok = np.ones(n_groups, dtype=bool)
+        for bit, g in enumerate(keys):
+            ok[g] = bool((code >> bit) & 1)
+        out[sel] = choose_weighted(u[sel], np.where(ok[structure_group], weights, 0.0))
+    return out

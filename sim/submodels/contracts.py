@@ -13,16 +13,21 @@
   support and must be oriented again.
 - In-job support ends at its due month (the job goes on without it).
 - Low-threshold programmes end at their due month (TAPAJ may be left any month). PHC leads to a
-  CDDI in the host ACI when a post is free (seed 003); otherwise the person searches again.
+  CDDI in the host ACI when a post is free and the host's group takes the person (its
+  ``eligible`` condition, the months of IAE pathway left), seed 003; otherwise the person
+  searches again.
+- Reinforced pathways (:mod:`sim.submodels.iae`): a CDDI that ends may become a CDI inclusion
+  (57+, 12 months of pathway, seed 003 L763); a SIAE's follow-up after an exit to a job lowers
+  breaks like in-job support.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.agents.siae import MAX_MONTHS as IAE_MAX_MONTHS
 from sim.population import NEVER
 from sim.states import Contract, Phase, Programme, Status
+from sim.submodels import iae
 from sim.submodels.capacity import occupancy
 from sim.submodels.matching import hire_into_siae
 from sim.submodels.transitions import back_to_search, release_referent, to_outside, to_waiting
@@ -35,6 +40,7 @@ def breaks_and_ends(model) -> None:
     # Support in the job: the referent's (iterative), or the SIAE's insertion officers, as far
     # as their number covers the SIAE's employees.
     support = (pop.status == Status.JOB) & (pop.phase == Phase.IN_JOB) & (pop.referent >= 0)
+    support |= iae.followed_up(model)  # a SIAE's follow-up after an exit to a job
     support = support.astype(float)
     in_siae = pop.status == Status.SIAE
     support[in_siae] = model.siae_cip_coverage[pop.siae[in_siae]]
@@ -59,6 +65,8 @@ def breaks_and_ends(model) -> None:
     model.flows["contract_ends"] += int(np.count_nonzero(ended))
 
     siae = pop.status == Status.SIAE
+    kept = iae.cdi_inclusion(model, np.flatnonzero(siae & ended))
+    ended[kept] = False
     leavers = np.flatnonzero(siae & (broke | ended))
     model.siae_results["exits"] += np.bincount(pop.siae[leavers], minlength=model.n_siae)
     to_outside(pop, np.flatnonzero(siae & broke))
@@ -105,7 +113,11 @@ def programmes(model) -> None:
         sorted_host = host[order]
         rank[order] = np.arange(sorted_host.size) - np.searchsorted(sorted_host, sorted_host)
     to_cddi = rank < np.maximum(free[host], 0) if phc_done.size else rank.astype(bool)
-    to_cddi &= pop.months_siae[phc_done] < IAE_MAX_MONTHS  # what remains of the IAE pathway
+    # What remains of the IAE pathway, and whom the host's group may hire.
+    to_cddi &= pop.months_siae[phc_done] < iae.cap(model, phc_done, host)
+    group = model.siae_group[host]
+    for g, mask in model.targeting.allowed("siae", model.siae_group_names, phc_done).items():
+        to_cddi &= np.where(group == g, mask, True)
     hire_into_siae(model, phc_done[to_cddi], host[to_cddi])
     model.flows["phc_to_cddi"] += int(np.count_nonzero(to_cddi))
     _back_to_support(pop, phc_done[~to_cddi], t)
@@ -122,4 +134,5 @@ def _back_to_support(pop, rows: np.ndarray, t: int) -> None:
     pop.programme_host[followed] = -1
     pop.hours[followed] = 0.0
     pop.t_programme_end[followed] = NEVER
+    pop.t_programme_start[followed] = NEVER
     to_waiting(pop, rows[pop.referent[rows] < 0], t)

@@ -12,7 +12,9 @@ start (each with its unit and reference), overridable by ``policy.funding.overri
   if the scenario keeps it, a variable part paid on the result it rewards: the person reaching
   employment or training (``exits``), or starting the measure with three or more obstacles
   (``furthest``);
-- France Travail advisers and shelters' insertion officers are paid per FTE;
+- France Travail advisers, shelters' insertion officers, the staff of referent teams and of
+  mediation teams, and SIAE partnership officers (CVG) are paid per FTE; a person followed by an
+  adviser, a referent team or a mediation team carries a share of its staff;
 - programmes and services (PHC, TAPAJ, AAVA stipend, crèche, mobility, French, health, training,
   housing first) are paid per occupied place and month;
 - each programme's cost is split between funders (State, Département, ESF, France Travail, other)
@@ -37,12 +39,15 @@ PROGRAMMES = (
     "shelter_oacas",
     "shelter_insertion_officers",
     "france_travail_advisers",
+    "referent_groups",
+    "mediation",
     "rsa_measure",
     "aide_au_poste_aci",
     "aide_au_poste_ei",
     "aide_au_poste_ai",
     "aide_au_poste_etti",
     "aide_au_poste_modulation",
+    "siae_partnership_staff",
     "phc",
     "tapaj",
     "aava",
@@ -145,10 +150,36 @@ class Ledger:
         ref = m.referents
         adviser_month = v["staff.adviser"] / 12
         advisers = m.agency_advisers.sum()
-        ft = np.flatnonzero(pop.referent >= ref.n_shelters)
-        share = adviser_month * advisers / max(ref.capacity[ref.n_shelters :].sum(), 1)
+        ft = np.flatnonzero(ref.is_france_travail(pop.referent))
+        share = (
+            adviser_month * advisers / max(ref.capacity[ref.n_shelters : ref.first_team].sum(), 1)
+        )
         per_person("france_travail_advisers", ft, share)
         cost["france_travail_advisers"] += max(advisers * adviser_month - share * ft.size, 0.0)
+        # Referent teams and mediation teams: the same, per FTE of their staff.
+        for programme, staff, capacity, followed, price in (
+            (
+                "referent_groups",
+                sum(team.staff for team in m.referent_teams),
+                ref.capacity[ref.first_team :].sum(),
+                np.flatnonzero(pop.referent >= ref.first_team),
+                v["staff.referent_team"] / 12,
+            ),
+            (
+                "mediation",
+                sum(team.staff for team in m.mediation_teams),
+                m.mediation_places.sum(),
+                np.flatnonzero(pop.mediator >= 0),
+                v["staff.mediator"] / 12,
+            ),
+        ):
+            if staff > 0:
+                share = price * staff / max(capacity, 1)
+                per_person(programme, followed, share)
+                cost[programme] += max(staff * price - share * followed.size, 0.0)
+        cost["siae_partnership_staff"] += (
+            m.siae_partnership_fte.sum() * v["staff.partnership_officer"] / 12
+        )
         # Aide au poste per occupied post, in FTE, and its modulated part.
         in_siae = np.flatnonzero(pop.status == Status.SIAE)
         siae = pop.siae[in_siae]

@@ -8,6 +8,9 @@ Two logics, chosen per scenario (``policy.housing_first``):
   ordinary social housing goes only to residents of a CHRS or of adapted housing with an income
   (a job, a CDDI, the AAH or the incapacity route), adapted housing first: the last step of
   the staircase.
+- SIAE whose support stays open to their employees for housing (``services_during_contract``,
+  CVG, seed 003 L941, L954-955) put their homeless employees first in the queue for social housing,
+  wherever they live (:mod:`sim.submodels.iae`).
 - **Logement d'abord** (seed 003): the same social-housing allocations are open to homeless
   people with an income wherever they are (adapted housing first, then CHRS, CHU, the street),
   and ``housing_first_per_month`` dwellings with support go directly to homeless people, street
@@ -16,8 +19,9 @@ Two logics, chosen per scenario (``policy.housing_first``):
 A place that frees up is offered to a new person within the month with ``p_place_refilled``
 (vacancy between occupants: the SIAO's procedure, a place suited to a household's make-up);
 arrivals who come sheltered keep the place they have. Each candidate for a place asks a
-structure drawn in proportion to its places offered; those who find it full ask again, up to
-``PLACEMENT_ROUNDS`` times a month.
+structure drawn in proportion to its places offered, among the structures whose group takes them
+(``eligible``); each structure admits by its group's ``priority`` list first; those who find it
+full ask again, up to ``PLACEMENT_ROUNDS`` times a month.
 
 People in ordinary housing without an income and with heavy debt may lose it
 (``p_housing_loss``); housing-first tenants are protected from it (their support is counted as
@@ -31,7 +35,8 @@ from scipy.stats import binom
 
 from sim.population import NEVER, Population
 from sim.states import OB, SHELTER_HOUSING, Benefit, Housing, ShelterKind, Status
-from sim.submodels.capacity import allocate, choose_weighted, occupancy
+from sim.submodels import iae
+from sim.submodels.capacity import allocate, choose_allowed, occupancy
 
 STAIRCASE = (ShelterKind.CHU, ShelterKind.CHRS, (ShelterKind.IML, ShelterKind.OACAS))
 MIN_MONTHS_BEFORE_MOVE_ON = 3  # assumption: a first evaluation after three months
@@ -73,18 +78,26 @@ def _place(
     if vacancy is not None:
         free = np.maximum(binom.ppf(vacancy, free, model.behaviour.p_place_refilled), 0)
     offer = np.where(eligible, free, 0).astype(np.int64)
+    names, targeting = model.shelter_group_names, model.targeting
+    allowed = targeting.allowed("shelter", names, rows)
     placed_all = []
     for round_ in range(PLACEMENT_ROUNDS):
         if rows.size == 0 or offer.sum() == 0:
             break
-        target = choose_weighted((u + round_ * GOLDEN) % 1.0, offer.astype(float))
-        placed = allocate(rows, target, offer, key)
-        where = target[np.searchsorted(rows, placed)] if placed.size else placed
+        target = choose_allowed(
+            (u + round_ * GOLDEN) % 1.0, offer.astype(float), model.shelter_group, allowed
+        )
+        ok = target >= 0
+        asking, target = rows[ok], target[ok]
+        rank = targeting.rank("shelter", names, model.shelter_group[target], asking)
+        placed = allocate(asking, target, offer, key[ok], rank=rank)
+        where = target[np.searchsorted(asking, placed)] if placed.size else placed
         _enter_shelter(model, placed, where)
         offer = offer - np.bincount(where, minlength=offer.size)
         placed_all.append(placed)
         keep = ~np.isin(rows, placed)
         rows, u, key = rows[keep], u[keep], key[keep]
+        allowed = {g: m[keep] for g, m in allowed.items()}
     return np.sort(np.concatenate(placed_all)) if placed_all else rows[:0]
 
 
@@ -135,14 +148,16 @@ def admissions_and_exits(model) -> None:
             pop.shelter[stay] = old[np.searchsorted(movers, stay)]
             model.flows["staircase_moves"] += moved.size
 
-    # Ordinary social housing: needs an income; priority to those furthest up the staircase.
+    # Ordinary social housing: needs an income; priority to those furthest up the staircase,
+    # after the employees of SIAE whose housing partnership opens it to them wherever they live.
     homeless = present & (pop.housing != Housing.ORDINARY)
+    partners = iae.housing_partners(model)
     cand = np.flatnonzero(homeless & has_income(pop))
     if not model.policy.housing_first:
-        cand = cand[pop.housing[cand] >= Housing.CHRS]
+        cand = cand[(pop.housing[cand] >= Housing.CHRS) | partners[cand]]
     n_alloc = g.poisson(model.housing_per_month["social"])
     n_hf = g.poisson(model.housing_per_month["housing_first"])  # drawn in both logics (CRN)
-    key = -pop.housing[cand].astype(float) + u_place[cand]
+    key = -pop.housing[cand].astype(float) + u_place[cand] - 10.0 * partners[cand]
     housed = allocate(cand, np.zeros(cand.size, dtype=np.int64), np.array([n_alloc]), key)
     _housed(model, housed, housing_first=False)
 

@@ -16,13 +16,18 @@ In order:
    job does not need and raises openness. A person ending an immersion is considered first by the
    employer who hosted them.
 4. New immersions (PMSMP) for persons in job search.
+
+Every capacity group may restrict whom it takes (``eligible``, judged this month by
+:class:`sim.submodels.eligibility.Targeting`) and serve publics first (``priority``): a candidate
+only asks structures whose group takes them, and each structure admits its candidates in the
+order of its priority list before its own discipline. Employers' vacancies may be reserved to a
+public (clauses sociales); women apply to a sector in proportion to its ``rel_women_apply``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.agents.siae import MAX_MONTHS as IAE_MAX_MONTHS
 from sim.population import NEVER
 from sim.states import (
     OB,
@@ -32,9 +37,11 @@ from sim.states import (
     Phase,
     Programme,
     Selection,
+    Sex,
     Status,
 )
-from sim.submodels.capacity import allocate, choose_weighted, occupancy
+from sim.submodels import iae
+from sim.submodels.capacity import allocate, choose_allowed, choose_weighted, occupancy
 from sim.submodels.transitions import release_referent
 
 TAPAJ_MAX_AGE = 26  # TAPAJ is for people aged 16-25 (seed 003)
@@ -101,6 +108,14 @@ def low_threshold(model, plan) -> None:
     )
     young = pop.age < TAPAJ_MAX_AGE
     key = u + outreach  # prescribed candidates before those met through outreach
+    targeting = model.targeting
+
+    def eligible(prog: str, rows: np.ndarray) -> np.ndarray:
+        mask = targeting.eligible("programme", prog, rows)
+        return rows if mask is None else rows[mask]
+
+    def rank(prog: str, rows: np.ndarray) -> np.ndarray:
+        return targeting.rank("programme", [prog], np.zeros(rows.size, np.int64), rows)
 
     # PHC, hosted by ACI: each candidate asks a host with free places.
     may = pop.obstacles[OB["right_to_work"]] <= WORK_RIGHT_MAX  # PHC and TAPAJ pay wages
@@ -109,6 +124,7 @@ def low_threshold(model, plan) -> None:
         & not_done(pop, Programme.PHC)
         & may
     )
+    cand = eligible("phc", cand)
     used = occupancy(
         np.where(in_programme & (pop.programme == Programme.PHC), pop.programme_host, -1),
         model.n_siae,
@@ -116,7 +132,7 @@ def low_threshold(model, plan) -> None:
     free = model.siae_phc_places - used
     host = choose_weighted(u[cand], np.maximum(free, 0).astype(float))
     ok = host >= 0
-    got = allocate(cand[ok], host[ok], free, key[cand[ok]])
+    got = allocate(cand[ok], host[ok], free, key[cand[ok]], rank=rank("phc", cand[ok]))
     _start(model, got, Programme.PHC, lt.phc_hours_start, lt.dur_phc)
     pop.programme_host[got] = host[ok][np.searchsorted(cand[ok], got)] if got.size else got
 
@@ -126,22 +142,26 @@ def low_threshold(model, plan) -> None:
         & not_done(pop, Programme.TAPAJ)
         & may
     )
+    cand = eligible("tapaj", cand)
     free = np.array(
         [model.tapaj_places - np.count_nonzero(in_programme & (pop.programme == Programme.TAPAJ))]
     )
-    got = allocate(cand, np.zeros(cand.size, dtype=np.int64), free, key[cand])
+    got = allocate(
+        cand, np.zeros(cand.size, dtype=np.int64), free, key[cand], rank=rank("tapaj", cand)
+    )
     _start(model, got, Programme.TAPAJ, TAPAJ_WEEKLY_HOURS, lt.dur_tapaj)
 
     # AAVA, run by the shelter for its own residents.
     cand = np.flatnonzero(
         supported & (plan.want_low_threshold == Programme.AAVA) & (pop.shelter >= 0)
     )
+    cand = eligible("aava", cand)
     used = occupancy(
         np.where(in_programme & (pop.programme == Programme.AAVA), pop.programme_host, -1),
         model.n_shelters,
     )
     free = model.shelter_aava_places - used
-    got = allocate(cand, pop.shelter[cand], free, u[cand])
+    got = allocate(cand, pop.shelter[cand], free, u[cand], rank=rank("aava", cand))
     _start(model, got, Programme.AAVA, lt.aava_hours_per_month / WEEKS_PER_MONTH, lt.dur_aava)
     pop.programme_host[got] = pop.shelter[got]
     wanted = supported & (plan.want_low_threshold != Programme.NONE)
@@ -159,6 +179,7 @@ def _start(model, rows: np.ndarray, programme: Programme, hours: float, duration
     pop.programme[rows] = programme
     pop.hours[rows] = hours
     pop.t_programme_end[rows] = model.t + max(1, int(round(duration)))
+    pop.t_programme_start[rows] = model.t
     pop.programmes_done[rows] |= np.int8(1 << programme)
     first = rows[pop.t_first_support[rows] == NEVER]
     pop.t_first_support[first] = model.t
@@ -203,7 +224,9 @@ def siae_hiring(model, plan) -> None:
     free = model.siae_posts - occupancy(
         np.where(pop.status == Status.SIAE, pop.siae, -1), model.n_siae
     )
-    target = choose_weighted(u[cand], np.maximum(free, 0).astype(float))
+    target = choose_allowed(
+        u[cand], np.maximum(free, 0).astype(float), model.siae_group, iae.allowed(model, cand)
+    )
     cand, target = cand[target >= 0], target[target >= 0]
     score = employability(model, cand)
     floors, ranks = siae_floors(model)
@@ -211,7 +234,8 @@ def siae_hiring(model, plan) -> None:
     mod = model.policy.funding.modulation
     if mod.enabled and mod.share > 0 and mod.reward == "furthest":
         key = -pop.n_obstacles_at_entry[cand] + u[cand]
-    hired = allocate(cand, target, free, key, acceptable=score >= floors[target])
+    rank = model.targeting.rank("siae", model.siae_group_names, model.siae_group[target], cand)
+    hired = allocate(cand, target, free, key, acceptable=score >= floors[target], rank=rank)
     where = target[np.searchsorted(cand, hired)] if hired.size else hired
     hire_into_siae(model, hired, where)
     model.flows["siae_applicants"] += cand.size
@@ -223,16 +247,18 @@ def siae_hiring(model, plan) -> None:
 def hire_into_siae(model, rows: np.ndarray, siae: np.ndarray) -> None:
     """``rows`` start a CDDI or mission in ``siae``; its length is drawn (C5).
 
-    At least the structure's legal minimum, and never beyond the 24 months of the IAE pathway
-    (someone near the end of it gets what remains, at least one month).
+    At least the structure's legal minimum, and never beyond the IAE pathway's cap (24 months,
+    or the structure's longer cap and legal extensions, :func:`sim.submodels.iae.cap`; someone
+    near the end of it gets what remains, at least one month).
     """
     pop, t = model.pop, model.t
     g = model.streams["contracts"]
     # Gamma(2) lengths around the structure's mean, at least the legal minimum, within what
-    # remains of the 24-month IAE pathway (a person who had CDDI before has less left).
+    # remains of the IAE pathway (a person who had CDDI before has less left).
     draw = -np.log(g.random((2, pop.n))[:, rows]).sum(axis=0) / 2.0
-    months = np.clip(np.round(draw * model.siae_dur_mean[siae]), model.siae_min_months[siae], 24)
-    left = IAE_MAX_MONTHS - pop.months_siae[rows]
+    limit = iae.cap(model, rows, siae)
+    months = np.clip(np.round(draw * model.siae_dur_mean[siae]), model.siae_min_months[siae], limit)
+    left = limit - pop.months_siae[rows]
     months = np.maximum(np.minimum(months, left), 1)
     model.ledger.mobilised(rows)  # before the support (and its measure) ends
     release_referent(pop, rows)
@@ -262,7 +288,11 @@ def employer_hiring(model, plan) -> None:
     followed = pop.referent >= 0
     rel[followed] = model.referents.rel_search[pop.referent[followed]]
     in_siae = status == Status.SIAE
-    siae_search = in_siae & (pop.t_contract_end - t <= b.siae_search_months)
+    siae_search = (
+        in_siae
+        & (pop.t_contract_end != NEVER)  # a CDI inclusion has no end to search before
+        & (pop.t_contract_end - t <= b.siae_search_months)
+    )
     alone = pop.status_in(Status.OUTSIDE, Status.WAITING) & pop.wish
     applies = (
         (plan.search & (status == Status.SUPPORTED) & (u_apply < b.p_apply * rel))
@@ -274,7 +304,7 @@ def employer_hiring(model, plan) -> None:
     employer = np.where(
         immersed[seekers],
         pop.employer[seekers],
-        choose_weighted(u_pick[seekers], model.employer_vacancies),
+        choose_employer(model, u_pick[seekers], seekers),
     )
     ok = employer >= 0
     seekers, employer = seekers[ok], employer[ok]
@@ -300,7 +330,10 @@ def employer_hiring(model, plan) -> None:
     p_hire = np.where(immersed[seekers], b.p_immersion_hire, openness * _sigmoid(score))
     acceptable = np.where(immersed[seekers], True, meets) & (u_hire[seekers] < p_hire)
     key = np.where(immersed[seekers], -np.inf, -score)
-    hired = allocate(seekers, employer, vacancies, key, acceptable)
+    rank = model.targeting.rank(
+        "employer", model.employer_group_names, model.employer_group[employer], seekers
+    )
+    hired = allocate(seekers, employer, vacancies, key, acceptable, rank=rank)
     where = employer[np.searchsorted(seekers, hired)] if hired.size else hired
     hire_into_job(model, hired, where)
     # Immersions that did not lead to a hire: back to job search with the referent.
@@ -310,6 +343,27 @@ def employer_hiring(model, plan) -> None:
     pop.employer[back] = -1
     model.flows["job_applicants"] += seekers.size
     model.flows["vacancies"] += int(vacancies.sum())
+
+
+def choose_employer(model, u: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The employer each of ``rows`` applies to, in proportion to its vacancies.
+
+    Only employers whose vacancies are open to the person count; women weigh each employer's
+    vacancies by its ``rel_women_apply``.
+
+    With no reserved vacancies and no sector drawing fewer women, exactly
+    :func:`~sim.submodels.capacity.choose_weighted` on the vacancies.
+    """
+    allowed = model.targeting.allowed("employer", model.employer_group_names, rows)
+    weights, group = model.employer_vacancies, model.employer_group
+    rel = model.employer_rel_women
+    if np.all(rel == 1.0):
+        return choose_allowed(u, weights, group, allowed)
+    women = model.pop.sex[rows] == Sex.WOMAN
+    out = np.empty(rows.size, dtype=np.int64)
+    for who, w in ((~women, weights), (women, weights * rel)):
+        out[who] = choose_allowed(u[who], w, group, {g: m[who] for g, m in allowed.items()})
+    return out
 
 
 def hire_into_job(model, rows: np.ndarray, employer: np.ndarray) -> None:
@@ -326,6 +380,7 @@ def hire_into_job(model, rows: np.ndarray, employer: np.ndarray) -> None:
     ).astype(np.int8)
     length = np.where(contract == Contract.CDD_LONG, b.dur_cdd_long, b.dur_short)
     from_siae = rows[pop.status[rows] == Status.SIAE]
+    iae.start_follow_up(model, from_siae, pop.siae[from_siae])
     model.siae_results["positive_exits"] += np.bincount(pop.siae[from_siae], minlength=model.n_siae)
     model.siae_results["exits"] += np.bincount(pop.siae[from_siae], minlength=model.n_siae)
     model.flows["siae_exits_to_job"] += from_siae.size
@@ -363,7 +418,7 @@ def immersions(model, plan) -> None:
     rows = np.flatnonzero(
         plan.want_immersion & (pop.status == Status.SUPPORTED) & (u < b.p_immersion)
     )
-    employer = choose_weighted(v[rows], model.employer_vacancies)
+    employer = choose_employer(model, v[rows], rows)
     rows = rows[employer >= 0]
     pop.status[rows] = Status.IMMERSION
     pop.employer[rows] = employer[employer >= 0]

@@ -1,8 +1,12 @@
 """Service queues and obstacle changes (phase 4 of the monthly step).
 
 - Services with places (crèche, mobility aid, French courses, health and addiction care) take the
-  persons their referent puts in the queue, in random order (accompagnement global first);
+  persons their referent puts in the queue, in random order (employees of a SIAE with a health
+  partnership first, :mod:`sim.submodels.iae`, then accompagnement global);
   in a service, the most severe of its obstacles drops one level with ``p_service_reduce`` a month.
+  Places aimed at a public (``territory.service_groups``) take first the eligible persons who
+  ask for their service, in the order of their priority list; the open places
+  (``territory.services``) take the rest. Training places are shared out the same way.
 - Referents work directly on digital skills, the right to work and debt (``p_referent_reduce``).
 - On the street, health obstacles worsen (``p_street_worsen``).
 - Work feeds back on obstacles (seed 003, emploi d'abord): French improves at work
@@ -26,6 +30,7 @@ from sim.states import (
     Service,
     Status,
 )
+from sim.submodels import iae
 from sim.submodels.capacity import allocate, occupancy
 
 WEEKS_PER_MONTH = 52 / 12
@@ -57,18 +62,74 @@ def _lower_worst(model, rows: np.ndarray, obstacle_rows: np.ndarray, p: np.ndarr
     pop.obstacles[k[hit], rows[hit]] -= 1
 
 
+def _targeted_first(model, queue, kind, key, unit_kind, unit_places, unit_group, held):
+    """Admit ``queue`` to the places aimed at a public, then return who is left.
+
+    Args:
+        model: the model (its month's eligibility and priority lists).
+        queue: rows asking for a place.
+        kind: per row, the kind of place asked.
+        key: per row, the order within a priority rank (lowest first).
+        unit_kind: per group of places, its kind.
+        unit_places: per group of places, its places.
+        unit_group: per group of places, its index in ``territory.service_groups`` (-1: the
+            open places).
+        held: per person, the group of places held (-1 none).
+
+    Returns:
+        ``(admitted rows, their group of places, mask of the queue not admitted)``.
+    """
+    targeting, names = model.targeting, model.service_group_names
+    free = unit_places - occupancy(held.astype(np.int64), unit_places.size)
+    left = np.ones(queue.size, dtype=bool)
+    got_rows, got_units = [], []
+    for unit in np.flatnonzero(unit_group >= 0):
+        sel = np.flatnonzero(left & (kind == unit_kind[unit]))
+        name = names[unit_group[unit]]
+        mask = targeting.eligible("service", name, queue[sel])
+        if mask is not None:
+            sel = sel[mask]
+        rank = targeting.rank("service", [name], np.zeros(sel.size, np.int64), queue[sel])
+        got = allocate(
+            queue[sel], np.zeros(sel.size, np.int64), free[unit : unit + 1], key[sel], rank=rank
+        )
+        left[np.isin(queue, got)] = False
+        got_rows.append(got)
+        got_units.append(np.full(got.size, unit, dtype=np.int64))
+    if not got_rows:
+        return queue[:0], queue[:0], left
+    return np.concatenate(got_rows), np.concatenate(got_units), left
+
+
 def services(model, plan) -> None:
     """Keep, free and fill service places; services lower the obstacles they work on."""
-    pop, b = model.pop, model.behaviour
+    pop, b, t = model.pop, model.behaviour, model.t
     # A place is kept only while the referent still asks for that service.
     leave = (pop.service != Service.NONE) & (pop.service != plan.want_service)
     pop.service[leave] = Service.NONE
+    pop.service_unit[leave] = -1
+    pop.t_service_start[leave] = NEVER
     queue = np.flatnonzero((plan.want_service != Service.NONE) & (pop.service == Service.NONE))
     kind = plan.want_service[queue].astype(np.int64)
-    free = model.service_places - occupancy(pop.service.astype(np.int64), len(Service) - 1)
     tie = model.streams.uniform("services", pop.n)[queue]
-    admitted = allocate(queue, kind, free, tie - pop.global_support[queue])
+    key = tie - pop.global_support[queue] - 2.0 * iae.health_partners(model)[queue]
+    unit_kind, unit_group = model.service_unit_kind, model.service_unit_group
+    targeted, units, left = _targeted_first(
+        model, queue, kind, key, unit_kind, model.service_unit_places, unit_group, pop.service_unit
+    )
+    # The open places of each kind take the rest.
+    open_unit = np.full(len(Service) - 1, -1, dtype=np.int64)
+    is_open = np.flatnonzero(unit_group < 0)
+    open_unit[unit_kind[is_open]] = is_open
+    held = np.where(pop.service_unit >= 0, unit_group[np.maximum(pop.service_unit, 0)] < 0, False)
+    used = occupancy(np.where(held, pop.service.astype(np.int64), -1), len(Service) - 1)
+    free = model.service_unit_places[open_unit] - used
+    admitted = allocate(queue[left], kind[left], free, key[left])
+    units = np.concatenate([units, open_unit[plan.want_service[admitted].astype(np.int64)]])
+    admitted = np.concatenate([targeted, admitted])
     pop.service[admitted] = plan.want_service[admitted]
+    pop.service_unit[admitted] = units
+    pop.t_service_start[admitted] = t
     model.flows["service_starts"] += admitted.size
     model.queues["services"] = queue.size - admitted.size
 
@@ -79,6 +140,8 @@ def services(model, plan) -> None:
         _lower_worst(model, rows, obstacle_rows, p, "obstacles")
         solved = rows[pop.obstacles[obstacle_rows][:, rows].max(axis=0) == 0]
         pop.service[solved] = Service.NONE
+        pop.service_unit[solved] = -1
+        pop.t_service_start[solved] = NEVER
     # Referents, and SIAE insertion officers for their employees, work on the other obstacles.
     coverage = np.zeros(pop.n)
     followed = pop.referent >= 0
@@ -98,11 +161,26 @@ def training(model, plan) -> None:
     pop.status[done] = Status.SUPPORTED
     pop.phase[done] = Phase.JOB_SEARCH
     pop.t_programme_end[done] = NEVER
+    pop.t_programme_start[done] = NEVER
+    pop.training_unit[done] = -1
     queue = np.flatnonzero(plan.want_training & (pop.status == Status.SUPPORTED))
-    free = np.array([model.training_places - np.count_nonzero(pop.status == Status.TRAINING)])
     tie = model.streams.uniform("services", pop.n)[queue]
-    admitted = allocate(queue, np.zeros(queue.size, dtype=np.int64), free, tie)
+    unit_group, places = model.training_unit_group, model.training_unit_places
+    kind = np.zeros(queue.size, dtype=np.int64)
+    held = np.where(pop.status == Status.TRAINING, pop.training_unit, -1)
+    unit_kind = np.zeros(places.size, dtype=np.int64)
+    targeted, units, left = _targeted_first(
+        model, queue, kind, tie, unit_kind, places, unit_group, held
+    )
+    open_unit = places.size - 1  # the open places come last
+    held = (pop.status == Status.TRAINING) & (pop.training_unit == open_unit)
+    free = np.array([places[open_unit] - np.count_nonzero(held)])
+    admitted = allocate(queue[left], np.zeros(int(left.sum()), dtype=np.int64), free, tie[left])
+    units = np.concatenate([units, np.full(admitted.size, open_unit, dtype=np.int64)])
+    admitted = np.concatenate([targeted, admitted])
     pop.status[admitted] = Status.TRAINING
+    pop.training_unit[admitted] = units
+    pop.t_programme_start[admitted] = t
     pop.t_programme_end[admitted] = t + int(round(b.dur_training))
     # A training extends the support measure to its end (the referent keeps the person).
     pop.t_support_end[admitted] = np.maximum(

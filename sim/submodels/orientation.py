@@ -1,13 +1,20 @@
 """Orientation, waiting lists and referents' caseloads (phase 2 of the monthly step).
 
-Referents are the social workers of shelters (for their residents) and France Travail advisers
-(for everyone else, at their home agency). Each structure supports at most its caseload capacity
+Referents are the social workers of shelters (for their residents), France Travail advisers
+(for everyone else, at their home agency) and the teams of ``territory.referent_groups`` (a
+programme's own referents, for its public). Each structure supports at most its caseload capacity
 (staff x caseload); the others wait, first come first served (but see :func:`queue_key`: a
 results-based RSA measure changes whom France Travail takes first). RSA recipients are oriented
 faster than others (the orientation is an obligation attached to the RSA); shelter residents are
 oriented by their shelter at once. Some people are never oriented: the non-take-up the seeds report.
 A support measure lasts ``behaviour.dur_support`` months (6 months renewable once, seeds 001, 002),
-after which a person without a job is outside support again.
+or its team's ``dur_support``, after which a person without a job is outside support again.
+
+Referent teams take first, where their caseload allows, the waiting persons who are eligible for
+them (``eligible``), in the order of their ``priority`` list then first come first served; with
+``p_outreach`` they also reach eligible persons outside any support ("aller vers", stream
+``targeting``), who then wait for them. A person's logic is drawn from the practice of the
+structure, or its practice for the person's public (``practice_by_public``).
 """
 
 from __future__ import annotations
@@ -25,52 +32,119 @@ from sim.states import (
     ReferentKind,
     Status,
 )
-from sim.submodels.capacity import allocate, occupancy
+from sim.submodels.capacity import allocate, choose_allowed, occupancy
 from sim.submodels.matching import employability
 from sim.submodels.transitions import to_outside
 
 
 @dataclass
 class Referents:
-    """Referent structures in one index space: shelters first, then France Travail agencies."""
+    """Referent structures in one index space: shelters, France Travail agencies, then teams."""
 
     n_shelters: int
+    n_agencies: int
     capacity: np.ndarray  # persons each can support at once
     practice: np.ndarray  # degree of iterative practice
     prescribes_iae: np.ndarray
     rel_search: np.ndarray  # job-search intensity from how employment support is organised
     global_places: np.ndarray  # places in accompagnement global (agencies only)
+    dur_support: np.ndarray  # months of a support measure
+    team_group: np.ndarray  # per team, the index of its group in territory.referent_groups
+    team_names: list[str]  # the names of territory.referent_groups, in order
+    p_outreach: np.ndarray  # per team
+    # practice by public: (structure indices, [(public, practice), ...] in order of precedence)
+    practice_by_public: list[tuple[np.ndarray, list[tuple[str, float]]]]
 
     @classmethod
-    def build(cls, shelters, agencies, behaviour) -> Referents:
-        """Gather the referent structures' characteristics from their agents."""
+    def build(cls, shelters, agencies, teams, behaviour, by_public=(), team_spec=()) -> Referents:
+        """Gather the referent structures' characteristics from their agents.
+
+        Args:
+            shelters: the shelter agents (first in the index space).
+            agencies: the France Travail agencies (next).
+            teams: the referent teams (last).
+            behaviour: the scenario's behaviour section.
+            by_public: ``(structure indices, {public: practice})`` pairs, each for the
+                structures that share one ``practice_by_public`` mapping.
+            team_spec: per team, ``(group index, group names, dur_support or None)``.
+        """
         rel = {
             EmploymentSupport.EVERY_TS: 1.0,
             EmploymentSupport.EMPLOYMENT_REFERENT: behaviour.rel_search_employment_referent,
             EmploymentSupport.INSERTION_OFFICERS: behaviour.rel_search_insertion_officers,
         }
+        everyone = [*shelters, *agencies, *teams]
+        n_fixed = len(shelters) + len(agencies)
+        durations = [behaviour.dur_support] * n_fixed + [
+            behaviour.dur_support if d is None else d for _, _, d in team_spec
+        ]
         return cls(
             n_shelters=len(shelters),
-            capacity=np.array(
-                [s.caseload_capacity for s in shelters] + [a.caseload_capacity for a in agencies],
-                dtype=np.int64,
-            ),
-            practice=np.array([s.practice for s in shelters] + [a.practice for a in agencies]),
+            n_agencies=len(agencies),
+            capacity=np.array([s.caseload_capacity for s in everyone], dtype=np.int64),
+            practice=np.array([s.practice for s in everyone], dtype=float),
             prescribes_iae=np.array(
-                [s.prescribes_iae for s in shelters] + [True] * len(agencies), dtype=bool
+                [s.prescribes_iae for s in shelters]
+                + [True] * len(agencies)
+                + [s.prescribes_iae for s in teams],
+                dtype=bool,
             ),
             rel_search=np.array(
-                [rel[s.employment_support] for s in shelters] + [1.0] * len(agencies)
+                [rel[s.employment_support] for s in shelters]
+                + [1.0] * len(agencies)
+                + [rel[s.employment_support] for s in teams]
             ),
             global_places=np.array(
-                [0] * len(shelters) + [a.global_support_places for a in agencies], dtype=np.int64
+                [0] * len(shelters)
+                + [a.global_support_places for a in agencies]
+                + [0] * len(teams),
+                dtype=np.int64,
             ),
+            dur_support=np.array(durations, dtype=float),
+            team_group=np.array([g for g, _, _ in team_spec], dtype=np.int64),
+            team_names=list(team_spec[0][1]) if team_spec else [],
+            p_outreach=np.array([s.p_outreach for s in teams], dtype=float),
+            practice_by_public=[
+                (np.asarray(idx, dtype=np.int64), list(mapping.items()))
+                for idx, mapping in by_public
+                if mapping
+            ],
         )
 
     @property
     def n(self) -> int:
         """Number of referent structures."""
         return self.capacity.size
+
+    @property
+    def first_team(self) -> int:
+        """Index of the first referent team (after shelters and agencies)."""
+        return self.n_shelters + self.n_agencies
+
+    @property
+    def n_teams(self) -> int:
+        """Number of referent teams."""
+        return self.n - self.first_team
+
+    def is_france_travail(self, referent: np.ndarray) -> np.ndarray:
+        """Whether each referent index is a France Travail agency."""
+        return (referent >= self.n_shelters) & (referent < self.first_team)
+
+    def practice_for(self, model, rows: np.ndarray, referent: np.ndarray) -> np.ndarray:
+        """The degree of iterative practice each of ``rows`` gets from its ``referent``.
+
+        The structure's practice, or its practice for the first public of its
+        ``practice_by_public`` that the person belongs to.
+        """
+        practice = self.practice[referent].copy()
+        for structures, items in self.practice_by_public:
+            mine = np.isin(referent, structures)
+            if not mine.any():
+                continue
+            for public, value in reversed(items):
+                hit = mine & model.targeting.public(public, rows)
+                practice[hit] = value
+        return practice
 
 
 def end_of_support(model) -> None:
@@ -88,13 +162,32 @@ def end_of_support(model) -> None:
 
 
 def orient(model) -> None:
-    """Persons outside support are oriented to a referent (and wait if caseloads are full)."""
+    """Persons outside support are oriented to a referent (and wait if caseloads are full).
+
+    Referent teams with ``p_outreach`` also reach eligible persons outside support, who then
+    wait (for the team first, see :func:`assign_referents`).
+    """
     pop, b, t = model.pop, model.behaviour, model.t
     outside = pop.status == Status.OUTSIDE
     u = model.streams.uniform("orientation", pop.n)
     p = np.where(pop.benefit == Benefit.RSA, b.p_orientation_rsa, b.p_orientation_other)
     p = np.where(pop.shelter >= 0, 1.0, p)  # residents are oriented by their shelter
-    rows = np.flatnonzero(outside & (u < p))
+    oriented = outside & (u < p)
+    ref = model.referents
+    if ref.n_teams and ref.p_outreach.any():
+        v = model.streams.uniform("targeting", pop.n)
+        p_reach = np.zeros(pop.n)
+        for g, name in enumerate(ref.team_names):
+            p_group = ref.p_outreach[ref.team_group == g]
+            if p_group.size == 0 or p_group.max() <= 0:
+                continue
+            eligible = model.targeting.eligible("referent", name)
+            reach = p_group.max() if eligible is None else np.where(eligible, p_group.max(), 0.0)
+            p_reach = np.maximum(p_reach, reach)
+        reached = outside & ~oriented & (v < p_reach)
+        model.flows["outreach_reached"] += int(np.count_nonzero(reached))
+        oriented |= reached
+    rows = np.flatnonzero(oriented)
     pop.status[rows] = Status.WAITING
     pop.t_waiting_since[rows] = t
     model.flows["oriented"] += rows.size
@@ -112,7 +205,7 @@ def queue_key(model, rows: np.ndarray, target: np.ndarray) -> np.ndarray:
     key = pop.t_waiting_since[rows] + tie
     rule = model.policy.funding.measure
     if rule.variable_part:
-        at_ft = target >= model.referents.n_shelters
+        at_ft = model.referents.is_france_travail(target)
         if rule.reward == "exits":
             rank = -employability(model, rows)
         else:
@@ -122,8 +215,14 @@ def queue_key(model, rows: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 
 def assign_referents(model) -> None:
-    """Waiting persons get a referent where caseload allows (see :func:`queue_key`)."""
+    """Waiting persons get a referent where caseload allows (see :func:`queue_key`).
+
+    Referent teams first take the waiting persons eligible for them; the others (and those the
+    teams could not take) go to their shelter's social workers or their France Travail agency.
+    """
     pop, t, ref = model.pop, model.t, model.referents
+    if ref.n_teams:
+        _assign_teams(model)
     waiting = np.flatnonzero(pop.status == Status.WAITING)
     in_shelter = pop.shelter[waiting] >= 0
     has_staff = ref.capacity[np.maximum(pop.shelter[waiting], 0)] > 0
@@ -139,29 +238,54 @@ def assign_referents(model) -> None:
     model.flows["waiting_months"] += float(np.sum(t - pop.t_waiting_since[rows]))
 
 
+def _assign_teams(model) -> None:
+    """Waiting persons eligible for a referent team join one with room, by its priority list."""
+    pop, ref = model.pop, model.referents
+    waiting = np.flatnonzero(pop.status == Status.WAITING)
+    teams = np.arange(ref.first_team, ref.n)
+    free = ref.capacity[teams] - occupancy(pop.referent, ref.n)[teams]
+    allowed = model.targeting.allowed("referent", ref.team_names, waiting)
+    u = model.streams.uniform("targeting", pop.n)[waiting]
+    team = choose_allowed(u, np.maximum(free, 0).astype(float), ref.team_group, allowed)
+    cand, team = waiting[team >= 0], team[team >= 0]
+    if cand.size == 0:
+        return
+    key = queue_key(model, cand, ref.first_team + team)
+    rank = model.targeting.rank("referent", ref.team_names, ref.team_group[team], cand)
+    rows = allocate(cand, team, free, key, rank=rank)
+    referent = ref.first_team + team[np.searchsorted(cand, rows)] if rows.size else rows
+    start_support(model, rows, referent)
+    model.flows["support_starts"] += rows.size
+    model.flows["support_start_obstacles"] += float(pop.n_obstacles()[rows].sum())
+    model.flows["waiting_months"] += float(np.sum(model.t - pop.t_waiting_since[rows]))
+
+
 def start_support(model, rows: np.ndarray, referent: np.ndarray) -> None:
     """``rows`` start a support with ``referent`` (unified index); their logic is drawn."""
     pop, t, b, ref = model.pop, model.t, model.behaviour, model.referents
     pop.referent[rows] = referent
     is_shelter = referent < ref.n_shelters
-    pop.referent_kind[rows] = np.where(
-        is_shelter, ReferentKind.SHELTER, ReferentKind.FRANCE_TRAVAIL
+    is_ft = ref.is_france_travail(referent)
+    pop.referent_kind[rows] = np.select(
+        [is_shelter, is_ft], [ReferentKind.SHELTER, ReferentKind.FRANCE_TRAVAIL], ReferentKind.GROUP
     )
     pop.status[rows] = Status.SUPPORTED
     pop.phase[rows] = Phase.DIAGNOSTIC
     pop.t_phase_end[rows] = t + int(round(b.dur_diagnostic))
-    pop.t_support_end[rows] = t + int(round(b.dur_support))
+    pop.t_support_end[rows] = t + np.round(ref.dur_support[referent]).astype(np.int32)
+    pop.t_support_start[rows] = t
     pop.t_waiting_since[rows] = NEVER
     u = model.streams.uniform("logic", pop.n)[rows]
-    pop.logic[rows] = np.where(u < ref.practice[referent], Logic.ITERATIVE, Logic.LINEAR)
+    practice = ref.practice_for(model, rows, referent)
+    pop.logic[rows] = np.where(u < practice, Logic.ITERATIVE, Logic.LINEAR)
     first = rows[pop.t_first_support[rows] == NEVER]
     pop.t_first_support[first] = t
     # The RSA support measure (seed 002) for RSA recipients followed by France Travail.
-    measure = rows[~is_shelter & (pop.benefit[rows] == Benefit.RSA)]
+    measure = rows[is_ft & (pop.benefit[rows] == Benefit.RSA)]
     pop.measure[measure] = True
     pop.measure_paid_variable[measure] = False
     model.ledger.measure_starts(measure)
-    _global_support(model, rows[~is_shelter])
+    _global_support(model, rows[is_ft])
 
 
 GLOBAL_SUPPORT_MIN_SEVERE = 2  # two obstacles of severity 2+ (assumption: "cumulative obstacles")

@@ -14,7 +14,7 @@ from sim.states import Contract, Logic, Phase, Programme, ReferentKind, Service,
 
 
 def release_referent(pop: Population, rows: np.ndarray) -> None:
-    """End the support of ``rows``: their referent's caseload slot and service slot are freed.
+    """End the support of ``rows``: their referent's caseload slot, service and mediation are freed.
 
     The RSA support measure ends with the support: its variable part is no longer due.
     """
@@ -25,6 +25,11 @@ def release_referent(pop: Population, rows: np.ndarray) -> None:
     pop.phase[rows] = Phase.NONE
     pop.global_support[rows] = False
     pop.service[rows] = Service.NONE
+    pop.service_unit[rows] = -1
+    pop.t_service_start[rows] = NEVER
+    pop.mediator[rows] = -1
+    pop.t_mediation_start[rows] = NEVER
+    pop.t_support_start[rows] = NEVER
     pop.t_support_end[rows] = NEVER
     pop.t_phase_end[rows] = NEVER
     pop.t_in_job_support_end[rows] = NEVER
@@ -40,6 +45,8 @@ def leave_activity(pop: Population, rows: np.ndarray) -> None:
     pop.programme_host[rows] = -1
     pop.t_contract_end[rows] = NEVER
     pop.t_programme_end[rows] = NEVER
+    pop.t_programme_start[rows] = NEVER
+    pop.training_unit[rows] = -1
     pop.t_contract_start[rows] = NEVER
 
 

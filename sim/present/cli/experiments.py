@@ -20,6 +20,14 @@ from sim.present.cli.common import (
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @run_options
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="Set a parameter by its dotted path (repeatable); '*' matches any group, "
+    "xK multiplies: --set 'territory.siae.*.posts=x2'.",
+)
 @click.option("--by-public", is_flag=True, help="Show every public, not only everyone.")
 @click.option(
     "--persons-tables/--no-persons-tables",
@@ -36,6 +44,7 @@ def run(
     months,
     out,
     as_json,
+    sets,
     by_public,
     persons_tables,
     workers,
@@ -46,6 +55,7 @@ def run(
 ) -> None:
     """Run SCENARIO (REPLICATIONS times) and write its results directory."""
     from sim.experiments.runner import replicate
+    from sim.experiments.sweeps import parse_override
 
     exp = replicate(
         scenario,
@@ -53,6 +63,7 @@ def run(
         seed=seed,
         persons=persons,
         months=months,
+        overrides=dict(parse_override(s) for s in sets) or None,
         out=out,
         workers=workers,
         backend=backend,
