@@ -408,8 +408,15 @@ def test_sampled_orders_agree_with_the_exact_values_within_their_interval(behavi
         & both.public.isin(["all", "rsa", "young"])
     ]
     inside = (sel.ci_low_sampled <= sel.contribution) & (sel.contribution <= sel.ci_high_sampled)
-    assert inside.all(), sel.loc[
-        ~inside, [*keys, "contribution", "ci_low_sampled", "ci_high_sampled"]
+    # An interval of width zero means every sampled marginal effect was the same (typically 0:
+    # a field that moves a small public only along some orders). The exact value then differs
+    # only by the orders not drawn, each a multiple of one person's share of that public (about
+    # half a point at 800 persons) averaged over 36 order-replications: within one point.
+    degenerate = (sel.ci_low_sampled == sel.ci_high_sampled) & (sel.indicator != "cost_total")
+    close = (sel.contribution - sel.ci_low_sampled).abs() < 0.01
+    agree = inside | (degenerate & close)
+    assert agree.all(), sel.loc[
+        ~agree, [*keys, "contribution", "ci_low_sampled", "ci_high_sampled"]
     ]
     # the totals are the same runs: identical where the same replications are defined (a
     # replication where a coalition leaves the indicator undefined is dropped by the exact
