@@ -1,10 +1,11 @@
-"""Invariants that hold after every step (DESIGN.md, decision 4).
+"""Invariants that hold after every step (DESIGN.md, decisions 3 and 4).
 
 Cheap checks: occupancy never exceeds capacity; every person has exactly one valid status and
 holds a post, place or referent only while that status allows it; persons are conserved; the
 ledger balances; nobody holds a place of a group they were not eligible for (see
-:func:`check_eligibility`). Enabled in any run with ``run.check_invariants: true``; the tests run
-them.
+:func:`check_eligibility`); every referent structure uses at most its staff hours and makes at
+most its mediation contacts, and the ledger pays the contacts made. Enabled in any run with
+``run.check_invariants: true``; the tests run them.
 """
 
 from __future__ import annotations
@@ -23,6 +24,22 @@ class InvariantError(RuntimeError):
 def _require(condition: bool, message: str) -> None:
     if not condition:
         raise InvariantError(message)
+
+
+def _check_staff(model) -> None:
+    """Contacts <= mediation capacity, staff hours used <= hours available, per structure."""
+    t, staff = model.t, model.staff
+    over = np.flatnonzero(staff.contacts > staff.capacity)
+    _require(
+        over.size == 0,
+        f"month {t}: referent structures {over.tolist()} made more employer contacts than their "
+        "mediation capacity",
+    )
+    over = np.flatnonzero(staff.hours_used > staff.hours + 1e-6)
+    _require(
+        over.size == 0,
+        f"month {t}: referent structures {over.tolist()} used more staff hours than they have",
+    )
 
 
 def check_invariants(model) -> None:
@@ -61,6 +78,7 @@ def check_invariants(model) -> None:
     )
     served = np.bincount(pop.service[pop.service >= 0], minlength=len(Service) - 1)
     _require(bool(np.all(served <= model.service_places)), f"month {t}: a service is over capacity")
+    in_training = (st == Status.TRAINING) | (pop.t_job_training_end != NEVER)
     _require(
         bool(np.all((pop.service >= 0) == (pop.service_unit >= 0))),
         f"month {t}: a service place is held without its group, or the reverse",
@@ -71,11 +89,15 @@ def check_invariants(model) -> None:
         f"month {t}: a group of service places is over capacity",
     )
     _require(
-        np.count_nonzero(st == Status.TRAINING) <= model.training_places,
+        np.count_nonzero(in_training) <= model.training_places,
         f"month {t}: training over capacity",
     )
+    _require(
+        not np.any((pop.t_job_training_end != NEVER) & (st != Status.JOB)),
+        "someone out of a job holds a training in the job",
+    )
     training_units = occupancy(
-        np.where(st == Status.TRAINING, pop.training_unit, -1).astype(np.int64),
+        np.where(in_training, pop.training_unit, -1).astype(np.int64),
         model.training_unit_places.size,
     )
     _require(
@@ -88,6 +110,7 @@ def check_invariants(model) -> None:
         f"month {t}: a mediation team follows more job seekers than its places",
     )
     check_eligibility(model)
+    _check_staff(model)
 
     _require(bool(np.all(in_siae <= (pop.siae >= 0))), "a SIAE employee has no SIAE")
     _require(bool(np.all((st == Status.JOB) <= (pop.employer >= 0))), "a job has no employer")
@@ -102,6 +125,13 @@ def check_invariants(model) -> None:
     ledger = model.ledger.frame()
     if len(ledger):
         month = ledger[ledger["month"] == t]
+        mediation = month.loc[month["programme"] == "employer_mediation", "amount"].sum()
+        owed = float(model.ledger.mediation_cost().sum())
+        _require(
+            bool(np.isclose(mediation, owed, rtol=1e-9, atol=1e-6)),
+            f"month {t}: the ledger pays {mediation:.2f} EUR of employer mediation for contacts "
+            f"worth {owed:.2f} EUR",
+        )
         by_funder = month.groupby("funder")["amount"].sum().sum()
         by_programme = month.groupby("programme")["amount"].sum().sum()
         total = month["amount"].sum()
@@ -138,7 +168,8 @@ def _holders(model) -> list[tuple[str, list[str], np.ndarray, np.ndarray]]:
             model.service_unit_group[pop.service_unit[rows]],
         )
     )
-    rows = np.flatnonzero((st == Status.TRAINING) & (pop.t_programme_start == t))
+    in_training = (st == Status.TRAINING) | (pop.t_job_training_end != NEVER)
+    rows = np.flatnonzero(in_training & (pop.t_programme_start == t))
     out.append(
         (
             "service",

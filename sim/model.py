@@ -43,6 +43,7 @@ from sim.submodels import (
 )
 from sim.submodels.eligibility import Targeting
 from sim.submodels.funding import Ledger
+from sim.submodels.staff import StaffBudget
 
 FLOWS = (
     "arrivals",
@@ -52,10 +53,15 @@ FLOWS = (
     "oriented",
     "support_starts",
     "support_ends",
+    "support_renewals",
+    "support_resumed",
     "support_start_obstacles",
+    "persons_seen",
+    "coached_searches",
     "waiting_months",
     "service_starts",
     "training_starts",
+    "training_in_job_starts",
     "phc_starts",
     "tapaj_starts",
     "aava_starts",
@@ -68,13 +74,17 @@ FLOWS = (
     "siae_hires",
     "siae_exits_to_job",
     "job_applicants",
+    "own_search_applicants",
+    "mediated_applications",
     "vacancies",
     "job_hires",
     "durable_hires",
+    "job_hires_three_plus",
     "immersions",
     "mediation_starts",
     "breaks",
     "cdi_inclusions",
+    "restarts",
     "contract_ends",
     "renewals",
     "shelter_admissions",
@@ -153,8 +163,10 @@ class InsertionModel(mesa.Model):
        waiting persons get a referent where the caseload allows, referent teams first for their
        public, then first come first served, except that France Travail takes first whom a
        results-based measure rewards (:func:`sim.submodels.orientation.queue_key`).
-    3. Referents' logic (:mod:`sim.pathways`): each supported person's phase moves on under the
-       linear or iterative logic, and the month's plan is made.
+    3. Referents' logic (:mod:`sim.pathways`): each referent structure gives its staff hours
+       (:mod:`sim.submodels.staff`: mediation reserved, the persons seen drawn when hours run
+       out); the phase of each person seen moves on under their practice profile, and the
+       month's plan is made.
     4. Services and obstacles (:mod:`sim.submodels.obstacles`): SIAE employees whose structure
        keeps health care open to them ask for it (:mod:`sim.submodels.iae`); service queues and
        places, obstacle reduction, training, worsening on the street, feedback from work.
@@ -200,8 +212,13 @@ class InsertionModel(mesa.Model):
         terr = scenario.territory
         self.scale = k = scenario.run.persons / terr.reference_persons
         self.targeting = _targeting(scenario)
+        self.practices = pathways.Practices.build(scenario.policy)
+
+        def practice(p, kind):
+            return self.practices.weights(scenario.practice_of(p, kind))
+
         self.shelters = [
-            Shelter(self, 0, name, g, scenario.practice_of(g.practice, "shelters"), k)
+            Shelter(self, 0, name, g, practice(g.practice, "shelters"), k, terr.staff)
             for name, g in terr.shelters.items()
             for _ in range(g.n)
         ]
@@ -210,13 +227,14 @@ class InsertionModel(mesa.Model):
                 self,
                 0,
                 terr.france_travail,
-                scenario.practice_of(terr.france_travail.practice, "france_travail"),
+                practice(terr.france_travail.practice, "france_travail"),
                 k,
+                terr.staff,
             )
             for _ in range(terr.france_travail.agencies)
         ]
         self.referent_teams = [
-            ReferentTeam(self, 0, name, g, scenario.practice_of(g.practice, "referent_groups"), k)
+            ReferentTeam(self, 0, name, g, practice(g.practice, "referent_groups"), k, terr.staff)
             for name, g in terr.referent_groups.items()
             for _ in range(g.n)
         ]
@@ -352,12 +370,19 @@ class InsertionModel(mesa.Model):
             self.agencies,
             self.referent_teams,
             self.behaviour,
+            self.practices,
             by_public=_practice_by_public(scenario, self.shelter_group, len(self.agencies)),
             team_spec=[
                 (g, list(terr.referent_groups), spec.dur_support)
                 for g, spec in enumerate(terr.referent_groups.values())
                 for _ in range(spec.n)
             ],
+        )
+        structures = self.shelters + self.agencies + self.referent_teams
+        self.staff = StaffBudget.build(
+            np.array([s.staff_hours for s in structures], dtype=float),
+            np.array([s.practice @ self.practices.mediation_share[:-1] for s in structures]),
+            terr.staff,
         )
 
     def _build_services(self, terr, k: float) -> None:
@@ -429,7 +454,7 @@ class InsertionModel(mesa.Model):
         matching.employer_hiring(self, plan)
         matching.immersions(self, plan)
         # 6. Contracts.
-        contracts.breaks_and_ends(self)
+        contracts.breaks_and_ends(self, plan)
         contracts.programmes(self)
         # 7. Housing.
         housing.admissions_and_exits(self)

@@ -8,12 +8,15 @@ Per month (``monthly.parquet``): stocks by status, flows, waiting lists and wait
 every capacity, costs by funder.
 
 Indicators (``indicators.parquet``), for everyone and by public. "Employed" means an ordinary job
-or a SIAE contract (both are salaried work); "durable" an ordinary CDI or CDD of 6 months or more.
+or a SIAE contract (both are salaried work), PHC included (a CDDI in an ACI); "durable" an
+ordinary CDI or CDD of 6 months or more.
 Rates at ``k`` months are shares of the persons present ``k`` months after their own entry:
 
 - ``employment_rate_6m``, ``_12m``, ``_24m``: employed at 6, 12, 24 months after entry;
 - ``durable_employment_rate_12m``, ``_24m``: in a durable job at 12, 24 months;
 - ``positive_exit_rate_12m``: employed or in training at 12 months;
+- ``paid_activity_rate_12m``: employed, or in TAPAJ (paid by the day) or AAVA (a stipend), at 12
+  months;
 - ``median_months_to_first_job``: among those who found a job during the run;
 - ``never_reached_share``: among persons still present 12 months after their entry, share never
   supported by a referent or a programme by then;
@@ -57,6 +60,7 @@ INDICATORS = (
     "durable_employment_rate_12m",
     "durable_employment_rate_24m",
     "positive_exit_rate_12m",
+    "paid_activity_rate_12m",
     "median_months_to_first_job",
     "never_reached_share",
     "housing_access_rate_24m",
@@ -139,6 +143,7 @@ class Recorder:
                 getattr(pop, f"durable_{k}")[now] = durable[now]
         now = present & (since == 12)
         pop.positive_exit_12[now] = employed[now] | (pop.status[now] == Status.TRAINING)
+        pop.paid_activity_12[now] = employed[now] | (pop.status[now] == Status.LOW_THRESHOLD)
         pop.reached_12[now] = pop.t_first_support[now] != NEVER
         now = present & (since == 24) & pop.homeless_at_entry
         pop.housed_24[now] = pop.housing[now] == Housing.ORDINARY
@@ -185,8 +190,16 @@ class Recorder:
             if s is not Service.NONE:
                 out[f"used_places_{s.name.lower()}"] = int(in_service[s])
                 out[f"cap_places_{s.name.lower()}"] = int(m.service_places[s])
-        out["used_places_training"] = int(np.count_nonzero(pop.status == Status.TRAINING))
+        in_training = (pop.status == Status.TRAINING) | (pop.t_job_training_end != NEVER)
+        out["used_places_training"] = int(np.count_nonzero(in_training))
         out["cap_places_training"] = int(m.training_places)
+        staff, n_sh = m.staff, ref.n_shelters
+        for where, part in (("shelters", slice(None, n_sh)), ("france_travail", slice(n_sh, None))):
+            out[f"used_staff_hours_{where}"] = float(staff.hours_used[part].sum())
+            out[f"need_staff_hours_{where}"] = float(staff.hours_needed[part].sum())
+            out[f"cap_staff_hours_{where}"] = float(staff.hours[part].sum())
+            out[f"used_mediation_contacts_{where}"] = int(staff.contacts[part].sum())
+            out[f"cap_mediation_contacts_{where}"] = int(staff.capacity[part].sum())
         return out
 
     def frame(self) -> pd.DataFrame:
@@ -236,6 +249,7 @@ def indicators(
             "durable_employment_rate_12m": _rate(pop.durable_12, mask),
             "durable_employment_rate_24m": _rate(pop.durable_24, mask),
             "positive_exit_rate_12m": _rate(pop.positive_exit_12, mask),
+            "paid_activity_rate_12m": _rate(pop.paid_activity_12, mask),
             "median_months_to_first_job": float(np.median(to_first))
             if to_first.size
             else float("nan"),

@@ -57,7 +57,10 @@ FIELDS: dict[str, tuple[type, object]] = {
     # where they are in their pathway
     "status": (np.int8, Status.NOT_ARRIVED),
     "phase": (np.int8, Phase.NONE),
-    "logic": (np.int8, Logic.NONE),
+    "logic": (np.int8, Logic.NONE),  # practice profile of the referent (index)
+    "phase_reached": (np.int8, Phase.NONE),  # last phase while followed (resumed after a gap)
+    "n_support_renewals": (np.int8, 0),  # renewals of the current support measure
+    "training_planned": (np.bool_, False),  # the project includes a training in the job
     "programme": (np.int8, Programme.NONE),
     "programme_host": (np.int32, -1),  # host ACI (PHC) or shelter (AAVA)
     "programmes_done": (np.int8, 0),  # bit 1 << Programme for each programme already followed
@@ -82,6 +85,8 @@ FIELDS: dict[str, tuple[type, object]] = {
     "t_contract_end": (np.int32, NEVER),
     "t_programme_end": (np.int32, NEVER),
     "t_in_job_support_end": (np.int32, NEVER),
+    "t_job_training_end": (np.int32, NEVER),  # a training followed while in a job
+    "t_last_followed": (np.int32, NEVER),  # last month with a referent
     "t_contract_start": (np.int32, NEVER),
     "t_shelter_since": (np.int32, NEVER),
     # months of admission to the places held (eligibility is judged at admission)
@@ -110,6 +115,7 @@ FIELDS: dict[str, tuple[type, object]] = {
     "durable_12": (np.int8, -1),
     "durable_24": (np.int8, -1),
     "positive_exit_12": (np.int8, -1),
+    "paid_activity_12": (np.int8, -1),  # employed (PHC included), TAPAJ or AAVA at 12 months
     "reached_12": (np.int8, -1),  # supported or in a programme by 12 months after entry
     "housed_24": (np.int8, -1),
 }
@@ -161,8 +167,16 @@ class Population:
         return self.housing <= Housing.CHRS
 
     def employed(self) -> np.ndarray:
-        """Persons in an ordinary job or a SIAE contract."""
-        return (self.status == Status.JOB) | (self.status == Status.SIAE)
+        """Persons in an ordinary job or a SIAE contract, PHC included (a CDDI, seed 003 L902)."""
+        return (
+            (self.status == Status.JOB)
+            | (self.status == Status.SIAE)
+            | ((self.status == Status.LOW_THRESHOLD) & (self.programme == Programme.PHC))
+        )
+
+    def in_paid_activity(self) -> np.ndarray:
+        """Persons employed (PHC included) or in TAPAJ (paid by the day) or AAVA (a stipend)."""
+        return self.employed() | (self.status == Status.LOW_THRESHOLD)
 
     def durable(self) -> np.ndarray:
         """Persons in an ordinary CDI or CDD of 6 months or more."""

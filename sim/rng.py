@@ -32,6 +32,7 @@ STREAMS = (
     "renewals",  # appended: the streams before them keep their seeds
     "vacancies",
     "targeting",  # referent teams: outreach and the choice of a team
+    "staff",  # who the referents see when hours run out; who gets a mediation contact
 )
 
 

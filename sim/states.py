@@ -38,7 +38,13 @@ class Phase(IntEnum):
 
 
 class Logic(IntEnum):
-    """Support logic applied to a person by their referent."""
+    """Practice profile a person's referent follows (index into ``policy.practices``).
+
+    Every scenario names its profiles ``linear`` and ``iterative`` first (indices 0 and 1) and may
+    add others (a hybrid practice is a third profile, index 2...). A profile is data (the fields of
+    :class:`sim.scenario.PracticeProfile`): only :mod:`sim.pathways` knows the names, and no rule
+    anywhere branches on them (DESIGN.md, decision 3; ``tests/test_symmetry.py``).
+    """
 
     NONE = -1
     LINEAR = 0  # "lever les freins", train-then-place

@@ -14,19 +14,27 @@ class FranceTravailAgency(Institution):
     Attributes:
         advisers: advisers in support, FTE.
         caseload_capacity: persons its advisers can support at once.
-        practice: degree of iterative practice (0 linear, 1 iterative).
+        practice: shares of the practice profiles (``model.practices.names``) among the persons
+            its advisers support.
         global_support_places: places in "accompagnement global" (adviser + social worker).
         cer_hours_per_week: hours of activity in the RSA reciprocal-engagement contract (CER).
+        staff_hours: the advisers' hours a month for the persons followed (``territory.staff``).
     """
 
-    def __init__(self, model, index: int, spec, practice: float, scale: float = 1.0):
-        """Build one agency of the ``FranceTravailSpec``, its capacities times ``scale``."""
+    def __init__(self, model, index: int, spec, practice, scale: float = 1.0, staff=None):
+        """Build one agency of the ``FranceTravailSpec``, its capacities times ``scale``.
+
+        ``staff`` is the territory's ``StaffSpec``; without it the agency has no staff hours.
+        """
         super().__init__(model, index)
         self.advisers = spec.advisers_per_agency * scale
         self.caseload_capacity = int(np.floor(self.advisers * spec.caseload))
         self.practice = practice
         self.global_support_places = int(round(spec.global_support_places * scale))
         self.cer_hours_per_week = spec.cer_hours_per_week
+        self.staff_hours = (
+            self.advisers * staff.hours_per_fte * staff.share_in_support if staff else 0.0
+        )
 
     @property
     def supported(self) -> int:

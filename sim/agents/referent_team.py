@@ -19,14 +19,21 @@ class ReferentTeam(Institution):
         name: its group's name in ``territory.referent_groups``.
         staff: referents, FTE.
         caseload_capacity: persons it can support at once.
-        practice: degree of iterative practice (0 linear, 1 iterative).
+        practice: shares of the practice profiles (``model.practices.names``) among the persons
+            it supports.
         employment_support: EmploymentSupport.
         prescribes_iae: whether it prescribes IAE pathways.
         p_outreach: monthly probability of reaching an eligible person outside any support.
+        staff_hours: its referents' hours a month for the persons followed (``territory.staff``).
     """
 
-    def __init__(self, model, index: int, name: str, group, practice: float, scale: float = 1.0):
-        """Build one team of a ``ReferentGroup``, its staff times ``scale``."""
+    def __init__(
+        self, model, index: int, name: str, group, practice, scale: float = 1.0, staff=None
+    ):
+        """Build one team of a ``ReferentGroup``, its staff times ``scale``.
+
+        ``staff`` is the territory's ``StaffSpec``; without it the team has no staff hours.
+        """
         super().__init__(model, index)
         self.name = name
         self.staff = group.staff * scale
@@ -35,6 +42,9 @@ class ReferentTeam(Institution):
         self.employment_support = EmploymentSupport[group.employment_support.upper()]
         self.prescribes_iae = group.prescribes_iae
         self.p_outreach = group.p_outreach
+        self.staff_hours = (
+            self.staff * staff.hours_per_fte * staff.share_in_support if staff else 0.0
+        )
 
     @property
     def supported(self) -> int:

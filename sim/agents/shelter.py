@@ -16,15 +16,24 @@ class Shelter(Institution):
         places: places (persons).
         social_workers: social workers (TS), FTE.
         caseload_capacity: persons its social workers can support at once.
-        practice: degree of iterative practice (0 linear, 1 iterative).
+        practice: shares of the practice profiles (``model.practices.names``) among the persons
+            it supports.
         employment_support: EmploymentSupport (every TS, employment referent, CIP).
         insertion_officer_fte: dedicated insertion officers, FTE.
+        staff_fte: social workers and insertion officers, FTE.
+        staff_hours: their hours a month for the persons followed (``territory.staff``).
         prescribes_iae: whether it prescribes IAE pathways directly (possible since 2020).
         aava_places: AAVA places it runs.
     """
 
-    def __init__(self, model, index: int, name: str, group, practice: float, scale: float = 1.0):
-        """Build one structure of a ``ShelterGroup``, its capacities times ``scale``."""
+    def __init__(
+        self, model, index: int, name: str, group, practice, scale: float = 1.0, staff=None
+    ):
+        """Build one structure of a ``ShelterGroup``, its capacities times ``scale``.
+
+        ``staff`` is the territory's ``StaffSpec`` (hours per FTE, share in support); without
+        it the structure has no staff hours.
+        """
         super().__init__(model, index)
         self.name = name
         self.kind = ShelterKind[group.kind.upper()]
@@ -36,6 +45,10 @@ class Shelter(Institution):
         self.insertion_officer_fte = group.insertion_officer_fte * scale
         self.prescribes_iae = group.prescribes_iae
         self.aava_places = int(round(group.aava_places * scale))
+        self.staff_fte = self.social_workers + self.insertion_officer_fte
+        self.staff_hours = (
+            self.staff_fte * staff.hours_per_fte * staff.share_in_support if staff else 0.0
+        )
 
     @property
     def residents(self) -> int:

@@ -1,57 +1,43 @@
-"""Iterative logic, "emploi d'abord" (place-then-train; IPS, SEVE, PERLE; seed 003, section 2).
+"""What seed 003 attributes to the iterative logic, "emploi d'abord" (L313-360, L388).
 
-Entry by the person's wish to work: whoever wishes to work searches from the first month, with
-immersions, IAE prescription without a readiness gate, low-threshold work for homeless people (PHC,
-TAPAJ) and mediation with employers (unnecessary prerequisites dropped, openness raised).
-Obstacles are worked in parallel, while searching and once in the job; support continues in the
-job (``Phase.IN_JOB``) and a break is followed by an immediate new search with the same referent.
-Without a wish yet, the referent works on obstacles and confidence until the wish appears.
+- **Entry by the wish** (L388: "Porte d'entrée : l'envie"): under a profile with ``wish_first``,
+  the referent starts job-search prescriptions only once the person wishes to work; until then
+  obstacles and confidence are worked (:mod:`sim.pathways.linear`, step 2).
+- **Support in the job** (``dur_follow_up``, both profiles: seed 001 L117 lists "l'accompagnement
+  de la reprise d'emploi" in an obstacle-first measure; seed 003 L330-334 "le suivi à la prise de
+  poste"): the referent keeps the person for the profile's months after a hire
+  (:mod:`sim.submodels.matching`), which lowers the risk of a break when the person is seen
+  (:mod:`sim.submodels.contracts`); obstacles are still worked if the profile works them in
+  parallel.
+- **Training in the job** (L359: "Chercher ensuite à former en cours d'emploi"): under a profile
+  with ``training: in_job``, a project that includes a training has it once in a job, in the
+  territory's training slots, during the follow-up.
+- **Goals revised after a job that did not work out** (L360: "Ajuster au fur et à mesure,
+  objectifs et stratégies, à partir de l'objectif premier : l'Emploi"): after a break or an end
+  during the follow-up, the pathway resumes at the profile's ``after_failed_job`` phase, job
+  search at once with the same referent, or obstacle work to find the causes (L357)
+  (:mod:`sim.submodels.contracts`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.pathways.common import iae_eligible, worst_service
-from sim.states import Housing, Phase, Programme, Status
-from sim.submodels.matching import TAPAJ_MAX_AGE, not_done
+from sim.pathways.common import worst_service
+from sim.population import NEVER
 
 
-def decide(model, rows: np.ndarray, plan) -> None:
-    """Move ``rows`` (followed in the iterative logic) through their phases; fill ``plan``."""
-    if rows.size == 0:
-        return
-    pop, b = model.pop, model.behaviour
-    supported = rows[pop.status[rows] == Status.SUPPORTED]
-    # Diagnostic is done while acting: the wish decides the first month.
-    r = supported[pop.phase[supported] == Phase.DIAGNOSTIC]
-    pop.phase[r] = np.where(pop.wish[r], Phase.JOB_SEARCH, Phase.OBSTACLES)
-    # Without a wish yet: obstacles, activity without commitment (AAVA), until the wish appears.
-    r = supported[pop.phase[supported] == Phase.OBSTACLES]
-    u = model.streams.uniform("pathway", pop.n)[r]
-    arises = pop.wish[r] | (u < b.p_wish_arise * pop.confidence[r])
-    pop.wish[r[arises]] = True
-    pop.phase[r[arises]] = Phase.JOB_SEARCH
-    waiting = r[~arises]
-    plan.want_service[waiting] = worst_service(pop, waiting)
-    plan.want_low_threshold[waiting[pop.housing[waiting] == Housing.CHRS]] = Programme.AAVA
-    # Job search from the first month, obstacles in parallel.
-    r = supported[pop.phase[supported] == Phase.JOB_SEARCH]
-    plan.search[r] = True
-    plan.mediation[r] = True
-    plan.want_immersion[r] = True
-    plan.want_service[r] = worst_service(pop, r)
-    prescriber = model.referents.prescribes_iae[pop.referent[r]]
-    plan.want_iae[r] = prescriber & iae_eligible(pop, r, model.iae_max_months)
-    homeless = pop.housing[r] <= Housing.EMERGENCY_SHELTER
-    young = pop.age[r] < TAPAJ_MAX_AGE
-    first_step = homeless & not_done(pop, Programme.PHC, r) & not_done(pop, Programme.TAPAJ, r)
-    plan.want_low_threshold[r[first_step & ~young]] = Programme.PHC
-    plan.want_low_threshold[r[first_step & young]] = Programme.TAPAJ
-    # Obstacles are still worked during a low-threshold programme.
-    r = rows[pop.status[rows] == Status.LOW_THRESHOLD]
-    plan.want_service[r] = worst_service(pop, r)
-    # Support continues in the job: obstacles still worked (in-job support also lowers the
-    # risk of a break, see sim.submodels.contracts).
-    r = rows[(pop.status[rows] == Status.JOB) & (pop.phase[rows] == Phase.IN_JOB)]
-    plan.want_service[r] = worst_service(pop, r)
+def wish_allows(model, rows: np.ndarray) -> np.ndarray:
+    """Whether ``rows`` may move on to job search as far as the wish to work goes."""
+    pop = model.pop
+    return pop.wish[rows] | ~model.practices.wish_first[pop.logic[rows]]
+
+
+def in_job(model, rows: np.ndarray, plan) -> None:
+    """``rows`` (followed in a job, seen): obstacles in parallel, training in the job."""
+    pop, pr = model.pop, model.practices
+    profile = pop.logic[rows]
+    parallel = rows[pr.obstacles_in_parallel[profile]]
+    plan.want_service[parallel] = worst_service(pop, parallel)
+    train = pop.training_planned[rows] & pr.training_in_job[profile]
+    plan.want_training[rows[train & (pop.t_job_training_end[rows] == NEVER)]] = True

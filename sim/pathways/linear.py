@@ -1,72 +1,79 @@
-"""Linear logic, "lever les freins" (staircase, train-then-place; seed 003, section 2).
+"""The staircase seed 003 attributes to the linear logic, "lever les freins" (L300-311, L356-360).
 
-Phases in a fixed order: diagnostic -> obstacle removal -> re-socialisation -> professional
-project -> training -> job search. The referent applies readiness gates: a person moves from
-obstacle removal only when no obstacle (but justice, which is not the referent's to lift) is
-above ``policy.readiness.max_severity``, and to the
-professional project only with confidence of at least ``policy.readiness.min_confidence``.
-Orientation to IAE comes only in job search (when judged ready). Obstacles are worked one at a
-time, before any work situation. Support ends when a job starts.
+Phases in a fixed order, each held for its profile's duration: diagnostic -> obstacle removal ->
+re-socialisation -> professional project -> training -> job search ("il importe dans un premier
+temps de lever les freins, de « socialiser » les personnes, puis de les amener à élaborer un
+projet professionnel ... de les « outiller » par de la formation technique et enfin ... de les
+aider à chercher un travail", L307-311). The referent applies readiness gates: a person leaves
+obstacle removal only when every obstacle is at most the profile's gate for it (``gates``), and
+starts the project only with confidence of at least ``min_confidence``. A profile with zero
+durations and open gates (the iterative one) passes every step in the first month.
+
+The gates govern what the referent prescribes (immersions, IAE, contacts with employers), not
+the person's own job search, which goes on (:mod:`sim.submodels.matching`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.pathways.common import iae_eligible, worst_service
-from sim.states import OB, OBSTACLES, Housing, Phase, Programme, Status
-
-GATED = np.array([OB[o] for o in OBSTACLES if o != "justice"])  # obstacles the gate looks at
-# Qualification level below which the linear project includes a training (CAP/BEP = 1).
-TRAINING_BELOW_QUALIFICATION = 2  # assumption: the baccalauréat level is the usual goal
+from sim.pathways import iterative
+from sim.pathways.common import worst_service
+from sim.states import Phase
 
 
-def decide(model, rows: np.ndarray, plan) -> None:
-    """Move ``rows`` (followed in the linear logic) through their phases; fill ``plan``."""
-    if rows.size == 0:
-        return
-    pop, t, b = model.pop, model.t, model.behaviour
-    gate = model.policy.readiness
-    supported = rows[pop.status[rows] == Status.SUPPORTED]
+def passes_gates(model, rows: np.ndarray) -> np.ndarray:
+    """Whether every obstacle of ``rows`` is at most their profile's gate for it."""
+    pop = model.pop
+    gates = model.practices.gates[:, pop.logic[rows]]
+    return np.all(pop.obstacles[:, rows] <= gates, axis=0)
+
+
+def staircase(model, rows: np.ndarray, plan) -> None:
+    """Move ``rows`` (supported, seen) through the staircase's phases; fill ``plan``."""
+    pop, t, pr = model.pop, model.t, model.practices
 
     def in_phase(phase):
-        return supported[pop.phase[supported] == phase]
+        return rows[pop.phase[rows] == phase]
 
     def due(r):
         return r[pop.t_phase_end[r] <= t]
 
-    # 1. Diagnostic, for a fixed time.
+    # 1. Diagnostic, for the profile's time.
     r = due(in_phase(Phase.DIAGNOSTIC))
     pop.phase[r] = Phase.OBSTACLES
-    # 2. Obstacle removal until no obstacle the referent can work on is above the gate, one
-    # service at a time (a justice measure is not the referent's to lift).
+    # 2. Obstacle removal, one service at a time, until the gates (and, for a profile whose
+    # entry is the wish, the wish to work) let the person move on.
     r = in_phase(Phase.OBSTACLES)
-    ready = pop.obstacles[GATED][:, r].max(axis=0) <= gate.max_severity
+    ready = passes_gates(model, r) & iterative.wish_allows(model, r)
     nxt = r[ready]
     pop.phase[nxt] = Phase.RESOCIALISATION
-    pop.t_phase_end[nxt] = t + int(round(b.dur_resocialisation))
+    pop.t_phase_end[nxt] = t + pr.dur_resocialisation[pop.logic[nxt]]
     plan.want_service[r[~ready]] = worst_service(pop, r[~ready])
-    # 3. Re-socialisation (AAVA for shelter residents), then the confidence gate.
+    # 3. Re-socialisation, then the confidence gate; back to obstacles on a relapse.
     r = in_phase(Phase.RESOCIALISATION)
-    relapsed = pop.obstacles[GATED][:, r].max(axis=0) > gate.max_severity
+    relapsed = ~passes_gates(model, r)
     pop.phase[r[relapsed]] = Phase.OBSTACLES
-    r = r[~relapsed]
-    in_shelter = pop.housing[r] == Housing.CHRS
-    plan.want_low_threshold[r[in_shelter]] = Programme.AAVA
-    passed = due(r)
-    passed = passed[pop.confidence[passed] >= gate.min_confidence]
+    r = due(r[~relapsed])
+    passed = r[pop.confidence[r] >= pr.min_confidence[pop.logic[r]]]
     pop.phase[passed] = Phase.PROJECT
-    pop.t_phase_end[passed] = t + int(round(b.dur_project))
-    # 4. Professional project; training if under-qualified, otherwise job search.
+    pop.t_phase_end[passed] = t + pr.dur_project[pop.logic[passed]]
+    # 4. Professional project: it may include a training, before the job or in it.
+    u = model.streams.uniform("pathway", pop.n)
     r = due(in_phase(Phase.PROJECT))
-    train = pop.qualification[r] < TRAINING_BELOW_QUALIFICATION
-    pop.phase[r[train]] = Phase.TRAINING
-    pop.phase[r[~train]] = Phase.JOB_SEARCH
-    # 5. Training: wait for a training slot (the training itself is status TRAINING).
-    plan.want_training[in_phase(Phase.TRAINING)] = True
-    # 6. Only then, job search, immersions and IAE prescription.
-    r = in_phase(Phase.JOB_SEARCH)
-    plan.search[r] = True
-    plan.want_immersion[r] = True
-    prescriber = model.referents.prescribes_iae[pop.referent[r]]
-    plan.want_iae[r] = prescriber & iae_eligible(pop, r, model.iae_max_months)
+    profile = pop.logic[r]
+    train = (pop.qualification[r] < pr.training_below_qualification[profile]) & (
+        u[r] < pr.p_training[profile]
+    )
+    in_job = pr.training_in_job[profile]
+    before = r[train & ~in_job]
+    pop.phase[before] = Phase.TRAINING
+    pop.t_phase_end[before] = t + pr.dur_training_wait[pop.logic[before]]
+    pop.training_planned[r[train & in_job]] = True
+    pop.phase[r[~train | in_job]] = Phase.JOB_SEARCH
+    # 5. Waiting for a training slot (the training itself is status TRAINING), at most the
+    # profile's wait; then job search.
+    r = in_phase(Phase.TRAINING)
+    over = due(r)
+    pop.phase[over] = Phase.JOB_SEARCH
+    plan.want_training[r[pop.t_phase_end[r] > t]] = True

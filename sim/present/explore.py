@@ -33,7 +33,7 @@ import pandas as pd
 
 from sim.experiments.runner import resolve
 from sim.model import InsertionModel
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import Scenario, iterative_share, load_scenario
 
 SCENARIO_ENV = "PARCOURS_EXPLORE_SCENARIO"
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
@@ -75,18 +75,18 @@ def phc_hosts(scenario: Scenario) -> list[str]:
 
 
 def mean_practice(scenario: Scenario) -> float:
-    """The scenario's share of iterative practice, averaged over referents' capacity."""
+    """The scenario's share of the ``iterative`` profile, averaged over referents' capacity."""
     override = scenario.policy.practice_override
     if override is not None:
-        return float(override)
+        return iterative_share(override)
     terr = scenario.territory
     weights, values = [], []
     for g in terr.shelters.values():
         weights.append(g.n * g.social_workers * g.caseload)
-        values.append(g.practice)
+        values.append(iterative_share(g.practice))
     ft = terr.france_travail
     weights.append(ft.agencies * ft.advisers_per_agency * ft.caseload)
-    values.append(ft.practice)
+    values.append(iterative_share(ft.practice))
     total = sum(weights)
     return float(np.dot(weights, values) / total) if total > 0 else float(np.mean(values))
 
@@ -280,7 +280,11 @@ def levers_panel(model: ExplorerModel):
         f"scenario: {lv['scenario']} ({lv['persons']} persons, seed {lv['seed']})",
         f"month: {model.sim.t + 1} of {lv['months']}",
         "iterative practice: "
-        + ("each structure's own" if practice is None else f"{practice:.2f} everywhere"),
+        + (
+            "each structure's own"
+            if practice is None
+            else f"{iterative_share(practice):.2f} everywhere"
+        ),
         f"SIAE posts: x{lv['siae_posts_scale']:.2f} of the scenario's "
         f"({lv['siae_posts_run']} posts in this run)",
         f"PHC places: {lv['phc_places']} per host ACI, {lv['phc_hosts']} hosts "

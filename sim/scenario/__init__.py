@@ -1,10 +1,10 @@
 """Scenario files: schema, loading, ``extends`` and overrides, validation.
 
 A scenario is a YAML file with four sections (DESIGN.md, decision 6): ``run`` (settings),
-``population`` (who lives in the territory and their obstacles), ``territory`` (institutions and
-their capacities), ``policy`` (practice mix, housing logic, readiness gates, funding rules) and
-``behaviour`` (the rates of the mechanisms). A file may ``extends: other.yaml`` and override only
-what changes: mappings are merged key by key, lists are replaced whole.
+``population`` (who lives in the territory and their obstacles), ``territory`` (institutions,
+their capacities and staff time), ``policy`` (practice profiles and mix, housing logic, funding
+rules) and ``behaviour`` (the rates of the mechanisms). A file may ``extends: other.yaml`` and
+override only what changes: mappings are merged key by key, lists are replaced whole.
 
 Validation is strict (STYLE.md habit 4): an unknown key, a wrong type, a value out of range, shares
 that do not add up or a missing ``extends`` file raise :class:`ScenarioError`, whose message names
@@ -12,7 +12,8 @@ the file, the field (as a dotted path) and what is allowed. Units are given in e
 description; sources are cited beside each value in the scenario files.
 
 The schema has one module per section (:mod:`~sim.scenario.population`,
-:mod:`~sim.scenario.territory`, :mod:`~sim.scenario.policy`, :mod:`~sim.scenario.behaviour`),
+:mod:`~sim.scenario.territory`, :mod:`~sim.scenario.policy` with the practice profiles of
+:mod:`~sim.scenario.practice`, :mod:`~sim.scenario.behaviour`),
 built on :mod:`~sim.scenario.base` and put together in :mod:`~sim.scenario.schema`;
 :mod:`~sim.scenario.loading` reads the files and :mod:`~sim.scenario.errors` holds the error.
 Everything is imported from here: ``from sim.scenario import Scenario, load_scenario``.
@@ -44,7 +45,6 @@ from sim.scenario.policy import (
     MeasureRule,
     Modulation,
     PolicySpec,
-    ReadinessGate,
 )
 from sim.scenario.population import (
     AgeShares,
@@ -54,6 +54,11 @@ from sim.scenario.population import (
     ObstacleSpec,
     PopulationSpec,
     QualificationShares,
+)
+from sim.scenario.practice import (
+    PracticeProfile,
+    iterative_share,
+    practice_shares,
 )
 from sim.scenario.schema import RunSettings, Scenario
 from sim.scenario.territory import (
@@ -65,6 +70,8 @@ from sim.scenario.territory import (
     ServiceCapacity,
     ShelterGroup,
     SiaeGroup,
+    StaffHours,
+    StaffSpec,
     TerritorySpec,
 )
 
@@ -93,8 +100,8 @@ __all__ = [
     "PolicySpec",
     "PopulationSpec",
     "Prob",
+    "PracticeProfile",
     "QualificationShares",
-    "ReadinessGate",
     "RunSettings",
     "Scenario",
     "ScenarioError",
@@ -102,12 +109,16 @@ __all__ = [
     "Shares",
     "ShelterGroup",
     "SiaeGroup",
+    "StaffHours",
+    "StaffSpec",
     "Strict",
     "TerritorySpec",
     "apply_overrides",
     "check_shares",
     "deep_merge",
+    "iterative_share",
     "load_scenario",
+    "practice_shares",
     "scenario_from_dict",
     "scenario_to_dict",
     "validation_error",

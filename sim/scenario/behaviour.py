@@ -17,12 +17,24 @@ class Employability(Strict):
     years_without_work: float
     confidence: float
     obstacle: dict[str, float] = Field(description="weight per severity level, by obstacle")
+    visibility: dict[str, Prob] = Field(
+        description="share of each obstacle's weight an ordinary employer applies at hiring, "
+        "from what it sees of the obstacle (1: all of it) [share]"
+    )
 
     @model_validator(mode="after")
     def _known_obstacles(self):
         unknown = [k for k in self.obstacle if k not in OBSTACLES]
         if unknown:
             raise ValueError(f"unknown obstacles {unknown}; allowed: {', '.join(OBSTACLES)}")
+        missing = [k for k in OBSTACLES if k not in self.visibility]
+        unknown = [k for k in self.visibility if k not in OBSTACLES]
+        if missing or unknown:
+            raise ValueError(
+                f"visibility must give a share for each of {', '.join(OBSTACLES)}"
+                + (f"; missing: {', '.join(missing)}" if missing else "")
+                + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+            )
         return self
 
 
@@ -35,12 +47,18 @@ class Behaviour(Strict):
     p_apply: Prob = Field(description="application while in job search [per month]")
     p_immersion: Prob = Field(description="PMSMP immersion while in job search [per month]")
     p_immersion_hire: Prob = Field(description="hire after an immersion [per immersion]")
-    dur_diagnostic: Months
-    dur_resocialisation: Months
-    dur_project: Months
     dur_training: Months
-    dur_support: Months = Field(description="support measure length, renewals included")
-    dur_in_job_support: Months
+    dur_support: Months = Field(description="one period of a support measure [month]")
+    n_support_renewals: int = Field(
+        ge=0, le=10, description="renewals of a support measure at most [count]"
+    )
+    p_support_renewal: Prob = Field(
+        description="a measure due to end is renewed for a person still supported [share]"
+    )
+    dur_real_break: Months = Field(
+        description="months without a referent after which a new support starts with a new "
+        "diagnostic; after a shorter gap it resumes the phase reached [month]"
+    )
     dur_cdd_long: Months
     dur_short: Months
     p_service_reduce: Prob = Field(description="a service lowers severity by one [per month]")
@@ -62,7 +80,17 @@ class Behaviour(Strict):
         "next contract or mission with the same employer [share]"
     )
     rel_break_per_severity: NonNeg = Field(description="added per severity level [ratio]")
-    rel_break_in_job_support: NonNeg = Field(description="multiplier with in-job support")
+    rel_break_in_job_support: NonNeg = Field(
+        description="multiplier of the break probability in a month of follow-up in the job"
+    )
+    rel_penalty_mediation: Prob = Field(
+        description="multiplier of the obstacles' weight in an employer's judgement when a "
+        "referent mediates the application [ratio]"
+    )
+    rel_penalty_follow_up: Prob = Field(
+        description="further multiplier when the mediated person will be followed in the job "
+        "(the hire is secured) [ratio]"
+    )
     siae_floor_screening: float = Field(description="employability floor, screening SIAE")
     siae_floor_performance: float = Field(description="employability floor, performance SIAE")
     siae_cip_caseload: NonNeg = Field(description="SIAE employees one insertion officer follows")

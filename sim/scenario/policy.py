@@ -1,4 +1,4 @@
-"""The ``policy`` section: practice, housing logic, readiness gates, funding rules, budgets."""
+"""The ``policy`` section: practice profiles, housing logic, funding rules, budgets."""
 
 from __future__ import annotations
 
@@ -7,15 +7,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from sim.scenario.base import NonNeg, Prob, Strict, check_shares
-from sim.submodels.funding import PROGRAMMES
-
-
-class ReadinessGate(Strict):
-    """Gates a linear referent applies before job search (seed 003, section 2)."""
-
-    max_severity: int = Field(ge=0, le=3, description="highest obstacle allowed to move on")
-    min_confidence: Prob
-
+from sim.scenario.practice import REQUIRED_PROFILES, Practice, PracticeProfile, check_practice
+from sim.submodels.funding import COFINANCED_PROGRAMMES
 
 Funder = Literal["state", "departement", "esf", "france_travail", "other"]
 
@@ -83,14 +76,14 @@ class FundingSpec(Strict):
 
     @model_validator(mode="after")
     def _every_programme_financed(self):
-        missing = [p for p in PROGRAMMES if p not in self.cofinancing]
-        unknown = [p for p in self.cofinancing if p not in PROGRAMMES]
+        missing = [p for p in COFINANCED_PROGRAMMES if p not in self.cofinancing]
+        unknown = [p for p in self.cofinancing if p not in COFINANCED_PROGRAMMES]
         if missing or unknown:
             raise ValueError(
                 "cofinancing must give the funders' shares of every programme"
                 + (f"; missing: {', '.join(missing)}" if missing else "")
                 + (
-                    f"; unknown: {', '.join(unknown)} (allowed: {', '.join(PROGRAMMES)})"
+                    f"; unknown: {', '.join(unknown)} (allowed: {', '.join(COFINANCED_PROGRAMMES)})"
                     if unknown
                     else ""
                 )
@@ -99,15 +92,16 @@ class FundingSpec(Strict):
 
 
 class PracticeOverrideByKind(Strict):
-    """Degree of iterative practice set for one kind of referent structure only.
+    """The practice set for one kind of referent structure only.
 
     A kind left at null keeps its structures' own practice (or ``practice_override``); a kind
-    given here takes this value whatever ``practice_override`` says.
+    given here takes this value whatever ``practice_override`` says: a share of iterative
+    practice, or shares of the profiles of ``policy.practices`` (checked by the scenario).
     """
 
-    shelters: Prob | None = Field(None, description="every AHI structure's social workers")
-    france_travail: Prob | None = Field(None, description="every France Travail agency")
-    referent_groups: Prob | None = Field(
+    shelters: Practice | None = Field(None, description="every AHI structure's social workers")
+    france_travail: Practice | None = Field(None, description="every France Travail agency")
+    referent_groups: Practice | None = Field(
         None, description="every team of territory.referent_groups"
     )
 
@@ -115,8 +109,13 @@ class PracticeOverrideByKind(Strict):
 class PolicySpec(Strict):
     """Policy levers."""
 
-    practice_override: Prob | None = Field(
-        None, description="if set, every structure's degree of iterative practice"
+    practice_override: Practice | None = Field(
+        None,
+        description="if set, every structure's practice (a share of iterative practice, or "
+        "shares of the profiles)",
+    )
+    practices: dict[str, PracticeProfile] = Field(
+        description="the practice profiles by name: linear, iterative, and any other (a hybrid)"
     )
     practice_override_by_kind: PracticeOverrideByKind = Field(
         default_factory=PracticeOverrideByKind,
@@ -124,7 +123,6 @@ class PolicySpec(Strict):
         "referent groups)",
     )
     housing_first: bool = Field(description="Logement d'abord instead of the staircase")
-    readiness: ReadinessGate
     funding: FundingSpec
     budget: dict[str, dict[Funder, NonNeg]] | None = Field(
         None,
@@ -135,3 +133,15 @@ class PolicySpec(Strict):
         default_factory=dict,
         description="extra yearly euros by programme, adding capacity [EUR/year]",
     )
+
+    @model_validator(mode="after")
+    def _profiles(self):
+        missing = [p for p in REQUIRED_PROFILES if p not in self.practices]
+        if missing:
+            raise ValueError(
+                f"practices must define the profiles {', '.join(REQUIRED_PROFILES)}"
+                f" (missing: {', '.join(missing)})"
+            )
+        if self.practice_override is not None:
+            check_practice(self.practice_override, self.practices, "practice_override")
+        return self

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from sim.scenario.base import Strict
 from sim.scenario.behaviour import Behaviour
 from sim.scenario.policy import PolicySpec
 from sim.scenario.population import PopulationSpec
+from sim.scenario.practice import Practice, check_practice
 from sim.scenario.territory import TerritorySpec
 
 
@@ -35,11 +36,40 @@ class Scenario(Strict):
     policy: PolicySpec
     behaviour: Behaviour
 
-    def practice_of(self, practice: float, kind: str | None = None) -> float:
-        """Degree of iterative practice of a structure, after the policy overrides.
+    @model_validator(mode="after")
+    def _known_profiles(self):
+        profiles, terr = self.policy.practices, self.territory
+        where = [(g.practice, f"territory.shelters.{n}.practice") for n, g in terr.shelters.items()]
+        where += [(terr.france_travail.practice, "territory.france_travail.practice")]
+        where += [
+            (g.practice, f"territory.referent_groups.{n}.practice")
+            for n, g in terr.referent_groups.items()
+        ]
+        sections = [(f"territory.shelters.{n}", g) for n, g in terr.shelters.items()] + [
+            ("territory.france_travail", terr.france_travail)
+        ]
+        sections += [(f"territory.referent_groups.{n}", g) for n, g in terr.referent_groups.items()]
+        for path, g in sections:
+            where += [
+                (value, f"{path}.practice_by_public.{public}")
+                for public, value in g.practice_by_public.items()
+            ]
+        by_kind = self.policy.practice_override_by_kind
+        where += [
+            (getattr(by_kind, kind), f"policy.practice_override_by_kind.{kind}")
+            for kind in ("shelters", "france_travail", "referent_groups")
+            if getattr(by_kind, kind) is not None
+        ]
+        for practice, path in where:
+            check_practice(practice, profiles, path)
+        return self
+
+    def practice_of(self, practice: Practice, kind: str | None = None) -> Practice:
+        """A structure's practice, after the policy overrides.
 
         Args:
-            practice: the structure's own degree of iterative practice.
+            practice: the structure's own practice (a share of iterative practice, or shares of
+                the profiles of ``policy.practices``).
             kind: ``shelters``, ``france_travail`` or ``referent_groups``: an override for that
                 kind only (``policy.practice_override_by_kind``) comes first.
         """

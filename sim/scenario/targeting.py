@@ -23,7 +23,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from sim.scenario.base import NonNeg, Prob, Strict
+from sim.scenario.base import NonNeg, Strict
+from sim.scenario.practice import Practice
 from sim.states import OBSTACLES
 from sim.submodels.eligibility import BENEFITS, HOUSINGS, PUBLICS
 
@@ -101,8 +102,9 @@ class Condition(Strict):
         return self
 
 
-PracticeByPublic = dict[PublicName, Prob]
-"""Degree of iterative practice for persons of a public (first public listed that applies)."""
+PracticeByPublic = dict[PublicName, Practice]
+"""Practice for persons of a public (first public listed that applies): a share of iterative
+practice, or shares of the profiles of ``policy.practices``."""
 
 
 class Targeted(Strict):

@@ -8,13 +8,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from sim.scenario.base import Count, Months, NonNeg, Prob, Shares, Strict
+from sim.scenario.practice import Practice, check_practice
 from sim.scenario.targeting import Condition, PracticeByPublic, Priority, Targeted
 
 IAE_MAX_MONTHS = 24  # an IAE pathway lasts at most 24 months (seed 003; Code du travail L5132)
 IAE_EXTENDED_MAX_MONTHS = 60  # legal extensions (50+, disabled) and CVG pathways up to 5 years
+
+
+def _practice(value):
+    check_practice(value, value if isinstance(value, dict) else (), "practice")
+    return value
 
 
 class ShelterGroup(Targeted):
@@ -25,7 +31,10 @@ class ShelterGroup(Targeted):
     places: Count = Field(description="places per structure [person]")
     social_workers: NonNeg = Field(description="social workers (TS) per structure [FTE]")
     caseload: NonNeg = Field(description="persons supported per social worker [person/FTE]")
-    practice: Prob = Field(description="degree of iterative practice, 0 linear, 1 iterative")
+    practice: Practice = Field(
+        description="share of iterative practice (0 linear, 1 iterative), or shares of the "
+        "profiles of policy.practices"
+    )
     employment_support: Literal["every_ts", "employment_referent", "insertion_officers"]
     insertion_officer_fte: NonNeg = Field(description="dedicated insertion officers [FTE]")
     prescribes_iae: bool
@@ -35,6 +44,8 @@ class ShelterGroup(Targeted):
         description="degree of iterative practice for persons of a public (first listed applies)",
     )
 
+    _check_practice = field_validator("practice")(_practice)
+
 
 class FranceTravailSpec(Strict):
     """France Travail agencies of the territory."""
@@ -42,7 +53,10 @@ class FranceTravailSpec(Strict):
     agencies: int = Field(ge=0)
     advisers_per_agency: NonNeg = Field(description="advisers in support [FTE]")
     caseload: NonNeg = Field(description="persons per adviser [person/FTE]")
-    practice: Prob = Field(description="degree of iterative practice, 0 linear, 1 iterative")
+    practice: Practice = Field(
+        description="share of iterative practice (0 linear, 1 iterative), or shares of the "
+        "profiles of policy.practices"
+    )
     global_support_places: Count = Field(
         description="places in 'accompagnement global' with a social worker, per agency [person]"
     )
@@ -51,6 +65,40 @@ class FranceTravailSpec(Strict):
         default_factory=dict,
         description="degree of iterative practice for persons of a public (first listed applies)",
     )
+
+    _check_practice = field_validator("practice")(_practice)
+
+
+class StaffHours(Strict):
+    """Staff time each activity of a referent takes [h per person-month]."""
+
+    diagnostic: NonNeg = Field(description="a month of diagnostic [h per person-month]")
+    obstacles: NonNeg = Field(
+        description="a month of work on obstacles, re-socialisation or project, or obstacles "
+        "worked in parallel with job search [h per person-month]"
+    )
+    job_search: NonNeg = Field(description="job-search coaching [h per person-month]")
+    follow_up_job: NonNeg = Field(description="follow-up in the job [h per person-month]")
+    follow_up_programme: NonNeg = Field(
+        description="follow-up during PHC, TAPAJ or AAVA [h per person-month]"
+    )
+    mediation_contact: float = Field(
+        gt=0.0, description="one contact with an employer on a person's behalf [h per contact]"
+    )
+
+
+class StaffSpec(Strict):
+    """Staff time of the referent structures (shelters and France Travail agencies).
+
+    Each structure has ``FTE x hours_per_fte x share_in_support`` hours a month for the persons
+    it follows, whatever its practice; every activity draws from them at the cost in ``hours``.
+    """
+
+    hours_per_fte: NonNeg = Field(description="paid hours of one full-time employee [h/month]")
+    share_in_support: Prob = Field(
+        description="share of staff time spent with or for the persons followed [share]"
+    )
+    hours: StaffHours
 
 
 class SiaeGroup(Targeted):
@@ -128,6 +176,11 @@ class LowThresholdSpec(Strict):
     priority: dict[Literal["phc", "tapaj", "aava"], Priority] = Field(
         default_factory=dict, description="publics each programme serves first"
     )
+    phc_reserved_share: Prob = Field(
+        0.0,
+        description="share of a PHC host's posts reserved to its PHC completers, hired without "
+        "its selection floor (0: completers go through the host's hiring rule) [share]",
+    )
 
 
 class EmployerGroup(Targeted):
@@ -196,7 +249,10 @@ class ReferentGroup(Targeted):
     n: int = Field(ge=0, description="number of teams")
     staff: NonNeg = Field(description="referents per team [FTE]")
     caseload: NonNeg = Field(description="persons per referent [person/FTE]")
-    practice: Prob = Field(description="degree of iterative practice, 0 linear, 1 iterative")
+    practice: Practice = Field(
+        description="share of iterative practice (0 linear, 1 iterative), or shares of the "
+        "profiles of policy.practices"
+    )
     practice_by_public: PracticeByPublic = Field(default_factory=dict)
     employment_support: Literal["every_ts", "employment_referent", "insertion_officers"] = (
         "insertion_officers"
@@ -208,6 +264,8 @@ class ReferentGroup(Targeted):
     dur_support: Months | None = Field(
         None, description="length of its support [month]; default behaviour.dur_support"
     )
+
+    _check_practice = field_validator("practice")(_practice)
 
 
 class MediationGroup(Targeted):
@@ -243,6 +301,7 @@ class TerritorySpec(Strict):
     reference_persons: int = Field(ge=1, description="persons the capacities are stated for")
     shelters: dict[str, ShelterGroup]
     france_travail: FranceTravailSpec
+    staff: StaffSpec
     siae: dict[str, SiaeGroup]
     low_threshold: LowThresholdSpec
     employers: dict[str, EmployerGroup]

@@ -1,21 +1,27 @@
 """Contracts and programmes end or break (phase 6 of the monthly step).
 
 - Every job and CDDI may break each month with ``p_break``, raised by each level of obstacle
-  severity and lowered by support in the job (in-job support of iterative referents, the SIAE's
-  insertion officers). A break is a "rupture de parcours".
+  severity and lowered by support in the job (a month of follow-up by the referent, when the
+  referent sees the person that month; the SIAE's insertion officers). A break is a "rupture de
+  parcours".
 - Contracts end at their due month. An ordinary fixed-term contract is renewed with
   ``p_renewal`` (a CDD renewed, the next mission of a temp agency, the next seasonal contract:
   the same employer, contract and length). A SIAE pathway never exceeds 24 months (its due month is
   capped at hire). After a SIAE contract the person is oriented again (waiting list); after a
   break, outside support.
-- After an ordinary job ends or breaks: a person still followed in the iterative logic searches
-  again at once with the same referent (the right to fail and restart); others are outside
+- After an ordinary job ends or breaks: a person still followed in the job goes back to the
+  same referent, in the phase their profile resumes at after a job that did not work out
+  (``after_failed_job``: job search with goals revised, or obstacle work); others are outside
   support and must be oriented again.
-- In-job support ends at its due month (the job goes on without it).
-- Low-threshold programmes end at their due month (TAPAJ may be left any month). PHC leads to a
-  CDDI in the host ACI when a post is free and the host's group takes the person (its
-  ``eligible`` condition, the months of IAE pathway left), seed 003; otherwise the person
-  searches again.
+- Follow-up in the job ends at its due month (the job goes on without it); so does a training
+  in the job when the job ends.
+- Low-threshold programmes end at their due month (TAPAJ may be left any month). A PHC completer
+  applies to the host ACI for a CDDI (seed 003 L926: "recruté à minima en CDDI") through its
+  hiring rule like anyone else (its selection floor, a free post), unless the scenario reserves a
+  share of the host's posts to PHC completers (``low_threshold.phc_reserved_share``: hired
+  without the floor on those posts); otherwise the person goes back to their referent.
+  The host's group must take the person (its ``eligible`` condition) and IAE months must be
+  left (:func:`sim.submodels.iae.cap`).
 - Reinforced pathways (:mod:`sim.submodels.iae`): a CDDI that ends may become a CDI inclusion
   (57+, 12 months of pathway, seed 003 L763); a SIAE's follow-up after an exit to a job lowers
   breaks like in-job support.
@@ -28,18 +34,20 @@ import numpy as np
 from sim.population import NEVER
 from sim.states import Contract, Phase, Programme, Status
 from sim.submodels import iae
-from sim.submodels.capacity import occupancy
-from sim.submodels.matching import hire_into_siae
+from sim.submodels.capacity import allocate, occupancy
+from sim.submodels.matching import employability, hire_into_siae, phc_reserved_left, siae_floors
 from sim.submodels.transitions import back_to_search, release_referent, to_outside, to_waiting
 
 
-def breaks_and_ends(model) -> None:
+def breaks_and_ends(model, plan) -> None:
     """Jobs and CDDI break or end; people move on according to their support."""
     pop, t, b = model.pop, model.t, model.behaviour
-    employed = pop.employed() & (pop.t_contract_start < t)  # a contract starts before it breaks
-    # Support in the job: the referent's (iterative), or the SIAE's insertion officers, as far
-    # as their number covers the SIAE's employees.
-    support = (pop.status == Status.JOB) & (pop.phase == Phase.IN_JOB) & (pop.referent >= 0)
+    # A contract starts before it breaks; PHC is a CDDI but ends as a programme (below).
+    employed = pop.status_in(Status.JOB, Status.SIAE) & (pop.t_contract_start < t)
+    # Support in the job: a month of the referent's follow-up (when the referent sees the
+    # person), a SIAE's follow-up after an exit to a job, or the SIAE's insertion officers, as
+    # far as their number covers the SIAE's employees.
+    support = (pop.status == Status.JOB) & (pop.phase == Phase.IN_JOB) & plan.seen
     support |= iae.followed_up(model)  # a SIAE's follow-up after an exit to a job
     support = support.astype(float)
     in_siae = pop.status == Status.SIAE
@@ -73,9 +81,12 @@ def breaks_and_ends(model) -> None:
     to_waiting(pop, np.flatnonzero(siae & ended), t)
 
     job = pop.status == Status.JOB
-    restart = job & (broke | ended) & (pop.phase == Phase.IN_JOB) & (pop.referent >= 0)
-    back_to_search(pop, np.flatnonzero(restart))
-    to_outside(pop, np.flatnonzero(job & (broke | ended) & ~restart))
+    restart = np.flatnonzero(
+        job & (broke | ended) & (pop.phase == Phase.IN_JOB) & (pop.referent >= 0)
+    )
+    to_outside(pop, np.flatnonzero(job & (broke | ended) & (pop.referent < 0)))
+    back_to_search(pop, restart, model.practices.restart_phase[pop.logic[restart]])
+    model.flows["restarts"] += restart.size
 
     support_over = np.flatnonzero(
         (pop.status == Status.JOB)
@@ -103,24 +114,44 @@ def programmes(model) -> None:
     _back_to_support(pop, ending, t)
 
     phc_done = np.flatnonzero(phc & due)
+    # What remains of the IAE pathway, and whom the host's group may hire.
+    host = pop.programme_host[phc_done]
+    ok = pop.months_siae[phc_done] < iae.cap(model, phc_done, host)
+    group = model.siae_group[host]
+    for g, mask in model.targeting.allowed("siae", model.siae_group_names, phc_done).items():
+        ok &= np.where(group == g, mask, True)
+    hired = _phc_to_cddi(model, phc_done[ok], u)
+    model.flows["phc_to_cddi"] += hired.size
+    _back_to_support(pop, np.setdiff1d(np.flatnonzero(phc & due), hired), t)
+
+
+def _phc_to_cddi(model, rows: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """PHC completers ``rows`` apply to their host ACI; the hired start a CDDI there.
+
+    First the posts reserved to PHC completers (no selection floor), then the host's other
+    free posts through its hiring rule (floor; the most employable first if it ranks).
+    """
+    pop = model.pop
+    if rows.size == 0:
+        return rows
+    host = pop.programme_host[rows]
     free = model.siae_posts - occupancy(
         np.where(pop.status == Status.SIAE, pop.siae, -1), model.n_siae
     )
-    host = pop.programme_host[phc_done]
-    rank = np.zeros(phc_done.size, dtype=np.int64)
-    if phc_done.size:
-        order = np.argsort(host, kind="stable")
-        sorted_host = host[order]
-        rank[order] = np.arange(sorted_host.size) - np.searchsorted(sorted_host, sorted_host)
-    to_cddi = rank < np.maximum(free[host], 0) if phc_done.size else rank.astype(bool)
-    # What remains of the IAE pathway, and whom the host's group may hire.
-    to_cddi &= pop.months_siae[phc_done] < iae.cap(model, phc_done, host)
-    group = model.siae_group[host]
-    for g, mask in model.targeting.allowed("siae", model.siae_group_names, phc_done).items():
-        to_cddi &= np.where(group == g, mask, True)
-    hire_into_siae(model, phc_done[to_cddi], host[to_cddi])
-    model.flows["phc_to_cddi"] += int(np.count_nonzero(to_cddi))
-    _back_to_support(pop, phc_done[~to_cddi], t)
+    reserved = np.minimum(phc_reserved_left(model), np.maximum(free, 0))
+    first = allocate(rows, host, reserved, u[rows])
+    hire_into_siae(model, first, pop.programme_host[first])
+    rest = np.setdiff1d(rows, first)
+    host = pop.programme_host[rest]
+    free = model.siae_posts - occupancy(
+        np.where(pop.status == Status.SIAE, pop.siae, -1), model.n_siae
+    )
+    score = employability(model, rest)
+    floors, ranks = siae_floors(model)
+    key = np.where(ranks[host], -score, u[rest])
+    then = allocate(rest, host, free, key, acceptable=score >= floors[host])
+    hire_into_siae(model, then, pop.programme_host[then])
+    return np.union1d(first, then)
 
 
 def _back_to_support(pop, rows: np.ndarray, t: int) -> None:

@@ -15,6 +15,13 @@ start (each with its unit and reference), overridable by ``policy.funding.overri
 - France Travail advisers, shelters' insertion officers, the staff of referent teams and of
   mediation teams, and SIAE partnership officers (CVG) are paid per FTE; a person followed by an
   adviser, a referent team or a mediation team carries a share of its staff;
+- employer mediation by referents is staff time (:mod:`sim.submodels.staff`): the contacts made
+  each month are valued at the hourly cost of the structure's staff (an agency's advisers,
+  ``staff.adviser``; a shelter's social workers, ``staff.social_worker``; a referent team's
+  referents, ``staff.referent_team``; per ``territory.staff.hours_per_fte`` paid hours) and shown
+  as the programme ``employer_mediation``, moved out of the line that pays that staff
+  (``france_travail_advisers``, ``referent_groups``, or the shelter's places), with the same
+  funders: the total is unchanged, mediation displaces other uses of the same hours;
 - programmes and services (PHC, TAPAJ, AAVA stipend, crèche, mobility, French, health, training,
   housing first) are paid per occupied place and month;
 - each programme's cost is split between funders (State, Département, ESF, France Travail, other)
@@ -57,7 +64,11 @@ PROGRAMMES = (
     "health",
     "training",
     "housing_first",
+    "employer_mediation",
 )
+# Programmes whose funders the scenario gives; employer mediation is paid by the funders of the
+# staff who do it.
+COFINANCED_PROGRAMMES = tuple(p for p in PROGRAMMES if p != "employer_mediation")
 FULL_TIME_HOURS = 35.0
 HOURS_PER_MONTH_PER_WEEKLY_HOUR = 52 / 12
 
@@ -68,7 +79,7 @@ FURTHEST_MIN_OBSTACLES = 3
 def cofinancing_shares(funding, values: dict[str, float], budget: dict | None) -> np.ndarray:
     """Funders' shares of each programme (rows: PROGRAMMES, columns: FUNDERS)."""
     shares = np.zeros((len(PROGRAMMES), len(FUNDERS)))
-    for i, p in enumerate(PROGRAMMES):
+    for i, p in enumerate(COFINANCED_PROGRAMMES):
         rule = funding.cofinancing[p]
         if budget and p in budget and sum(budget[p].values()) > 0:
             total = sum(budget[p].values())
@@ -216,7 +227,7 @@ class Ledger:
                 per_person(name, np.flatnonzero(pop.service == s), v[f"place_per_month.{name}"])
         per_person(
             "training",
-            np.flatnonzero(pop.status == Status.TRAINING),
+            np.flatnonzero((pop.status == Status.TRAINING) | (pop.t_job_training_end >= 0)),
             v["place_per_month.training"],
         )
         per_person(
@@ -225,14 +236,58 @@ class Ledger:
             v["housing_first"] / 12,
         )
 
+        split = self._mediation(cost)
         amounts = np.array([cost[p] for p in PROGRAMMES])
-        split = amounts[:, None] * self.shares
+        split += amounts[:, None] * self.shares
         t = m.t
         for i, p in enumerate(PROGRAMMES):
             for j, fu in enumerate(FUNDERS):
                 if split[i, j]:
                     self.rows.append((t, p, fu, float(split[i, j])))
         return dict(zip(FUNDERS, split.sum(axis=0).tolist(), strict=True))
+
+    def _staff_structures(self) -> None:
+        """Per referent structure: the programme paying its staff and its staff's hourly cost."""
+        m, v = self.model, self.v
+        ref = m.referents
+        index = np.arange(ref.n)
+        shelter = index < ref.n_shelters
+        team = index >= ref.first_team
+        kind = np.zeros(ref.n, dtype=np.int64)
+        kind[shelter] = m.shelter_kind
+        shelter_lines = np.array(
+            [PROGRAMMES.index(f"shelter_{k.name.lower()}") for k in ShelterKind]
+        )
+        self._staff_programme = np.select(
+            [shelter, team],
+            [shelter_lines[kind], PROGRAMMES.index("referent_groups")],
+            PROGRAMMES.index("france_travail_advisers"),
+        )
+        per_year = np.select(
+            [shelter, team],
+            [v["staff.social_worker"], v["staff.referent_team"]],
+            v["staff.adviser"],
+        )
+        hours = 12 * m.spec.territory.staff.hours_per_fte
+        self._hourly = per_year / hours if hours > 0 else np.zeros(ref.n)
+
+    def mediation_cost(self) -> np.ndarray:
+        """Staff cost of this month's mediation contacts, per referent structure [EUR]."""
+        if not hasattr(self, "_hourly"):
+            self._staff_structures()
+        return self.model.staff.hours_mediation * self._hourly
+
+    def _mediation(self, cost: dict[str, float]) -> np.ndarray:
+        """Move the month's mediation out of the staff lines; its funders' shares, by programme."""
+        value = self.mediation_cost()
+        split = np.zeros((len(PROGRAMMES), len(FUNDERS)))
+        if not value.any():
+            return split
+        by_source = np.bincount(self._staff_programme, weights=value, minlength=len(PROGRAMMES))
+        for i in np.flatnonzero(by_source):
+            cost[PROGRAMMES[i]] -= by_source[i]
+        split[PROGRAMMES.index("employer_mediation")] = by_source @ self.shares
+        return split
 
     def results_rate(self) -> np.ndarray:
         """Per SIAE, the result the modulated part rewards (share between 0 and 1)."""

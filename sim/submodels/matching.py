@@ -11,10 +11,18 @@ In order:
    SIAE raises its floor and ranks on employability; rewarding the furthest does the reverse.
 3. Ordinary employers hire up to their vacancies of the month among applicants who meet their
    prerequisites (French level, driving licence, experience, right to work), with a probability
-   of their openness times the applicant's employability, most employable first. Mediation with
-   the employer (iterative referents, SIAE trained in active mediation) drops the prerequisites the
-   job does not need and raises openness. A person ending an immersion is considered first by the
-   employer who hosted them.
+   of their openness times the applicant's employability as the employer judges it, most
+   employable first. Applicants: persons coached in job search by their referent, persons who
+   wish to work and search on their own (outside support, waiting, or supported but not coached
+   this month: the readiness gates govern what the referent prescribes, not the person's own
+   search), SIAE employees near the end of their contract. A person ending an immersion is
+   considered first by the employer who hosted them.
+
+   **Mediation** with the employer (a contact of the referent, within the structure's mediation
+   capacity, :mod:`sim.submodels.staff`; SIAE trained in active mediation for their employees)
+   drops the prerequisites the job does not need, raises openness, and lowers the weight of the
+   obstacles in the employer's judgement; more so when the person will be followed in the job.
+   The employer weighs each obstacle by what it sees of it (``employability.visibility``).
 4. New immersions (PMSMP) for persons in job search.
 
 Every capacity group may restrict whom it takes (``eligible``, judged this month by
@@ -31,9 +39,9 @@ import numpy as np
 from sim.population import NEVER
 from sim.states import (
     OB,
+    OBSTACLES,
     Contract,
     Housing,
-    Logic,
     Phase,
     Programme,
     Selection,
@@ -54,19 +62,45 @@ WORK_RIGHT_MAX = 1  # right_to_work severity 2 (pending) or 3 (none) forbids a c
 WEEKS_PER_MONTH = 52 / 12
 
 
-def employability(model, rows: np.ndarray) -> np.ndarray:
-    """Employability score (logit scale) of ``rows``, as employers and SIAE judge it."""
+def _without_obstacles(model, rows: np.ndarray) -> np.ndarray:
     pop, e = model.pop, model.behaviour.employability
-    score = (
+    return (
         e.intercept
         + e.qualification * pop.qualification[rows]
         + e.experience_per_year * np.minimum(pop.experience[rows], 120.0) / 12.0
         + e.years_without_work * np.minimum(pop.months_without_work[rows], 120.0) / 12.0
         + e.confidence * pop.confidence[rows]
     )
-    for name, weight in e.obstacle.items():
-        score = score + weight * pop.obstacles[OB[name], rows]
-    return score
+
+
+def _obstacle_weights(model, seen: bool) -> np.ndarray:
+    e = model.behaviour.employability
+    w = np.array([e.obstacle.get(o, 0.0) for o in OBSTACLES])
+    return w * np.array([e.visibility[o] for o in OBSTACLES]) if seen else w
+
+
+def employability(model, rows: np.ndarray) -> np.ndarray:
+    """Employability score (logit scale) of ``rows`` as SIAE judge it, every obstacle known."""
+    weights = _obstacle_weights(model, seen=False)
+    return _without_obstacles(model, rows) + weights @ model.pop.obstacles[:, rows]
+
+
+def employer_score(model, rows: np.ndarray, mediated: np.ndarray, secured: np.ndarray):
+    """Employability of ``rows`` as an ordinary employer judges it.
+
+    Each obstacle weighs by the share of it the employer sees (``employability.visibility``);
+    the obstacles' weight is multiplied by ``behaviour.rel_penalty_mediation`` when the
+    application is ``mediated``, and further by ``rel_penalty_follow_up`` when the hire is
+    ``secured`` by a follow-up in the job the mediator can offer (seed 003 L323-334: the
+    mediation "révéler les atouts des personnes", negotiates conditions and secures the hire
+    by "le suivi à la prise de poste").
+    """
+    b = model.behaviour
+    penalty = _obstacle_weights(model, seen=True) @ model.pop.obstacles[:, rows]
+    rel = np.where(mediated, b.rel_penalty_mediation, 1.0) * np.where(
+        secured, b.rel_penalty_follow_up, 1.0
+    )
+    return _without_obstacles(model, rows) + penalty * rel
 
 
 def may_work(pop, rows: np.ndarray) -> np.ndarray:
@@ -93,9 +127,10 @@ def not_done(pop, programme: Programme, rows=slice(None)) -> np.ndarray:
 def low_threshold(model, plan) -> None:
     """Admissions to PHC, TAPAJ and AAVA, in random order, by places.
 
-    PHC and TAPAJ take those their referent puts on them first, then, without selection,
-    homeless people outside any support who wish to work (outreach, seed 003: "un recrutement
-    sans sélection, ni prérequis"); for them the programme is the first support they reach.
+    PHC and TAPAJ take, without selection and in one random order, those their referent puts
+    on them and homeless people outside any support who wish to work (outreach, seed 003 L918:
+    "un recrutement sans sélection, ni prérequis"); for the latter the programme is the first
+    support they reach.
     """
     pop, lt, t = model.pop, model.spec.territory.low_threshold, model.t
     u = model.streams.uniform("low_threshold", pop.n)
@@ -107,7 +142,7 @@ def low_threshold(model, plan) -> None:
         & pop.wish
     )
     young = pop.age < TAPAJ_MAX_AGE
-    key = u + outreach  # prescribed candidates before those met through outreach
+    key = u  # no selection: prescribed and outreach candidates in one random order
     targeting = model.targeting
 
     def eligible(prog: str, rows: np.ndarray) -> np.ndarray:
@@ -183,6 +218,8 @@ def _start(model, rows: np.ndarray, programme: Programme, hours: float, duration
     pop.programmes_done[rows] |= np.int8(1 << programme)
     first = rows[pop.t_first_support[rows] == NEVER]
     pop.t_first_support[first] = model.t
+    if programme == Programme.PHC:  # a CDDI in the host ACI (seed 003 L902)
+        start_first_job(pop, rows, model.t)
     model.flows[f"{programme.name.lower()}_starts"] += rows.size
 
 
@@ -215,14 +252,37 @@ def siae_floors(model) -> tuple[np.ndarray, np.ndarray]:
     return floors, ranks
 
 
+def phc_reserved_left(model) -> np.ndarray:
+    """Per SIAE, posts reserved to PHC completers and not yet held by one.
+
+    ``territory.low_threshold.phc_reserved_share`` of a PHC host's posts are reserved; employees
+    who followed PHC hold them first. Zero everywhere without a reserved share.
+    """
+    share = model.spec.territory.low_threshold.phc_reserved_share
+    if share <= 0:
+        return np.zeros(model.n_siae, dtype=np.int64)
+    pop = model.pop
+    reserved = np.where(
+        model.siae_phc_places > 0, np.floor(share * model.siae_posts).astype(np.int64), 0
+    )
+    from_phc = (pop.status == Status.SIAE) & ~not_done(pop, Programme.PHC)
+    held = occupancy(np.where(from_phc, pop.siae, -1), model.n_siae)
+    return np.maximum(reserved - held, 0)
+
+
 def siae_hiring(model, plan) -> None:
-    """SIAE hire among prescribed candidates, by their selection rule, up to their free posts."""
+    """SIAE hire among prescribed candidates, by their selection rule, up to their free posts.
+
+    Posts reserved to PHC completers (:func:`phc_reserved_left`) are not offered to others.
+    """
     pop = model.pop
     u = model.streams.uniform("siae_hiring", pop.n)
     cand = np.flatnonzero(plan.want_iae & (pop.status == Status.SUPPORTED))
     cand = cand[may_work(pop, cand)]
-    free = model.siae_posts - occupancy(
-        np.where(pop.status == Status.SIAE, pop.siae, -1), model.n_siae
+    free = (
+        model.siae_posts
+        - occupancy(np.where(pop.status == Status.SIAE, pop.siae, -1), model.n_siae)
+        - phc_reserved_left(model)
     )
     target = choose_allowed(
         u[cand], np.maximum(free, 0).astype(float), model.siae_group, iae.allowed(model, cand)
@@ -293,9 +353,11 @@ def employer_hiring(model, plan) -> None:
         & (pop.t_contract_end != NEVER)  # a CDI inclusion has no end to search before
         & (pop.t_contract_end - t <= b.siae_search_months)
     )
-    alone = pop.status_in(Status.OUTSIDE, Status.WAITING) & pop.wish
+    coached = plan.search & (status == Status.SUPPORTED)
+    # Own search, whoever wishes to work and is not coached this month (support or not).
+    alone = pop.status_in(Status.OUTSIDE, Status.WAITING, Status.SUPPORTED) & pop.wish & ~coached
     applies = (
-        (plan.search & (status == Status.SUPPORTED) & (u_apply < b.p_apply * rel))
+        (coached & (u_apply < b.p_apply * rel))
         | (siae_search & (u_apply < b.p_apply))
         | (alone & (u_apply < b.p_search_alone))
     )
@@ -309,9 +371,21 @@ def employer_hiring(model, plan) -> None:
     ok = employer >= 0
     seekers, employer = seekers[ok], employer[ok]
 
-    mediated = plan.mediation[seekers] | (
+    # Mediation: a contact of the referent within the structure's capacity, the job developer of
+    # a mediation team (sim.submodels.mediation), or the SIAE's for its employees.
+    team = pop.mediator[seekers] >= 0
+    asks = seekers[plan.mediation[seekers] & coached[seekers] & ~team]
+    contacted, priority = model.staff.mediate(model, asks)
+    presenter_order = np.full(pop.n, np.inf)
+    presenter_order[contacted] = priority
+    by_team = seekers[team]
+    presenter_order[by_team] = -(pop.obstacles[:, by_team] >= 1).sum(axis=0)
+    by_referent = np.isin(seekers, contacted, assume_unique=True)
+    presented = by_referent | team
+    mediated = presented | (
         in_siae[seekers] & model.siae_mediation[np.maximum(pop.siae[seekers], 0)]
     )
+    secured = presented & (model.practices.dur_follow_up[pop.logic[seekers]] > 0)
     e = model.employers
     requires_licence = np.where(
         mediated, e["needs_licence"][employer], e["requires_licence"][employer]
@@ -326,10 +400,17 @@ def employer_hiring(model, plan) -> None:
     )
     openness = e["openness"][employer]
     openness = openness + mediated * (1.0 - openness) * b.mediation_openness_gain
-    score = employability(model, seekers)
+    score = employer_score(model, seekers, mediated, secured)
     p_hire = np.where(immersed[seekers], b.p_immersion_hire, openness * _sigmoid(score))
     acceptable = np.where(immersed[seekers], True, meets) & (u_hire[seekers] < p_hire)
-    key = np.where(immersed[seekers], -np.inf, -score)
+    # The host of an immersion considers its immersed person first; then the candidates a
+    # mediator presented (the post negotiated for them, seed 003 L332), in the mediators'
+    # order; then the others, most employable first (publics of a priority list before others).
+    key = np.select(
+        [immersed[seekers], presented, mediated],
+        [np.full(seekers.size, -np.inf), presenter_order[seekers] - 2e6, -score - 1e6],
+        -score,
+    )
     rank = model.targeting.rank(
         "employer", model.employer_group_names, model.employer_group[employer], seekers
     )
@@ -342,6 +423,8 @@ def employer_hiring(model, plan) -> None:
     pop.phase[back] = Phase.JOB_SEARCH
     pop.employer[back] = -1
     model.flows["job_applicants"] += seekers.size
+    model.flows["own_search_applicants"] += int(np.count_nonzero(applies & alone))
+    model.flows["mediated_applications"] += int(np.count_nonzero(by_referent))
     model.flows["vacancies"] += int(vacancies.sum())
 
 
@@ -399,15 +482,20 @@ def hire_into_job(model, rows: np.ndarray, employer: np.ndarray) -> None:
     durable = rows[contract != Contract.SHORT]
     first = durable[pop.t_first_durable[durable] == NEVER]
     pop.t_first_durable[first] = t
-    # Iterative support continues in the job; linear support ends with it.
-    keep = (pop.logic[rows] == Logic.ITERATIVE) & (pop.referent[rows] >= 0)
+    # The referent follows the person in the job for the profile's months (none: support ends).
+    follow_up = model.practices.dur_follow_up[pop.logic[rows]]
+    keep = (pop.referent[rows] >= 0) & (follow_up > 0)
     kept = rows[keep]
     pop.phase[kept] = Phase.IN_JOB
-    pop.t_in_job_support_end[kept] = t + int(round(b.dur_in_job_support))
-    model.ledger.mobilised(rows)  # before a linear support (and its measure) ends
+    pop.t_in_job_support_end[kept] = t + follow_up[keep]
+    pop.t_job_training_end[rows] = NEVER
+    model.ledger.mobilised(rows)  # before a support without follow-up (and its measure) ends
     release_referent(pop, rows[~keep])
     model.flows["job_hires"] += rows.size
     model.flows["durable_hires"] += durable.size
+    model.flows["job_hires_three_plus"] += int(
+        np.count_nonzero((pop.obstacles[:, rows] >= 1).sum(axis=0) >= FURTHEST_MIN_OBSTACLES)
+    )
 
 
 def immersions(model, plan) -> None:

@@ -7,11 +7,14 @@
   Places aimed at a public (``territory.service_groups``) take first the eligible persons who
   ask for their service, in the order of their priority list; the open places
   (``territory.services``) take the rest. Training places are shared out the same way.
-- Referents work directly on digital skills, the right to work and debt (``p_referent_reduce``).
+- Referents work directly on digital skills, the right to work and debt (``p_referent_reduce``),
+  in the months they see the person (their staff time, :mod:`sim.submodels.staff`).
 - On the street, health obstacles worsen (``p_street_worsen``).
 - Work feeds back on obstacles (seed 003, emploi d'abord): French improves at work
   (``p_french_at_work``), confidence rises with work and activity and falls when idle.
-- Pre-hire training has slots; a completed training raises the qualification by one level.
+- Training has slots, shared by trainings before a job (status TRAINING) and trainings in a job
+  (a person followed in a job whose project includes one, seed 003 L359); a completed training
+  raises the qualification by one level.
 """
 
 from __future__ import annotations
@@ -142,10 +145,11 @@ def services(model, plan) -> None:
         pop.service[solved] = Service.NONE
         pop.service_unit[solved] = -1
         pop.t_service_start[solved] = NEVER
-    # Referents, and SIAE insertion officers for their employees, work on the other obstacles.
+    # Referents (when they see the person), and SIAE insertion officers for their employees,
+    # work on the other obstacles.
     coverage = np.zeros(pop.n)
-    followed = pop.referent >= 0
-    coverage[followed] = rel[followed]
+    seen = plan.seen
+    coverage[seen] = rel[seen]
     in_siae = pop.status == Status.SIAE
     coverage[in_siae] = model.siae_cip_coverage[pop.siae[in_siae]]
     rows = np.flatnonzero(coverage > 0)
@@ -153,8 +157,18 @@ def services(model, plan) -> None:
     _lower_worst(model, rows, REFERENT_ROWS, p, "obstacles")
 
 
+def in_training(pop) -> np.ndarray:
+    """Persons holding a training slot: in a training before a job, or in one in their job."""
+    return (pop.status == Status.TRAINING) | (pop.t_job_training_end != NEVER)
+
+
 def training(model, plan) -> None:
-    """Trainings end (qualification + 1, then job search) and free slots are filled."""
+    """Trainings end (qualification + 1) and free slots are filled.
+
+    A training before a job ends in job search; a training in the job ends the project's
+    training. Those the plan asks for (waiting in phase TRAINING, or followed in a job) queue
+    for the free slots, admitted in random order.
+    """
     pop, t, b = model.pop, model.t, model.behaviour
     done = np.flatnonzero((pop.status == Status.TRAINING) & (pop.t_programme_end <= t))
     pop.qualification[done] = np.minimum(pop.qualification[done] + 1, 3)
@@ -163,32 +177,44 @@ def training(model, plan) -> None:
     pop.t_programme_end[done] = NEVER
     pop.t_programme_start[done] = NEVER
     pop.training_unit[done] = -1
-    queue = np.flatnonzero(plan.want_training & (pop.status == Status.SUPPORTED))
+    in_job = np.flatnonzero((pop.t_job_training_end != NEVER) & (pop.t_job_training_end <= t))
+    pop.qualification[in_job] = np.minimum(pop.qualification[in_job] + 1, 3)
+    pop.t_job_training_end[in_job] = NEVER
+    pop.t_programme_start[in_job] = NEVER
+    pop.training_unit[in_job] = -1
+    pop.training_planned[in_job] = False
+    working = pop.status == Status.JOB
+    queue = np.flatnonzero(plan.want_training & ((pop.status == Status.SUPPORTED) | working))
     tie = model.streams.uniform("services", pop.n)[queue]
     unit_group, places = model.training_unit_group, model.training_unit_places
     kind = np.zeros(queue.size, dtype=np.int64)
-    held = np.where(pop.status == Status.TRAINING, pop.training_unit, -1)
+    holding = in_training(pop)
+    held = np.where(holding, pop.training_unit, -1)
     unit_kind = np.zeros(places.size, dtype=np.int64)
     targeted, units, left = _targeted_first(
         model, queue, kind, tie, unit_kind, places, unit_group, held
     )
     open_unit = places.size - 1  # the open places come last
-    held = (pop.status == Status.TRAINING) & (pop.training_unit == open_unit)
+    held = holding & (pop.training_unit == open_unit)
     free = np.array([places[open_unit] - np.count_nonzero(held)])
     admitted = allocate(queue[left], np.zeros(int(left.sum()), dtype=np.int64), free, tie[left])
     units = np.concatenate([units, np.full(admitted.size, open_unit, dtype=np.int64)])
     admitted = np.concatenate([targeted, admitted])
-    pop.status[admitted] = Status.TRAINING
     pop.training_unit[admitted] = units
     pop.t_programme_start[admitted] = t
-    pop.t_programme_end[admitted] = t + int(round(b.dur_training))
+    at_work = admitted[working[admitted]]
+    pop.t_job_training_end[at_work] = t + int(round(b.dur_training))
+    before = admitted[~working[admitted]]
+    pop.status[before] = Status.TRAINING
+    pop.t_programme_end[before] = t + int(round(b.dur_training))
     # A training extends the support measure to its end (the referent keeps the person).
-    pop.t_support_end[admitted] = np.maximum(
-        pop.t_support_end[admitted], pop.t_programme_end[admitted] + 1
+    pop.t_support_end[before] = np.maximum(
+        pop.t_support_end[before], pop.t_programme_end[before] + 1
     )
-    model.flows["training_starts"] += admitted.size
+    model.flows["training_starts"] += before.size
+    model.flows["training_in_job_starts"] += at_work.size
     model.queues["training"] = queue.size - admitted.size
-    model.ledger.mobilised(admitted)
+    model.ledger.mobilised(before)
 
 
 def obstacle_changes(model, plan) -> None:

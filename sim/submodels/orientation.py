@@ -7,14 +7,22 @@ programme's own referents, for its public). Each structure supports at most its 
 results-based RSA measure changes whom France Travail takes first). RSA recipients are oriented
 faster than others (the orientation is an obligation attached to the RSA); shelter residents are
 oriented by their shelter at once. Some people are never oriented: the non-take-up the seeds report.
-A support measure lasts ``behaviour.dur_support`` months (6 months renewable once, seeds 001, 002),
-or its team's ``dur_support``, after which a person without a job is outside support again.
+
+A support measure lasts ``behaviour.dur_support`` months, or its team's ``dur_support``, and may
+be renewed ``behaviour.n_support_renewals`` times (6 months renewable once, seed 001 L141, seed
+002 L27): at its due month a person still supported is renewed with probability
+``behaviour.p_support_renewal`` ("si nécessaire", seed 001; "sur prescription du référent",
+seed 002), and the pathway goes on in the phase reached; otherwise the person is outside support
+again. A new support starts with a diagnostic only after a real break (more than
+``behaviour.dur_real_break`` months without a referent); after a shorter gap it resumes the phase
+the person had reached.
 
 Referent teams take first, where their caseload allows, the waiting persons who are eligible for
 them (``eligible``), in the order of their ``priority`` list then first come first served; with
 ``p_outreach`` they also reach eligible persons outside any support ("aller vers", stream
-``targeting``), who then wait for them. A person's logic is drawn from the practice of the
-structure, or its practice for the person's public (``practice_by_public``).
+``targeting``), who then wait for them. Each person starting support is followed under one
+practice profile, drawn (stream ``logic``) with the shares of the structure's practice, or of its
+practice for the person's public (``practice_by_public``).
 """
 
 from __future__ import annotations
@@ -27,7 +35,6 @@ from sim.population import NEVER
 from sim.states import (
     Benefit,
     EmploymentSupport,
-    Logic,
     Phase,
     ReferentKind,
     Status,
@@ -44,7 +51,7 @@ class Referents:
     n_shelters: int
     n_agencies: int
     capacity: np.ndarray  # persons each can support at once
-    practice: np.ndarray  # degree of iterative practice
+    practice: np.ndarray  # (structures, profiles): cumulative shares of the practice profiles
     prescribes_iae: np.ndarray
     rel_search: np.ndarray  # job-search intensity from how employment support is organised
     global_places: np.ndarray  # places in accompagnement global (agencies only)
@@ -52,11 +59,14 @@ class Referents:
     team_group: np.ndarray  # per team, the index of its group in territory.referent_groups
     team_names: list[str]  # the names of territory.referent_groups, in order
     p_outreach: np.ndarray  # per team
-    # practice by public: (structure indices, [(public, practice), ...] in order of precedence)
-    practice_by_public: list[tuple[np.ndarray, list[tuple[str, float]]]]
+    # practice by public: (structure indices, [(public, cumulative shares of the profiles), ...]
+    # in order of precedence)
+    practice_by_public: list[tuple[np.ndarray, list[tuple[str, np.ndarray]]]]
 
     @classmethod
-    def build(cls, shelters, agencies, teams, behaviour, by_public=(), team_spec=()) -> Referents:
+    def build(
+        cls, shelters, agencies, teams, behaviour, practices, by_public=(), team_spec=()
+    ) -> Referents:
         """Gather the referent structures' characteristics from their agents.
 
         Args:
@@ -64,6 +74,8 @@ class Referents:
             agencies: the France Travail agencies (next).
             teams: the referent teams (last).
             behaviour: the scenario's behaviour section.
+            practices: the scenario's practice profiles (:class:`sim.pathways.Practices`); each
+                agent's ``practice`` is already the vector of its shares of them.
             by_public: ``(structure indices, {public: practice})`` pairs, each for the
                 structures that share one ``practice_by_public`` mapping.
             team_spec: per team, ``(group index, group names, dur_support or None)``.
@@ -82,7 +94,7 @@ class Referents:
             n_shelters=len(shelters),
             n_agencies=len(agencies),
             capacity=np.array([s.caseload_capacity for s in everyone], dtype=np.int64),
-            practice=np.array([s.practice for s in everyone], dtype=float),
+            practice=np.cumsum(np.array([s.practice for s in everyone], dtype=float), axis=1),
             prescribes_iae=np.array(
                 [s.prescribes_iae for s in shelters]
                 + [True] * len(agencies)
@@ -105,7 +117,10 @@ class Referents:
             team_names=list(team_spec[0][1]) if team_spec else [],
             p_outreach=np.array([s.p_outreach for s in teams], dtype=float),
             practice_by_public=[
-                (np.asarray(idx, dtype=np.int64), list(mapping.items()))
+                (
+                    np.asarray(idx, dtype=np.int64),
+                    [(public, np.cumsum(practices.weights(p))) for public, p in mapping.items()],
+                )
                 for idx, mapping in by_public
                 if mapping
             ],
@@ -131,10 +146,11 @@ class Referents:
         return (referent >= self.n_shelters) & (referent < self.first_team)
 
     def practice_for(self, model, rows: np.ndarray, referent: np.ndarray) -> np.ndarray:
-        """The degree of iterative practice each of ``rows`` gets from its ``referent``.
+        """The practice each of ``rows`` gets from its ``referent``: cumulative profile shares.
 
         The structure's practice, or its practice for the first public of its
-        ``practice_by_public`` that the person belongs to.
+        ``practice_by_public`` that the person belongs to. One row per person, one column per
+        profile (in the order of ``model.practices.names``).
         """
         practice = self.practice[referent].copy()
         for structures, items in self.practice_by_public:
@@ -148,17 +164,24 @@ class Referents:
 
 
 def end_of_support(model) -> None:
-    """Support measures that reach their end leave persons without a job outside support.
+    """Support measures that reach their end are renewed or leave persons outside support.
 
     A measure that ended while the person was in a programme, a training or an immersion ends
-    when they come back to their referent.
+    (or is renewed) when they come back to their referent. A renewal continues the phase reached.
     """
-    pop, t = model.pop, model.t
+    pop, t, b = model.pop, model.t, model.behaviour
     ended = (pop.t_support_end != NEVER) & (pop.t_support_end <= t) & (pop.referent >= 0)
     ended &= pop.status == Status.SUPPORTED
     rows = np.flatnonzero(ended)
-    to_outside(pop, rows)
-    model.flows["support_ends"] += rows.size
+    u = model.streams.uniform("orientation", pop.n)[rows]
+    renew = (pop.n_support_renewals[rows] < b.n_support_renewals) & (u < b.p_support_renewal)
+    renewed = rows[renew]
+    pop.n_support_renewals[renewed] += 1
+    period = np.round(model.referents.dur_support[pop.referent[renewed]]).astype(np.int32)
+    pop.t_support_end[renewed] = t + period
+    to_outside(pop, rows[~renew])
+    model.flows["support_renewals"] += renewed.size
+    model.flows["support_ends"] += rows.size - renewed.size
 
 
 def orient(model) -> None:
@@ -261,7 +284,12 @@ def _assign_teams(model) -> None:
 
 
 def start_support(model, rows: np.ndarray, referent: np.ndarray) -> None:
-    """``rows`` start a support with ``referent`` (unified index); their logic is drawn."""
+    """``rows`` start a support with ``referent`` (unified index); their profile is drawn.
+
+    After a real break (more than ``behaviour.dur_real_break`` months without a referent, or
+    none before) the support starts with a diagnostic; after a shorter gap it resumes the phase
+    reached (job search for someone whose follow-up in a job ended), due at once.
+    """
     pop, t, b, ref = model.pop, model.t, model.behaviour, model.referents
     pop.referent[rows] = referent
     is_shelter = referent < ref.n_shelters
@@ -270,14 +298,26 @@ def start_support(model, rows: np.ndarray, referent: np.ndarray) -> None:
         [is_shelter, is_ft], [ReferentKind.SHELTER, ReferentKind.FRANCE_TRAVAIL], ReferentKind.GROUP
     )
     pop.status[rows] = Status.SUPPORTED
-    pop.phase[rows] = Phase.DIAGNOSTIC
-    pop.t_phase_end[rows] = t + int(round(b.dur_diagnostic))
     pop.t_support_end[rows] = t + np.round(ref.dur_support[referent]).astype(np.int32)
     pop.t_support_start[rows] = t
+    pop.n_support_renewals[rows] = 0
     pop.t_waiting_since[rows] = NEVER
     u = model.streams.uniform("logic", pop.n)[rows]
-    practice = ref.practice_for(model, rows, referent)
-    pop.logic[rows] = np.where(u < practice, Logic.ITERATIVE, Logic.LINEAR)
+    cum = ref.practice_for(model, rows, referent)
+    pop.logic[rows] = np.minimum((u[:, None] >= cum).sum(axis=1), cum.shape[1] - 1)
+    last = pop.t_last_followed[rows]
+    resume = (
+        (last != NEVER) & (t - last <= b.dur_real_break) & (pop.phase_reached[rows] != Phase.NONE)
+    )
+    fresh = rows[~resume]
+    pop.phase[fresh] = Phase.DIAGNOSTIC
+    pop.t_phase_end[fresh] = t + model.practices.dur_diagnostic[pop.logic[fresh]]
+    pop.training_planned[fresh] = False
+    back = rows[resume]
+    reached = pop.phase_reached[back]
+    pop.phase[back] = np.where(reached == Phase.IN_JOB, Phase.JOB_SEARCH, reached)
+    pop.t_phase_end[back] = t
+    model.flows["support_resumed"] += back.size
     first = rows[pop.t_first_support[rows] == NEVER]
     pop.t_first_support[first] = t
     # The RSA support measure (seed 002) for RSA recipients followed by France Travail.

@@ -48,6 +48,7 @@ def leave_activity(pop: Population, rows: np.ndarray) -> None:
     pop.t_programme_start[rows] = NEVER
     pop.training_unit[rows] = -1
     pop.t_contract_start[rows] = NEVER
+    pop.t_job_training_end[rows] = NEVER
 
 
 def to_outside(pop: Population, rows: np.ndarray) -> None:
@@ -65,11 +66,15 @@ def to_waiting(pop: Population, rows: np.ndarray, t: int) -> None:
     pop.t_waiting_since[rows] = t
 
 
-def back_to_search(pop: Population, rows: np.ndarray) -> None:
-    """``rows`` keep their referent and search for a job again (iterative fast restart)."""
+def back_to_search(pop: Population, rows: np.ndarray, phase=Phase.JOB_SEARCH) -> None:
+    """``rows`` keep their referent after a job that did not work out, in ``phase``.
+
+    ``phase`` (one per row, or one for all) is where their profile resumes: job search with
+    goals revised, or obstacle work.
+    """
     leave_activity(pop, rows)
     pop.status[rows] = Status.SUPPORTED
-    pop.phase[rows] = Phase.JOB_SEARCH
+    pop.phase[rows] = phase
     pop.t_in_job_support_end[rows] = NEVER
 
 
