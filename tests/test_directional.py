@@ -10,6 +10,8 @@ import numpy as np
 from conftest import run_small
 from test_limits import GROUPS
 
+from sim.states import OBSTACLES
+
 PAIRED = {"run.persons": 3000, "run.months": 24, "run.seed": 11}
 
 
@@ -69,16 +71,13 @@ def test_a_stricter_readiness_gate_delays_first_jobs():
         months = pop.t_first_job[cohort] - pop.t_entry[cohort]
         return np.mean((pop.t_first_job[cohort] >= 0) & (months <= 12))
 
-    strict = run_small(
-        "linear",
-        **PAIRED,
-        **{"policy.readiness.max_severity": 0, "policy.readiness.min_confidence": 0.7},
-    )
-    loose = run_small(
-        "linear",
-        **PAIRED,
-        **{"policy.readiness.max_severity": 2, "policy.readiness.min_confidence": 0.3},
-    )
+    def gates(level, confidence):
+        profile = "policy.practices.applied"
+        out = {f"{profile}.gates.{o}": level for o in OBSTACLES if o != "justice"}
+        return {**out, f"{profile}.min_confidence": confidence}
+
+    strict = run_small("linear", **PAIRED, **gates(0, 0.7))
+    loose = run_small("linear", **PAIRED, **gates(2, 0.3))
     s, lo = first_job_within_12(strict), first_job_within_12(loose)
     assert s < lo, f"a stricter gate should delay first jobs: {s:.3f} within 12 months vs {lo:.3f}"
 

@@ -115,6 +115,7 @@ def _supported_model(logic: Logic, wish: bool, phase: Phase):
     """A model after one month with every present person forced into one support state."""
     model = InsertionModel(small_scenario(**{"run.persons": 300}))
     model.step()
+    model.staff.hours[:] = 1e9  # staff time is not what these tests look at
     pop = model.pop
     rows = np.flatnonzero(pop.present())
     pop.status[rows] = Status.SUPPORTED
@@ -138,6 +139,7 @@ def test_linear_logic_keeps_severe_obstacles_away_from_job_search():
 
 def test_iterative_logic_searches_from_the_first_month_with_obstacles_in_parallel():
     model, rows = _supported_model(Logic.ITERATIVE, wish=True, phase=Phase.DIAGNOSTIC)
+    model.pop.t_phase_end[rows] = model.t  # the iterative profile's diagnostic takes 0 months
     plan = decide(model)
     assert plan.search[rows].all(), "whoever wishes to work searches at once"
     assert plan.mediation[rows].all(), "the employer side is worked on"
@@ -146,6 +148,7 @@ def test_iterative_logic_searches_from_the_first_month_with_obstacles_in_paralle
 
 def test_iterative_logic_without_wish_works_on_obstacles_first():
     model, rows = _supported_model(Logic.ITERATIVE, wish=False, phase=Phase.DIAGNOSTIC)
+    model.pop.t_phase_end[rows] = model.t
     model.pop.confidence[rows] = 0.0  # the wish cannot arise this month
     plan = decide(model)
     assert not plan.search[rows].any()
@@ -181,6 +184,7 @@ def test_ledger_balances_and_attributes_costs_to_persons(baseline_run):
 def test_aide_au_poste_follows_c7_per_full_time_post():
     model = InsertionModel(small_scenario(**{"run.persons": 300}))
     model.step()
+    model.staff.hours[:] = 1e9  # staff time is not what these tests look at
     pop = model.pop
     in_siae = pop.status == Status.SIAE
     ledger = model.ledger.frame()
