@@ -495,8 +495,8 @@ show(fig)"""
 The results directory keeps a sample of each run's entry cohort (persons present at month 0) with
 their status month by month. The **chronogram** stacks, for each month since entry, the shares of
 the cohort in each status (first replication): compare the bands of immersion, SIAE and job at
-the top with the *supported* band, where persons are followed without working (in the linear
-logic, the phases before job search). The **Kaplan-Meier** curves give the
+the top with the *supported* band, where persons are followed without working (under the linear
+profile, the phases before job search). The **Kaplan-Meier** curves give the
 share who have had a first job (top) and a first durable job (bottom) by each month since entry,
 for everyone and for three publics, with 95% bands (persons who leave the territory are
 censored)."""
@@ -512,19 +512,20 @@ show(chronogram(cohort[cohort["replication"] == 0]))"""
         """\
 ## Reading the result
 
-- **No parameter encodes the answer.** The two scenarios differ only by
-  `policy.practice_override` (0 or 1), which sets the probability that a person starting support
-  is followed in the iterative logic. Nothing says "iterative works better": the difference comes
-  from mechanisms written once for both logics, which the logic only switches on or off: the
-  **readiness gates** of the linear logic (every obstacle at most `policy.readiness.max_severity`,
-  confidence at least `min_confidence`, before job search), the **timing** (job search from the
-  first month vs after diagnostic, obstacles, resocialisation, project and training), **in-job
-  support** (iterative referents stay for `behaviour.dur_in_job_support` months, lowering the
-  break rate, and restart the search after a failure), **employer mediation** (prerequisites
-  asked but not needed are waived, openness rises), and the iterative entry by the wish to work,
-  with PHC or TAPAJ offered to job seekers on the street or in emergency shelters. Capacities,
-  employers' vacancies and SIAE selection are the same in both. See `docs/ODD.md`, sections 7.3,
-  7.4, 7.6 and 7.7.
+- **No parameter encodes the answer.** The two scenarios differ only in the fields of the
+  practice profile every structure applies (`policy.practices.applied`: the baseline's `linear`
+  and `iterative` profiles). Nothing says "iterative works better": every profile runs through
+  the same rules, and its fields set how long each step holds a person: the **readiness gates**
+  (a highest severity per obstacle, and `min_confidence`) and the **timing** (diagnostic,
+  re-socialisation and project durations, training before or in the job), the **follow-up in the
+  job** (`dur_follow_up` months in both logics, lowering the break rate in the months the
+  referent sees the person), the **share of staff hours on employer mediation** (contacts that
+  waive unneeded prerequisites, raise openness and soften the obstacles the employer sees), and
+  the entry by the wish to work. Both logics spend the **same staff hours**
+  (`territory.staff`): when the hours run out, the persons seen are drawn at random, and the
+  others keep only their own job search. Capacities, employers' vacancies, SIAE selection and
+  the programmes prescribed by public (PHC, TAPAJ, AAVA) are the same in both. See
+  `docs/ODD.md`, sections 7.3, 7.4, 7.6 and 7.7.
 - **Calibrated, not validated.** Ten behaviour values of the baseline are fitted to published
   figures (notebook 04), but none of those figures measures the two logics. The *direction* and
   the *mechanisms* of the difference are what this comparison shows (the Morris screening of
