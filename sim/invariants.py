@@ -125,7 +125,7 @@ def check_invariants(model) -> None:
     ledger = model.ledger.frame()
     if len(ledger):
         month = ledger[ledger["month"] == t]
-        mediation = month.loc[month["programme"] == "employer_mediation", "amount"].sum()
+        mediation = month.loc[month["programme"] == "referent_mediation", "amount"].sum()
         owed = float(model.ledger.mediation_cost().sum())
         _require(
             bool(np.isclose(mediation, owed, rtol=1e-9, atol=1e-6)),

@@ -88,7 +88,7 @@ def test_each_programme_is_split_by_its_cofinancing_rule(baseline_run):
     rules = model.policy.funding.cofinancing
     checked = 0
     for programme in shares.index.get_level_values("programme").unique():
-        if programme == "employer_mediation":
+        if programme == "referent_mediation":
             continue  # paid by the funders of the staff who mediate (test below)
         rule = rules[programme]
         if rule.esf_with is not None:
@@ -123,7 +123,7 @@ def test_shelters_and_advisers_are_paid_for_their_whole_capacity(baseline_run):
     v = model.funding_values
     ledger = model.ledger.frame()
     by_programme = _pivot(ledger, "programme", PROGRAMMES, model.months)
-    mediation = by_programme["employer_mediation"]
+    mediation = by_programme["referent_mediation"]
     assert mediation.sum() > 0, "the baseline's referents make employer contacts"
     expected_total = 0.0
     for kind in ShelterKind:

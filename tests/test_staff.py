@@ -96,7 +96,7 @@ def test_the_ledger_pays_for_the_contacts_made():
         + monthly.used_mediation_contacts_france_travail * v["staff.adviser"] / hour
     )
     ledger = model.ledger.frame()
-    paid = ledger[ledger.programme == "employer_mediation"].groupby("month")["amount"].sum()
+    paid = ledger[ledger.programme == "referent_mediation"].groupby("month")["amount"].sum()
     paid = paid.reindex(monthly.index, fill_value=0.0)
     assert expected.sum() > 0, "the iterative practice makes contacts with employers"
     np.testing.assert_allclose(

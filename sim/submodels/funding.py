@@ -19,7 +19,7 @@ start (each with its unit and reference), overridable by ``policy.funding.overri
   each month are valued at the hourly cost of the structure's staff (an agency's advisers,
   ``staff.adviser``; a shelter's social workers, ``staff.social_worker``; a referent team's
   referents, ``staff.referent_team``; per ``territory.staff.hours_per_fte`` paid hours) and shown
-  as the programme ``employer_mediation``, moved out of the line that pays that staff
+  as the programme ``referent_mediation``, moved out of the line that pays that staff
   (``france_travail_advisers``, ``referent_groups``, or the shelter's places), with the same
   funders: the total is unchanged, mediation displaces other uses of the same hours;
 - programmes and services (PHC, TAPAJ, AAVA stipend, crèche, mobility, French, health, training,
@@ -64,11 +64,11 @@ PROGRAMMES = (
     "health",
     "training",
     "housing_first",
-    "employer_mediation",
+    "referent_mediation",
 )
 # Programmes whose funders the scenario gives; employer mediation is paid by the funders of the
 # staff who do it.
-COFINANCED_PROGRAMMES = tuple(p for p in PROGRAMMES if p != "employer_mediation")
+COFINANCED_PROGRAMMES = tuple(p for p in PROGRAMMES if p != "referent_mediation")
 FULL_TIME_HOURS = 35.0
 HOURS_PER_MONTH_PER_WEEKLY_HOUR = 52 / 12
 
@@ -286,7 +286,7 @@ class Ledger:
         by_source = np.bincount(self._staff_programme, weights=value, minlength=len(PROGRAMMES))
         for i in np.flatnonzero(by_source):
             cost[PROGRAMMES[i]] -= by_source[i]
-        split[PROGRAMMES.index("employer_mediation")] = by_source @ self.shares
+        split[PROGRAMMES.index("referent_mediation")] = by_source @ self.shares
         return split
 
     def results_rate(self) -> np.ndarray:
