@@ -7,6 +7,7 @@ import pytest
 from conftest import run_small, small_scenario
 
 from sim.model import InsertionModel
+from sim.pathways import Plan
 from sim.population import NEVER
 from sim.states import Contract, Housing, Service, SiaeType, Status
 from sim.submodels import contracts, iae
@@ -167,7 +168,7 @@ def test_follow_up_after_exit_protects_the_next_job_from_breaks():
     pop.referent[rows], pop.phase[rows] = -1, 0
     followed = rows[::2]
     pop.t_follow_up_end[followed] = model.t + 6
-    contracts.breaks_and_ends(model)
+    contracts.breaks_and_ends(model, Plan.empty(len(pop.status)))  # no referent sees anyone
     assert np.all(pop.status[followed] == Status.JOB), "nobody followed up broke"
     broke = np.count_nonzero(pop.status[rows[1::2]] != Status.JOB)
     assert broke > 30, f"about half of the others broke at p_break 0.5 (got {broke} of 100)"

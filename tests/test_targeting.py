@@ -275,15 +275,22 @@ def test_practice_by_public_sets_the_logic_of_that_public():
 
 
 def test_a_practice_override_for_shelters_leaves_france_travail_alone():
-    scn = small_scenario(**{"policy.practice_override_by_kind.shelters": 1.0})
-    model = InsertionModel(scn)
-    ref = model.referents
-    assert np.all(ref.practice[: ref.n_shelters] == 1.0), "every shelter is iterative"
-    ft = scn.territory.france_travail.practice
-    assert np.all(ref.practice[ref.n_shelters : ref.first_team] == ft), "France Travail unchanged"
-    both = small_scenario(
+    def practice(**overrides):  # cumulative shares of the practice profiles, per structure
+        return InsertionModel(small_scenario(**overrides)).referents.practice
+
+    own = practice()
+    ref = InsertionModel(small_scenario(**{"policy.practice_override_by_kind.shelters": 1.0}))
+    ref = ref.referents
+    shelters, others = slice(0, ref.n_shelters), slice(ref.n_shelters, None)
+    iterative = practice(**{"policy.practice_override": 1.0})[0]
+    linear = practice(**{"policy.practice_override": 0.0})[0]
+    assert not np.array_equal(iterative, linear), "the two practices differ"
+    assert (ref.practice[shelters] == iterative).all(), "every shelter is iterative"
+    np.testing.assert_array_equal(
+        ref.practice[others], own[others], err_msg="France Travail and teams unchanged"
+    )
+    both = practice(
         **{"policy.practice_override": 0.0, "policy.practice_override_by_kind.shelters": 1.0}
     )
-    ref = InsertionModel(both).referents
-    assert np.all(ref.practice[: ref.n_shelters] == 1.0), "the override by kind wins for its kind"
-    assert np.all(ref.practice[ref.n_shelters :] == 0.0), "the general one for the others"
+    assert (both[shelters] == iterative).all(), "the override by kind wins for its kind"
+    assert (both[others] == linear).all(), "the general one for the others"
