@@ -77,8 +77,9 @@ def test_the_ledger_balances_every_month(baseline_run):
 
 def test_each_programme_is_split_by_its_cofinancing_rule(baseline_run):
     model = baseline_run
-    rate = model.funding_values["esf.cofinancing_rate"]
-    assert rate == pytest.approx(0.7), "the shipped ESF rate (seed 001) is 70%"
+    assert model.spec.territory.region_category == "transition", "the baseline's region"
+    rate = model.funding_values["esf.cofinancing_rate.transition"]
+    assert rate == pytest.approx(0.6), "ESF+ 2021-2027 rate of a transition region: 60%"
     ledger = model.ledger.frame()
     amounts = ledger.pivot_table(
         index=["month", "programme"], columns="funder", values="amount", aggfunc="sum"
@@ -110,7 +111,7 @@ def test_each_programme_is_split_by_its_cofinancing_rule(baseline_run):
     esf_programme = shares.xs("rsa_measure", level="programme")
     assert rules["rsa_measure"].esf_with == "departement", "baseline: rsa_measure esf_with dept"
     np.testing.assert_allclose(
-        esf_programme["esf"], rate, err_msg="ESF share of rsa_measure != esf.cofinancing_rate"
+        esf_programme["esf"], rate, err_msg="ESF share of rsa_measure != the region's ESF+ rate"
     )
     np.testing.assert_allclose(
         esf_programme["departement"], 1 - rate, err_msg="the Département pays the rest"
@@ -151,7 +152,12 @@ def test_a_budget_envelopes_funders_set_that_programmes_shares():
     model = run_small(
         **{"run.persons": 3000, "run.months": 12, "policy.budget": {"aide_au_poste_ei": envelope}}
     )
-    shares = cofinancing_shares(model.policy.funding, model.funding_values, model.policy.budget)
+    shares = cofinancing_shares(
+        model.policy.funding,
+        model.funding_values,
+        model.policy.budget,
+        model.spec.territory.region_category,
+    )
     row = dict(zip(FUNDERS, shares[PROGRAMMES.index("aide_au_poste_ei")], strict=True))
     expected = {f: envelope.get(f, 0.0) / sum(envelope.values()) for f in FUNDERS}
     assert row == pytest.approx(expected), f"envelope shares {row} != {expected}"

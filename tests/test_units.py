@@ -178,7 +178,9 @@ def test_ledger_balances_and_attributes_costs_to_persons(baseline_run):
     assert 0 < attributed <= total * (1 + 1e-9), "attributed costs are part of the ledger"
     esf = ledger[(ledger.programme == "rsa_measure")]
     shares = esf.groupby("funder")["amount"].sum() / esf["amount"].sum()
-    assert shares["esf"] == pytest.approx(0.7), "ESF pays 70% of the measure (seed 001)"
+    assert shares["esf"] == pytest.approx(0.6), (
+        "ESF+ pays 60% of the measure: the 2021-2027 rate of a transition region (CPR art. 112)"
+    )
 
 
 def test_aide_au_poste_follows_c7_per_full_time_post():

@@ -16,8 +16,9 @@ Funder = Literal["state", "departement", "esf", "france_travail", "other"]
 class Cofinancing(Strict):
     """Shares of a programme's cost paid by each funder [share].
 
-    Either explicit shares that add up to 1, or ``esf_with: FUNDER``: the ESF pays its
-    co-financing rate (parameter ``esf.cofinancing_rate``, seed 001) and FUNDER the rest.
+    Either explicit shares that add up to 1, or ``esf_with: FUNDER``: the ESF+ pays its
+    co-financing rate for the territory's category of region (parameter
+    ``esf.cofinancing_rate.<territory.region_category>``) and FUNDER the rest.
     """
 
     state: Prob = 0.0

@@ -299,6 +299,9 @@ class TerritorySpec(Strict):
     """
 
     reference_persons: int = Field(ge=1, description="persons the capacities are stated for")
+    region_category: Literal["more_developed", "transition", "outermost"] = Field(
+        description="EU cohesion-policy category of the region; sets the ESF+ rate"
+    )
     shelters: dict[str, ShelterGroup]
     france_travail: FranceTravailSpec
     staff: StaffSpec

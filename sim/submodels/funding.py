@@ -25,8 +25,9 @@ start (each with its unit and reference), overridable by ``policy.funding.overri
 - programmes and services (PHC, TAPAJ, AAVA stipend, crèche, mobility, French, health, training,
   housing first) are paid per occupied place and month;
 - each programme's cost is split between funders (State, Département, ESF, France Travail, other)
-  by its co-financing shares (``esf_with``: the ESF rate of seed 001, 70%, and the rest by the
-  named funder), or, for a programme funded by a budget envelope, by the envelope's funders.
+  by its co-financing shares (``esf_with``: the ESF+ rate in force for the territory's category of
+  region, ``esf.cofinancing_rate.<territory.region_category>``, and the rest by the named
+  funder), or, for a programme funded by a budget envelope, by the envelope's funders.
 
 Costs that follow a person (their place, post, measure, share of an adviser) are also added to
 that person's ``cost``; the cost of vacant capacity stays with the programme only.
@@ -76,7 +77,14 @@ HOURS_PER_MONTH_PER_WEEKLY_HOUR = 52 / 12
 FURTHEST_MIN_OBSTACLES = 3
 
 
-def cofinancing_shares(funding, values: dict[str, float], budget: dict | None) -> np.ndarray:
+def esf_rate(values: dict[str, float], region_category: str) -> float:
+    """The ESF+ co-financing rate in force for a category of region (dated parameters)."""
+    return values[f"esf.cofinancing_rate.{region_category}"]
+
+
+def cofinancing_shares(
+    funding, values: dict[str, float], budget: dict | None, region_category: str
+) -> np.ndarray:
     """Funders' shares of each programme (rows: PROGRAMMES, columns: FUNDERS)."""
     shares = np.zeros((len(PROGRAMMES), len(FUNDERS)))
     for i, p in enumerate(COFINANCED_PROGRAMMES):
@@ -85,7 +93,7 @@ def cofinancing_shares(funding, values: dict[str, float], budget: dict | None) -
             total = sum(budget[p].values())
             shares[i] = [budget[p].get(fu, 0.0) / total for fu in FUNDERS]
         elif rule.esf_with is not None:
-            rate = values["esf.cofinancing_rate"]
+            rate = esf_rate(values, region_category)
             shares[i, FUNDERS.index("esf")] += rate
             shares[i, FUNDERS.index(rule.esf_with)] += 1.0 - rate
         else:
@@ -101,7 +109,9 @@ class Ledger:
         self.model = model
         self.rules = model.policy.funding
         self.v = model.funding_values
-        self.shares = cofinancing_shares(self.rules, self.v, model.policy.budget)
+        self.shares = cofinancing_shares(
+            self.rules, self.v, model.policy.budget, model.spec.territory.region_category
+        )
         self.rows: list[tuple[int, str, str, float]] = []
         self._events = dict.fromkeys(PROGRAMMES, 0.0)
 
