@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from sim.population import NEVER
-from sim.states import Programme, Service, Status
+from sim.states import Allocation, Housing, Programme, Service, Status
 from sim.submodels.capacity import occupancy
+from sim.submodels.housing import place_capacity, used_places
 
 
 class InvariantError(RuntimeError):
@@ -60,6 +61,16 @@ def check_invariants(model) -> None:
     _require(bool(np.all(used <= ref.capacity)), f"month {t}: a caseload exceeds its capacity")
     places = occupancy(pop.shelter, model.n_shelters)
     _require(bool(np.all(places <= model.shelter_places)), f"month {t}: a shelter is over capacity")
+    by_type = used_places(model)
+    _require(
+        bool(np.all(by_type <= place_capacity(model))),
+        f"month {t}: a shelter has more single adults or families than places of that type",
+    )
+    held = pop.shelter >= 0
+    _require(
+        bool(np.all(model.shelter_housing[pop.shelter[held]] == pop.housing[held])),
+        f"month {t}: a resident's housing status is not their shelter's",
+    )
     in_siae = st == Status.SIAE
     posts = occupancy(np.where(in_siae, pop.siae, -1), model.n_siae)
     _require(
@@ -117,6 +128,20 @@ def check_invariants(model) -> None:
     gone = (st == Status.LEFT) | (st == Status.NOT_ARRIVED)
     _require(not np.any(gone & (pop.referent >= 0)), "someone absent holds a referent slot")
     _require(not np.any(gone & (pop.shelter >= 0)), "someone absent holds a shelter place")
+    pending = pop.allocation != Allocation.NONE
+    _require(not np.any(gone & pending), "someone absent holds a dwelling allocation")
+    _require(
+        not np.any(pending & (pop.housing == Housing.ORDINARY)),
+        "someone in ordinary housing still waits to move into an allocated dwelling",
+    )
+    _require(
+        bool(np.all(pending == (pop.t_housing_due != -1))),
+        "an allocation without a due month to move in, or a due month without an allocation",
+    )
+    _require(
+        not np.any(pop.housing_first & (pop.housing != Housing.ORDINARY)),
+        "a Logement d'abord tenant is not in ordinary housing",
+    )
     _require(
         not np.any((st == Status.WAITING) & (pop.referent >= 0)),
         "someone waiting for a referent already has one",

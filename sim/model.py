@@ -29,7 +29,7 @@ from sim.parameters import funding_values
 from sim.population import create_population
 from sim.rng import Streams
 from sim.scenario import Scenario
-from sim.states import SHELTER_HOUSING, Programme
+from sim.states import SHELTER_HOUSING, Allocation, Programme, ShelterKind
 from sim.states import Service as ServiceKind
 from sim.submodels import (
     contracts,
@@ -87,10 +87,16 @@ FLOWS = (
     "restarts",
     "contract_ends",
     "renewals",
+    "emergency_exits",
     "shelter_admissions",
+    "hotel_admissions",
+    "hotel_to_chu",
     "staircase_moves",
+    "housing_offers",
+    "housing_refusals",
     "housing_exits",
     "housing_losses",
+    "housing_first_losses",
 )
 COHORT_SAMPLE = 2000  # persons of the entry cohort whose monthly statuses are kept per run
 QUEUES = ("services", "training", "low_threshold", "siae", "shelter")
@@ -175,8 +181,9 @@ class InsertionModel(mesa.Model):
        employers' hiring, new immersions.
     6. Contracts (:mod:`sim.submodels.contracts`): breaks and ends, in-job support ends, programmes
        end (PHC leads to a CDDI).
-    7. Housing (:mod:`sim.submodels.housing`): shelter admissions, staircase moves or Logement
-       d'abord, exits to ordinary housing, housing loss.
+    7. Housing (:mod:`sim.submodels.housing`): the rent rule on this month's resources, SIAO
+       admissions (shelters, then hotels), staircase moves or Logement d'abord, allocations of
+       dwellings (refusals, a search time before moving in), tenancy loss.
     8. Funding (:mod:`sim.submodels.funding`): the month's costs by programme and funder.
     9. Recording (:mod:`sim.outcomes`), then the invariants if the run checks them.
 
@@ -303,10 +310,14 @@ class InsertionModel(mesa.Model):
             ),
         ]
 
-        sh = table(self.shelters, "kind", "places", "aava_places", "insertion_officer_fte")
+        sh = table(
+            self.shelters, "kind", "places", "family_places", "aava_places", "insertion_officer_fte"
+        )
         self.n_shelters = len(self.shelters)
         self.shelter_kind = sh["kind"].astype(np.int64).reshape(-1)
         self.shelter_places = sh["places"].astype(np.int64).reshape(-1)
+        self.shelter_family_places = sh["family_places"].astype(np.int64).reshape(-1)
+        self.shelter_is_hotel = self.shelter_kind == ShelterKind.HOTEL
         self.shelter_aava_places = sh["aava_places"].astype(np.int64).reshape(-1)
         self.shelter_officer_fte = sh["insertion_officer_fte"].astype(float).reshape(-1)
         housing_of_kind = np.array([SHELTER_HOUSING[k] for k in sorted(SHELTER_HOUSING)])
@@ -365,6 +376,9 @@ class InsertionModel(mesa.Model):
             "social": terr.housing.social_housing_per_month * k,
             "housing_first": terr.housing.housing_first_per_month * k,
         }
+        self.housing_rules = terr.housing
+        self.vacancies = housing.Vacancies(self.n_shelters, self.behaviour.dur_refill)
+        self.carried_offers = {Allocation.SOCIAL: 0, Allocation.HOUSING_FIRST: 0}
         self.referents = orientation.Referents.build(
             self.shelters,
             self.agencies,

@@ -48,6 +48,7 @@ FIELDS: dict[str, tuple[type, object]] = {
     "housing": (np.int8, Housing.ORDINARY),
     "shelter": (np.int32, -1),
     "housing_first": (np.bool_, False),
+    "allocation": (np.int8, 0),  # Allocation: a dwelling allocated, not yet moved into
     "qualification": (np.int8, 0),
     "experience": (np.float32, 0.0),
     "months_without_work": (np.float32, 0.0),
@@ -95,6 +96,8 @@ FIELDS: dict[str, tuple[type, object]] = {
     "t_programme_start": (np.int16, NEVER),  # low-threshold programme or training
     "t_mediation_start": (np.int16, NEVER),
     "t_follow_up_end": (np.int16, NEVER),  # follow-up after a SIAE exit to a job (CVG)
+    "t_housing_due": (np.int32, NEVER),  # month of moving into the allocated dwelling
+    "t_affordable_since": (np.int32, NEVER),  # resources meet the rent rule since this month
     # history
     "t_first_support": (np.int32, NEVER),
     "t_first_job": (np.int32, NEVER),
@@ -165,6 +168,10 @@ class Population:
     def homeless(self) -> np.ndarray:
         """Persons on the street or in an emergency or insertion shelter."""
         return self.housing <= Housing.CHRS
+
+    def place_type(self) -> np.ndarray:
+        """The shelter places that suit each person (PlaceType): single adults or families."""
+        return (self.household != Household.ALONE).astype(np.int8)
 
     def employed(self) -> np.ndarray:
         """Persons in an ordinary job or a SIAE contract, PHC included (a CDDI, seed 003 L902)."""

@@ -79,7 +79,7 @@ class Housing(IntEnum):
     """Housing status (DOMAIN.md, persons)."""
 
     STREET = 0
-    EMERGENCY_SHELTER = 1  # CHU / HU / hotel
+    EMERGENCY_SHELTER = 1  # CHU / HU, or a hotel room booked by the SIAO
     CHRS = 2  # insertion shelter
     ADAPTED = 3  # IML, pension de famille, OACAS lieu à vivre
     ORDINARY = 4
@@ -92,6 +92,7 @@ class ShelterKind(IntEnum):
     CHRS = 1
     IML = 2  # intermédiation locative (adapted housing)
     OACAS = 3  # OACAS "lieu à vivre" (adapted housing)
+    HOTEL = 4  # hotel rooms booked night by night by the SIAO: no social workers (DOMAIN.md)
 
 
 SHELTER_HOUSING = {
@@ -99,7 +100,23 @@ SHELTER_HOUSING = {
     ShelterKind.CHRS: Housing.CHRS,
     ShelterKind.IML: Housing.ADAPTED,
     ShelterKind.OACAS: Housing.ADAPTED,
+    ShelterKind.HOTEL: Housing.EMERGENCY_SHELTER,
 }
+
+
+class PlaceType(IntEnum):
+    """Which shelter places suit a household (a single adult, or a family: couple or parent)."""
+
+    SINGLE = 0
+    FAMILY = 1
+
+
+class Allocation(IntEnum):
+    """A dwelling allocated and not yet moved into (the search time between offer and entry)."""
+
+    NONE = 0
+    SOCIAL = 1  # ordinary social housing
+    HOUSING_FIRST = 2  # a Logement d'abord dwelling with support
 
 
 class SiaeType(IntEnum):

@@ -47,6 +47,7 @@ CASES = [
     Case("obstacle_severity_length.yaml", "population.obstacles.debt.p", ("at least 3",)),
     Case("unknown_siae_type.yaml", "territory.siae.ei.type", ("'aci'", "'ei'", "'ai'", "'etti'")),
     Case("not_a_mapping.yaml", None, ("mapping",)),
+    Case("hotel_with_staff.yaml", "territory.shelters.hotels", ("hotel has no social workers",)),
 ]
 
 

@@ -66,6 +66,17 @@ def test_shipped_targets_file_is_valid_and_cites_every_target(baseline):
     assert all(p.why for p in spec.parameters)
 
 
+# Since the run: the refill probability was replaced by a refill delay and emergency stays that
+# end (docs/ODD.md 7.8); those two are fitted at the next calibration, which empties both sets.
+REMOVED_SINCE_RUN = {"behaviour.p_place_refilled"}
+ADDED_SINCE_RUN = {"behaviour.dur_refill", "behaviour.p_emergency_exit"}
+
+
+def _run_parameters() -> dict[str, float]:
+    calibrated = yaml.safe_load((CALIBRATION_RUN / "calibrated.yaml").read_text())
+    return {k: v for k, v in calibrated["parameters"].items() if k not in REMOVED_SINCE_RUN}
+
+
 def test_baseline_takes_the_calibrated_values(baseline):
     """Each fitted value of the baseline is the calibration run's, to 3 significant digits."""
     run = CALIBRATION_RUN / "calibrated.yaml"
@@ -73,12 +84,15 @@ def test_baseline_takes_the_calibrated_values(baseline):
     assert calibrated["provenance"]["run_id"] == CALIBRATION_RUN.name
     text = (SCENARIOS / "baseline.yaml").read_text()
     fitted = {p.path for p in load_targets(TARGETS, baseline).parameters}
-    assert set(calibrated["parameters"]) == fitted
-    for path, value in calibrated["parameters"].items():
+    assert REMOVED_SINCE_RUN <= set(calibrated["parameters"]) and not REMOVED_SINCE_RUN & fitted
+    assert set(_run_parameters()) == fitted - ADDED_SINCE_RUN
+    for path, value in _run_parameters().items():
         assert _value(baseline, path) == pytest.approx(value, rel=5e-3), path
     cite = f"calibrated, run {CALIBRATION_RUN.name}"
     key_lines = [line for line in text.splitlines() if cite in line]
-    assert len(key_lines) == len(fitted)  # each cites the run
+    assert len(key_lines) == len(fitted - ADDED_SINCE_RUN)  # each cites the run
+    pending = [line for line in text.splitlines() if "to be calibrated" in line]
+    assert len(pending) == len(ADDED_SINCE_RUN), "the values added since say they wait for it"
 
 
 @pytest.mark.parametrize(
@@ -355,9 +369,12 @@ def test_apply_calibration_rewrites_only_the_fitted_lines(tmp_path):
     scenario = tmp_path / "baseline.yaml"
     original = (SCENARIOS / "baseline.yaml").read_text()
     scenario.write_text(original.replace("p_break: 0.", "p_break: 0.9"))  # moved on purpose
-    run = CALIBRATION_RUN / "calibrated.yaml"
+    calibrated = yaml.safe_load((CALIBRATION_RUN / "calibrated.yaml").read_text())
+    calibrated["parameters"] = _run_parameters()  # those the baseline still has
+    run = tmp_path / "calibrated.yaml"
+    run.write_text(yaml.safe_dump(calibrated))
     changed = apply(run, scenario, TARGETS, digits=3)
-    params = yaml.safe_load(run.read_text())["parameters"]
+    params = calibrated["parameters"]
     assert len(changed) == len(params)
     lines_before, lines_after = original.split("\n"), scenario.read_text().split("\n")
     pairs = zip(lines_before, lines_after, strict=True)

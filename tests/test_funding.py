@@ -118,8 +118,11 @@ def test_each_programme_is_split_by_its_cofinancing_rule(baseline_run):
     )
 
 
-def test_shelters_and_advisers_are_paid_for_their_whole_capacity(baseline_run):
-    """Every place and adviser is paid each month; mediation moves part of it to its own line."""
+def test_shelters_and_advisers_are_paid_for_their_capacity_hotels_for_rooms_used(baseline_run):
+    """Every place and adviser is paid each month, hotel rooms while occupied.
+
+    Mediation moves part of the staff cost to its own line.
+    """
     model = baseline_run
     v = model.funding_values
     ledger = model.ledger.frame()
@@ -127,9 +130,12 @@ def test_shelters_and_advisers_are_paid_for_their_whole_capacity(baseline_run):
     mediation = by_programme["referent_mediation"]
     assert mediation.sum() > 0, "the baseline's referents make employer contacts"
     expected_total = 0.0
+    monthly = model.recorder.frame()
     for kind in ShelterKind:
         name = kind.name.lower()
         places = model.shelter_places[model.shelter_kind == kind].sum()
+        if kind == ShelterKind.HOTEL:  # rooms are paid only while occupied
+            places = monthly[f"used_places_{name}"].to_numpy()
         expected = places * v[f"place_cost.{name}"] / 12
         expected_total += expected
         paid = by_programme[f"shelter_{name}"]
@@ -754,3 +760,37 @@ def test_the_optimiser_moves_the_budget_towards_aci(tmp_path):
     table = pd.read_parquet(out / "allocations.parquet").set_index("allocation")
     share = table.loc[best, "share_aide_au_poste_aci"]
     assert share >= 0.5, f"the best allocation gives ACI {share:.0%}, less than an equal split"
+
+
+def test_esf_rates_are_dated_and_set_by_the_category_of_region():
+    params = load_parameters()
+    rates = {
+        (region, year): params[f"esf.cofinancing_rate.{region}"].at(dt.date(year, 6, 1))
+        for region in ("more_developed", "transition", "outermost")
+        for year in (2018, 2024)
+    }
+    # Ceilings of Regulation (EU) No 1303/2013 art. 120(3) (2014-2020) and 2021/1060 art.
+    # 112(3) (2021-2027): more developed 50% then 40%, transition 60%, outermost 85%.
+    assert rates == {
+        ("more_developed", 2018): 0.50,
+        ("more_developed", 2024): 0.40,
+        ("transition", 2018): 0.60,
+        ("transition", 2024): 0.60,
+        ("outermost", 2018): 0.85,
+        ("outermost", 2024): 0.85,
+    }
+    with pytest.raises(ScenarioError, match="no value in force"):
+        params["esf.cofinancing_rate.transition"].at(dt.date(2008, 1, 1))
+
+
+@pytest.mark.parametrize(("region", "rate"), [("more_developed", 0.40), ("outermost", 0.85)])
+def test_the_scenario_region_sets_the_esf_share_of_co_financed_programmes(region, rate):
+    model = run_small(**{"territory.region_category": region, "run.months": 6})
+    ledger = model.ledger.frame()
+    measure = ledger[ledger["programme"] == "rsa_measure"]
+    paid = measure.groupby("funder")["amount"].sum()
+    assert paid.sum() > 0, "RSA measures started, so the measure was paid"
+    assert paid["esf"] / paid.sum() == pytest.approx(rate), (
+        f"{region}: the ESF+ pays {rate:.0%} of the RSA measure (esf_with: departement)"
+    )
+    assert paid["departement"] / paid.sum() == pytest.approx(1 - rate)

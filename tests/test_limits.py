@@ -10,7 +10,7 @@ from sim.states import OB, Housing, Status
 
 GROUPS = {
     "siae": ("aci_worksites", "aci_screening", "aci_phc_hosts", "ei", "ai", "etti"),
-    "shelters": ("emergency", "chrs_case_by_case", "chrs_with_cip", "iml", "oacas"),
+    "shelters": ("emergency", "chrs_case_by_case", "chrs_with_cip", "iml", "oacas", "hotels"),
     "employers": (
         "construction",
         "cleaning",

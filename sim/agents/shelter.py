@@ -1,4 +1,4 @@
-"""AHI structures: CHU/HU, CHRS, IML and OACAS "lieu à vivre" (seed 003)."""
+"""AHI structures: CHU/HU, CHRS, IML and OACAS "lieu à vivre" (seed 003), and hotel rooms."""
 
 from __future__ import annotations
 
@@ -11,9 +11,13 @@ from sim.states import EmploymentSupport, ReferentKind, ShelterKind
 class Shelter(Institution):
     """A shelter with places, social workers who are their residents' referents, and a practice.
 
+    Hotels (``ShelterKind.HOTEL``) are rooms the SIAO books: places, but no staff.
+
     Attributes:
         kind: ShelterKind.
         places: places (persons).
+        family_places: places suited to families (the others suit single adults; a hotel's rooms
+            suit any household and count 0 here).
         social_workers: social workers (TS), FTE.
         caseload_capacity: persons its social workers can support at once.
         practice: shares of the practice profiles (``model.practices.names``) among the persons
@@ -38,6 +42,7 @@ class Shelter(Institution):
         self.name = name
         self.kind = ShelterKind[group.kind.upper()]
         self.places = int(round(group.places * scale))
+        self.family_places = int(round(self.places * (group.family_places or 0.0)))
         self.social_workers = group.social_workers * scale
         self.caseload_capacity = int(np.floor(self.social_workers * group.caseload))
         self.practice = practice

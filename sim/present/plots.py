@@ -310,6 +310,7 @@ CAPACITY_GROUPS = {
         "places_chrs",
         "places_iml",
         "places_oacas",
+        "places_hotel",
     ),
     "SIAE posts and low-threshold places": ("posts_", "places_phc", "places_tapaj", "places_aava"),
     "services and training": (

@@ -72,9 +72,6 @@ class Behaviour(Strict):
     p_wish_arise: Prob = Field(description="wish to work appears, times confidence [per month]")
     employability: Employability
     p_break: Prob = Field(description="break of a job or CDDI, no obstacle [per month]")
-    p_place_refilled: Prob = Field(
-        description="a free shelter place is offered to a new person within the month [per month]"
-    )
     p_renewal: Prob = Field(
         description="an ordinary fixed-term contract due to end is renewed, or followed by the "
         "next contract or mission with the same employer [share]"
@@ -103,4 +100,26 @@ class Behaviour(Strict):
     p_incapacity: Prob = Field(description="AAH/ESAT route at health severity 3 [per month]")
     p_shelter_request: Prob = Field(description="a street person asks the SIAO [per month]")
     p_move_on: Prob = Field(description="staircase step to the next shelter kind [per month]")
-    p_housing_loss: Prob = Field(description="ordinary housing lost without income [per month]")
+    p_emergency_exit: Prob = Field(
+        description="a stay in a CHU or a hotel ends without a housing solution [per month]"
+    )
+    dur_refill: float = Field(
+        ge=0.0,
+        le=12.0,
+        description="a shelter place that frees up stays empty this long before the SIAO fills "
+        "it again [month]",
+    )
+    p_housing_refusal: Prob = Field(description="an offered dwelling is refused [per offer]")
+    p_tenancy_loss: Prob = Field(
+        description="a tenant whose resources meet the rent rule loses the dwelling [per month]"
+    )
+    rel_tenancy_loss_unaffordable: NonNeg = Field(
+        description="multiplier when the resources do not meet the rent rule [ratio]"
+    )
+    rel_tenancy_loss_debt: NonNeg = Field(
+        description="multiplier per severity level of the debt obstacle [ratio per level]"
+    )
+    rel_tenancy_loss_support: NonNeg = Field(
+        description="multiplier while a social worker or Logement d'abord supports the tenant "
+        "[ratio]"
+    )

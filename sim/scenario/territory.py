@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.scenario.base import Count, Months, NonNeg, Prob, Shares, Strict
 from sim.scenario.practice import Practice, check_practice
@@ -24,11 +24,20 @@ def _practice(value):
 
 
 class ShelterGroup(Targeted):
-    """A group of identical AHI structures (its name is its key in ``territory.shelters``)."""
+    """A group of identical AHI structures (its name is its key in ``territory.shelters``).
 
-    kind: Literal["chu", "chrs", "iml", "oacas"]
+    ``kind: hotel`` is the hotel rooms the SIAO books night by night: no social workers, no
+    insertion officers, no AAVA, and rooms for any household (``family_places: null``); its
+    ``places`` are the most rooms booked at once.
+    """
+
+    kind: Literal["chu", "chrs", "iml", "oacas", "hotel"]
     n: int = Field(ge=0, description="number of structures")
     places: Count = Field(description="places per structure [person]")
+    family_places: Prob | None = Field(
+        description="share of the places suited to families (couples, parents); the others are "
+        "for single adults [share]; null for hotels, whose rooms suit any household"
+    )
     social_workers: NonNeg = Field(description="social workers (TS) per structure [FTE]")
     caseload: NonNeg = Field(description="persons supported per social worker [person/FTE]")
     practice: Practice = Field(
@@ -45,6 +54,25 @@ class ShelterGroup(Targeted):
     )
 
     _check_practice = field_validator("practice")(_practice)
+
+    @model_validator(mode="after")
+    def _hotels_have_no_staff(self):
+        if self.kind == "hotel":
+            staffed = {
+                k: getattr(self, k)
+                for k in ("social_workers", "insertion_officer_fte", "aava_places")
+                if getattr(self, k)
+            }
+            if staffed or self.prescribes_iae:
+                raise ValueError(
+                    "a hotel has no social workers, insertion officers, AAVA or IAE "
+                    f"prescriptions; set them to 0/false (got {staffed or 'prescribes_iae'})"
+                )
+            if self.family_places is not None:
+                raise ValueError("hotel rooms suit any household: family_places must be null")
+        elif self.family_places is None:
+            raise ValueError(f"a {self.kind} group must give family_places (a share, 0 to 1)")
+        return self
 
 
 class FranceTravailSpec(Strict):
@@ -282,11 +310,29 @@ class MediationGroup(Targeted):
 
 
 class HousingSupply(Strict):
-    """Supply of ordinary housing for this public."""
+    """Supply of ordinary housing for this public, and the rules of access to it."""
 
     social_housing_per_month: NonNeg = Field(description="allocations [dwelling/month]")
     housing_first_per_month: NonNeg = Field(
         description="direct allocations with support under Logement d'abord [dwelling/month]"
+    )
+    dur_search_social: Months = Field(
+        description="from the allocation of a social dwelling to moving in [month]"
+    )
+    dur_search_housing_first: Months = Field(
+        description="from a Logement d'abord allocation to moving in (finding the dwelling) [month]"
+    )
+    dur_resources_required: Months = Field(
+        description="months in a row the resources must meet the rent rule before a social "
+        "housing allocation [month]"
+    )
+    rent_single: NonNeg = Field(
+        description="rent and charges left to pay after the housing benefit, dwelling for a "
+        "single adult [EUR/month]"
+    )
+    rent_family: NonNeg = Field(description="the same for a family dwelling [EUR/month]")
+    max_effort_rate: float = Field(
+        gt=0.0, le=1.0, description="highest share of the resources the rent may take [share]"
     )
 
 

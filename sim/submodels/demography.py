@@ -30,7 +30,7 @@ def departures(model) -> None:
     active = pop.present() & (pop.status != Status.INCAPACITY)
     u = model.streams.uniform("departures", pop.n)
     leave = np.flatnonzero(active & (u < model.spec.population.p_leave))
-    leave_shelter(pop, leave)
+    leave_shelter(model, leave)
     leave_territory(pop, leave, Status.LEFT)
     model.flows["departures"] += leave.size
 

@@ -3,7 +3,8 @@
 Funding rules, with the dated values of ``sim/parameters/funding.yaml`` in force at the run's
 start (each with its unit and reference), overridable by ``policy.funding.overrides``:
 
-- shelters are paid per funded place and year, occupied or not (C8);
+- shelters are paid per funded place and year, occupied or not (C8); hotel rooms only while
+  occupied (the State books them night by night);
 - the aide au poste is paid per occupied post, in full-time equivalents (hours / 35), at a base by
   SIAE type (C7), plus a modulated part (0-10% of the base) in proportion to the structure's
   results so far: its share of exits to employment, or, when the modulation rewards reaching the
@@ -45,6 +46,7 @@ PROGRAMMES = (
     "shelter_chrs",
     "shelter_iml",
     "shelter_oacas",
+    "shelter_hotel",
     "shelter_insertion_officers",
     "france_travail_advisers",
     "referent_groups",
@@ -153,7 +155,8 @@ class Ledger:
             pop.cost[rows] += amount
             cost[programme] += float(amount.sum())
 
-        # Shelters: every funded place; residents carry the cost of their place.
+        # Shelters: every funded place (hotels: occupied rooms only); residents carry the cost
+        # of their place.
         place_cost = np.array([v[f"place_cost.{k.name.lower()}"] for k in ShelterKind]) / 12
         housed = np.flatnonzero(pop.shelter >= 0)
         housed_kind = m.shelter_kind[pop.shelter[housed]]
@@ -162,8 +165,9 @@ class Ledger:
             programme = f"shelter_{kind.name.lower()}"
             residents = housed[housed_kind == kind]
             per_person(programme, residents, place_cost[kind])
-            vacant = m.shelter_places[mine].sum() - residents.size
-            cost[programme] += max(vacant, 0) * place_cost[kind]
+            if kind != ShelterKind.HOTEL:
+                vacant = m.shelter_places[mine].sum() - residents.size
+                cost[programme] += max(vacant, 0) * place_cost[kind]
         cost["shelter_insertion_officers"] += (
             m.shelter_officer_fte.sum() * v["staff.insertion_officer"] / 12
         )

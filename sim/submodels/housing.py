@@ -1,51 +1,165 @@
-"""Shelter admissions and exits to housing (phase 7 of the monthly step).
+"""Shelters, hotels and housing (phase 7 of the monthly step; docs/ODD.md, section 7.8).
 
-Two logics, chosen per scenario (``policy.housing_first``):
+Places. A shelter's places suit either single adults or families (couples, parents), in the
+proportion ``family_places`` of its group; a person takes only a place of their type
+(:meth:`Population.place_type`). A place that frees up stays empty ``behaviour.dur_refill`` months
+before the SIAO fills it again (:class:`Vacancies`: the vacancy between two occupants). Hotel
+rooms (``kind: hotel``) are booked night by night by the SIAO when no shelter place is free: any
+household, no refill delay, no social workers, paid only while occupied.
 
-- **Staircase**: a street person who asks the SIAO (``p_shelter_request``, or at once if they
-  have a referent) gets an emergency place (CHU) when one is free, in random order; then moves
-  up to a CHRS, then to adapted housing (IML, OACAS) when a place is free (``p_move_on``);
-  ordinary social housing goes only to residents of a CHRS or of adapted housing with an income
-  (a job, a CDDI, the AAH or the incapacity route), adapted housing first: the last step of
-  the staircase.
-- SIAE whose support stays open to their employees for housing (``services_during_contract``,
-  CVG, seed 003 L941, L954-955) put their homeless employees first in the queue for social housing,
-  wherever they live (:mod:`sim.submodels.iae`).
-- **Logement d'abord** (seed 003): the same social-housing allocations are open to homeless
-  people with an income wherever they are (adapted housing first, then CHRS, CHU, the street),
-  and ``housing_first_per_month`` dwellings with support go directly to homeless people, street
-  first, without an income condition.
+Each month, in this order:
 
-A place that frees up is offered to a new person within the month with ``p_place_refilled``
-(vacancy between occupants: the SIAO's procedure, a place suited to a household's make-up);
-arrivals who come sheltered keep the place they have. Each candidate for a place asks a
-structure drawn in proportion to its places offered, among the structures whose group takes them
-(``eligible``); each structure admits by its group's ``priority`` list first; those who find it
-full ask again, up to ``PLACEMENT_ROUNDS`` times a month.
+1. **Rent rule**: each person's resources (:mod:`sim.submodels.resources`: hours x wage plus
+   benefits) meet the rent rule or not; ``t_affordable_since`` records since when.
+2. **Emergency stays that end**: a resident of a CHU or a hotel leaves without a housing
+   solution (to the street, to family or friends) with probability ``p_emergency_exit`` a month
+   (DREES Études et résultats 1184: half the people in permanent emergency places in early 2017
+   had been there under 4.5 months).
+3. **SIAO admissions**: a person on the street asks for a place if they have a referent, or with
+   probability ``p_shelter_request``; they get a free CHU place of their type, then hotel
+   residents move to the CHU places left, then those still asking get a hotel room (families
+   first) while the hotels' rooms last.
+4. **Staircase** (``policy.housing_first: false``): residents of a CHU or a hotel (then of a
+   CHRS) for at least 3 months ask to move up with probability ``p_move_on``, to a CHRS (then to
+   adapted housing, IML or OACAS), and move if a place of their type is free.
+5. **Social housing allocations**: Poisson(``social_housing_per_month``) new dwellings a month,
+   plus the dwellings refused the month before, go to the homeless or sheltered persons whose
+   resources have met the rent rule for ``dur_resources_required`` months in a row (the housing
+   decision follows employment with that lag), highest housing status first; under the
+   staircase only residents of a CHRS or of adapted housing. Each offer is refused with
+   ``p_housing_refusal`` (the dwelling is offered again next month).
+6. **Logement d'abord** (``policy.housing_first: true``; seed 003 L36-40): Poisson
+   (``housing_first_per_month``) dwellings with support go to homeless persons, street first,
+   without the rent rule; offers are refused as above.
+7. **Moving in**: an accepted offer is moved into ``dur_search_social`` (or
+   ``dur_search_housing_first``) months after the allocation; until then the person keeps their
+   place or stays where they are.
+8. **Tenancy loss**: every tenant in ordinary housing, Logement d'abord tenants included, loses
+   the dwelling with a monthly hazard ``p_tenancy_loss``, multiplied by
+   ``rel_tenancy_loss_unaffordable`` when their resources do not meet the rent rule, by
+   ``rel_tenancy_loss_debt`` per severity level of the debt obstacle, and by
+   ``rel_tenancy_loss_support`` while a social worker (their shelter's, or accompagnement global)
+   or Logement d'abord supports them.
 
-People in ordinary housing without an income and with heavy debt may lose it
-(``p_housing_loss``); housing-first tenants are protected from it (their support is counted as
-the ``housing_first`` cost; it is not modelled further).
+Each candidate for a place asks a structure drawn in proportion to its places offered (of their
+type), among the structures whose group takes them (``eligible``); each structure admits by its
+group's ``priority`` list first; those who find it full ask again, up to ``PLACEMENT_ROUNDS``
+times a month. SIAE whose support stays open to their employees for housing
+(``services_during_contract``, CVG, seed 003 L941, L954-955) put their homeless employees first in
+the queue for social housing, wherever they live (:mod:`sim.submodels.iae`).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import binom
 
 from sim.population import NEVER, Population
-from sim.states import OB, SHELTER_HOUSING, Benefit, Housing, ShelterKind, Status
+from sim.states import (
+    OB,
+    SHELTER_HOUSING,
+    Allocation,
+    Housing,
+    PlaceType,
+    ReferentKind,
+    ShelterKind,
+)
 from sim.submodels import iae
-from sim.submodels.capacity import allocate, choose_allowed, occupancy
+from sim.submodels.capacity import allocate, choose_allowed
+from sim.submodels.resources import affordable, monthly_resources
 
-STAIRCASE = (ShelterKind.CHU, ShelterKind.CHRS, (ShelterKind.IML, ShelterKind.OACAS))
+STAIRCASE = (
+    (ShelterKind.CHU, ShelterKind.HOTEL),
+    ShelterKind.CHRS,
+    (ShelterKind.IML, ShelterKind.OACAS),
+)
 MIN_MONTHS_BEFORE_MOVE_ON = 3  # assumption: a first evaluation after three months
 PLACEMENT_ROUNDS = 4  # asking again when the drawn structure is full (no per-person loop)
 GOLDEN = 0.6180339887498949  # shifts a uniform draw to a new, equally uniform one each round
+N_TYPES = len(PlaceType)
+# Hotel rooms go to families first when they run short (assumption: families with children are
+# sheltered first; hotels mostly house families, Sénat report 20-632).
+HOTEL_ORDER = (PlaceType.FAMILY, PlaceType.SINGLE)
 
 
-def leave_shelter(pop: Population, rows: np.ndarray) -> None:
-    """``rows`` give up their shelter place."""
+class Vacancies:
+    """Places freed in the last months, by structure and place type, still waiting to be filled.
+
+    A place freed in month ``t`` is unavailable for ``dur_refill`` months: whole months count in
+    full and the fraction of the last one counts for that share of the places (rounded), so that
+    the blocked places are ``sum_k min(max(dur_refill - k, 0), 1) x freed[t - k]``.
+    """
+
+    def __init__(self, n_structures: int, dur_refill: float):
+        """Keep the places freed in the last ``floor(dur_refill) + 1`` months."""
+        self.dur = float(dur_refill)
+        self.horizon = int(np.floor(self.dur)) + 1
+        self.freed = np.zeros((self.horizon, n_structures, N_TYPES), dtype=np.int64)
+        self.month = np.full(self.horizon, NEVER, dtype=np.int64)
+
+    def _slot(self, t: int) -> int:
+        slot = t % self.horizon
+        if self.month[slot] != t:
+            self.freed[slot] = 0
+            self.month[slot] = t
+        return slot
+
+    def record(self, t: int, shelter: np.ndarray, place_type: np.ndarray) -> None:
+        """Places of ``shelter`` (one entry per place freed) of ``place_type`` free up in ``t``."""
+        if shelter.size == 0 or self.dur == 0.0:
+            return
+        freed = self.freed[self._slot(t)]
+        flat = np.bincount(shelter * N_TYPES + place_type, minlength=freed.size)
+        freed += flat.reshape(freed.shape)
+
+    def blocked(self, t: int) -> np.ndarray:
+        """Places freed recently and not yet available, by structure and place type."""
+        out = np.zeros(self.freed.shape[1:])
+        for k in range(self.horizon):
+            weight = min(max(self.dur - k, 0.0), 1.0)
+            slot = (t - k) % self.horizon
+            if weight and self.month[slot] == t - k:
+                out += weight * self.freed[slot]
+        return np.rint(out).astype(np.int64)
+
+
+def used_places(model) -> np.ndarray:
+    """Residents by structure and place type."""
+    pop = model.pop
+    rows = np.flatnonzero(pop.shelter >= 0)
+    flat = pop.shelter[rows] * N_TYPES + pop.place_type()[rows]
+    return np.bincount(flat, minlength=model.n_shelters * N_TYPES).reshape(-1, N_TYPES)
+
+
+def place_capacity(model) -> np.ndarray:
+    """Places by structure and place type (a hotel's rooms count for both types)."""
+    family = model.shelter_family_places
+    cap = np.stack([model.shelter_places - family, family], axis=1)
+    cap[model.shelter_is_hotel] = model.shelter_places[model.shelter_is_hotel, None]
+    return cap
+
+
+def free_places(model, delayed: bool = True) -> np.ndarray:
+    """Places that can be filled now, by structure and place type.
+
+    ``delayed`` holds back the places freed within the last ``dur_refill`` months. A hotel's free
+    rooms are shared by both types (fill one type, then ask again for the other).
+    """
+    used = used_places(model)
+    free = place_capacity(model) - used
+    if delayed:
+        free -= model.vacancies.blocked(model.t)
+    hotel = model.shelter_is_hotel
+    free[hotel] = (model.shelter_places[hotel] - used[hotel].sum(axis=1))[:, None]
+    return np.maximum(free, 0)
+
+
+def leave_shelter(model, rows: np.ndarray) -> None:
+    """``rows`` give up their shelter place (it is filled again after ``dur_refill``)."""
+    pop = model.pop
+    held = rows[pop.shelter[rows] >= 0]
+    shelter = pop.shelter[held]
+    keep = ~model.shelter_is_hotel[shelter]
+    model.vacancies.record(model.t, shelter[keep], pop.place_type()[held][keep])
     pop.shelter[rows] = -1
     pop.t_shelter_since[rows] = NEVER
 
@@ -58,132 +172,239 @@ def _enter_shelter(model, rows: np.ndarray, shelter: np.ndarray) -> None:
 
 
 def _place(
-    model,
-    rows: np.ndarray,
-    kinds,
-    key: np.ndarray,
-    u: np.ndarray,
-    vacancy: np.ndarray | None = None,
+    model, rows: np.ndarray, kinds, key: np.ndarray, u: np.ndarray, delayed: bool = True
 ) -> np.ndarray:
-    """Give ``rows`` a free place in a shelter of one of ``kinds``; return those placed.
+    """Give ``rows`` a free place of their type in a structure of one of ``kinds``.
 
-    With ``vacancy`` (one uniform draw per structure), each free place is offered this month with
-    ``p_place_refilled``: the number offered is Binomial(free places, p), drawn by inversion so
-    that every call uses one draw per structure whatever the scenario (common random numbers).
-    Without it, every free place is offered.
+    Returns the rows placed. ``key`` orders the candidates of each structure (lowest first);
+    ``u`` draws the structure each asks (one uniform each, shifted for each new round).
     """
     pop = model.pop
     eligible = np.isin(model.shelter_kind, np.atleast_1d(kinds))
-    free = np.maximum(model.shelter_places - occupancy(pop.shelter, model.n_shelters), 0)
-    if vacancy is not None:
-        free = np.maximum(binom.ppf(vacancy, free, model.behaviour.p_place_refilled), 0)
-    offer = np.where(eligible, free, 0).astype(np.int64)
+    hotels_only = bool(np.all(model.shelter_is_hotel[eligible])) if eligible.any() else False
+    ptype = pop.place_type()[rows]
     names, targeting = model.shelter_group_names, model.targeting
-    allowed = targeting.allowed("shelter", names, rows)
     placed_all = []
-    for round_ in range(PLACEMENT_ROUNDS):
-        if rows.size == 0 or offer.sum() == 0:
-            break
-        target = choose_allowed(
-            (u + round_ * GOLDEN) % 1.0, offer.astype(float), model.shelter_group, allowed
-        )
-        ok = target >= 0
-        asking, target = rows[ok], target[ok]
-        rank = targeting.rank("shelter", names, model.shelter_group[target], asking)
-        placed = allocate(asking, target, offer, key[ok], rank=rank)
-        where = target[np.searchsorted(asking, placed)] if placed.size else placed
-        _enter_shelter(model, placed, where)
-        offer = offer - np.bincount(where, minlength=offer.size)
-        placed_all.append(placed)
-        keep = ~np.isin(rows, placed)
-        rows, u, key = rows[keep], u[keep], key[keep]
-        allowed = {g: m[keep] for g, m in allowed.items()}
+    for typ in HOTEL_ORDER if hotels_only else tuple(PlaceType):
+        mine = ptype == typ
+        cand, cu, ckey = rows[mine], u[mine], key[mine]
+        allowed = targeting.allowed("shelter", names, cand)
+        offer = np.where(eligible, free_places(model, delayed)[:, typ], 0).astype(np.int64)
+        for round_ in range(PLACEMENT_ROUNDS):
+            if cand.size == 0 or offer.sum() == 0:
+                break
+            target = choose_allowed(
+                (cu + round_ * GOLDEN) % 1.0, offer.astype(float), model.shelter_group, allowed
+            )
+            ok = target >= 0
+            asking, target = cand[ok], target[ok]
+            rank = targeting.rank("shelter", names, model.shelter_group[target], asking)
+            placed = allocate(asking, target, offer, ckey[ok], rank=rank)
+            where = target[np.searchsorted(asking, placed)] if placed.size else placed
+            _enter_shelter(model, placed, where)
+            offer = offer - np.bincount(where, minlength=offer.size)
+            placed_all.append(placed)
+            keep = ~np.isin(cand, placed)
+            cand, cu, ckey = cand[keep], cu[keep], ckey[keep]
+            allowed = {g: m[keep] for g, m in allowed.items()}
     return np.sort(np.concatenate(placed_all)) if placed_all else rows[:0]
 
 
 def initial_shelter(model, rows: np.ndarray) -> None:
-    """Arrivals who come sheltered take a place of their kind; without one, the street."""
+    """Arrivals who come sheltered take a place of their kind; without one, the street.
+
+    They already live there: the refill delay does not hold them back. Emergency arrivals take a
+    CHU place of their type, else a hotel room.
+    """
     pop = model.pop
     u = model.streams.uniform("housing", pop.n)
     for housing in (Housing.EMERGENCY_SHELTER, Housing.CHRS, Housing.ADAPTED):
         want = rows[pop.housing[rows] == housing]
-        kinds = [k for k, h in SHELTER_HOUSING.items() if h == housing]
-        placed = _place(model, want, kinds, pop.t_entry[want].astype(float), u[want])
+        kinds = [k for k, h in SHELTER_HOUSING.items() if h == housing and k != ShelterKind.HOTEL]
+        placed = _place(model, want, kinds, pop.t_entry[want].astype(float), u[want], False)
+        if housing == Housing.EMERGENCY_SHELTER:
+            left = np.setdiff1d(want, placed, assume_unique=True)
+            hotel = _place(model, left, ShelterKind.HOTEL, pop.t_entry[left].astype(float), u[left])
+            placed = np.union1d(placed, hotel)
         pop.housing[np.setdiff1d(want, placed, assume_unique=True)] = Housing.STREET
 
 
-def has_income(pop: Population) -> np.ndarray:
-    """Income that opens ordinary housing: a job, a CDDI, or the AAH (incapacity route)."""
-    return pop.employed() | (pop.benefit == Benefit.AAH) | (pop.status == Status.INCAPACITY)
-
-
 def admissions_and_exits(model) -> None:
-    """SIAO admissions, staircase moves, allocations of ordinary housing, housing loss."""
-    pop, t, b = model.pop, model.t, model.behaviour
+    """The month's housing phase: the eight steps of the module docstring, in order."""
+    pop, t = model.pop, model.t
     g = model.streams["housing"]
-    u_ask, u_place, u_move, u_loss = g.random((4, pop.n), dtype=np.float32)
-    u_vacancy = model.streams["vacancies"].random((3, model.n_shelters))
+    u_ask, u_place, u_move, u_refuse, u_loss, u_exit = g.random((6, pop.n), dtype=np.float32)
+    # Both counts are drawn every month whatever the housing logic (common random numbers).
+    n_social = g.poisson(model.housing_per_month["social"])
+    n_housing_first = g.poisson(model.housing_per_month["housing_first"])
     present = pop.present()
+    gone = ~present & (pop.allocation != Allocation.NONE)
+    pop.allocation[gone] = Allocation.NONE
+    pop.t_housing_due[gone] = NEVER
+
+    ok = affordable(pop, monthly_resources(pop, model.funding_values), model.housing_rules)
+    pop.t_affordable_since[~ok] = NEVER
+    pop.t_affordable_since[ok & (pop.t_affordable_since == NEVER)] = t
+    tenants = present & (pop.housing == Housing.ORDINARY)
+
+    _emergency_exits(model, present, u_exit)
+    _siao(model, present, u_ask, u_place)
+    if not model.policy.housing_first:
+        _staircase(model, present, u_move, u_place)
+    _allocate_social(model, present, n_social, u_place, u_refuse)
+    if model.policy.housing_first:
+        _allocate_housing_first(model, present, n_housing_first, u_place, u_refuse)
+    _move_in(model, present)
+    _tenancy_loss(model, tenants, ok, u_loss)
+
+
+def _emergency_exits(model, present: np.ndarray, u_exit: np.ndarray) -> None:
+    """Stays in a CHU or a hotel that end without a housing solution: back to the street."""
+    pop = model.pop
+    kind = model.shelter_kind[np.maximum(pop.shelter, 0)]
+    emergency = present & (pop.shelter >= 0) & np.isin(kind, STAIRCASE[0])
+    emergency &= pop.allocation == Allocation.NONE  # a dwelling is coming: they stay
+    rows = np.flatnonzero(emergency & (u_exit < model.behaviour.p_emergency_exit))
+    leave_shelter(model, rows)
+    pop.housing[rows] = Housing.STREET
+    model.flows["emergency_exits"] += rows.size
+
+
+def _siao(model, present: np.ndarray, u_ask: np.ndarray, u_place: np.ndarray) -> None:
+    """Street persons who ask: a CHU place of their type, then hotel rooms (hotel -> CHU first)."""
+    pop, b = model.pop, model.behaviour
     street = np.flatnonzero(present & (pop.housing == Housing.STREET))
     asks = street[(pop.referent[street] >= 0) | (u_ask[street] < b.p_shelter_request)]
-    admitted = _place(model, asks, ShelterKind.CHU, u_place[asks], u_place[asks], u_vacancy[0])
-    model.flows["shelter_admissions"] += admitted.size
-    model.queues["shelter"] = asks.size - admitted.size
-
-    if not model.policy.housing_first:
-        steps = ((STAIRCASE[0], STAIRCASE[1]), (STAIRCASE[1], STAIRCASE[2]))
-        for step, (lower, upper) in enumerate(steps, start=1):
-            here = np.flatnonzero(
-                present
-                & (pop.shelter >= 0)
-                & np.isin(model.shelter_kind[np.maximum(pop.shelter, 0)], np.atleast_1d(lower))
-                & (t - pop.t_shelter_since >= MIN_MONTHS_BEFORE_MOVE_ON)
-            )
-            movers = here[u_move[here] < b.p_move_on]
-            old = pop.shelter[movers].copy()
-            pop.shelter[movers] = -1  # free the place they leave only if they get the next
-            since = pop.t_shelter_since[movers].astype(float)
-            moved = _place(model, movers, upper, since, u_place[movers], u_vacancy[step])
-            stay = np.setdiff1d(movers, moved, assume_unique=True)
-            pop.shelter[stay] = old[np.searchsorted(movers, stay)]
-            model.flows["staircase_moves"] += moved.size
-
-    # Ordinary social housing: needs an income; priority to those furthest up the staircase,
-    # after the employees of SIAE whose housing partnership opens it to them wherever they live.
-    homeless = present & (pop.housing != Housing.ORDINARY)
-    partners = iae.housing_partners(model)
-    cand = np.flatnonzero(homeless & has_income(pop))
-    if not model.policy.housing_first:
-        cand = cand[(pop.housing[cand] >= Housing.CHRS) | partners[cand]]
-    n_alloc = g.poisson(model.housing_per_month["social"])
-    n_hf = g.poisson(model.housing_per_month["housing_first"])  # drawn in both logics (CRN)
-    key = -pop.housing[cand].astype(float) + u_place[cand] - 10.0 * partners[cand]
-    housed = allocate(cand, np.zeros(cand.size, dtype=np.int64), np.array([n_alloc]), key)
-    _housed(model, housed, housing_first=False)
-
-    if model.policy.housing_first:
-        cand = np.flatnonzero(present & (pop.housing <= Housing.CHRS))
-        key = pop.housing[cand].astype(float) + u_place[cand]  # street first
-        housed = allocate(cand, np.zeros(cand.size, dtype=np.int64), np.array([n_hf]), key)
-        _housed(model, housed, housing_first=True)
-
-    at_risk = (
-        present
-        & (pop.housing == Housing.ORDINARY)
-        & ~has_income(pop)
-        & ~pop.housing_first
-        & (pop.obstacles[OB["debt"]] >= 2)
+    to_chu = _place(model, asks, ShelterKind.CHU, u_place[asks], u_place[asks])
+    in_hotel = np.flatnonzero(
+        present & (pop.shelter >= 0) & model.shelter_is_hotel[np.maximum(pop.shelter, 0)]
     )
-    lost = np.flatnonzero(at_risk & (u_loss < b.p_housing_loss))
-    pop.housing[lost] = Housing.STREET
-    model.flows["housing_losses"] += lost.size
+    since = pop.t_shelter_since[in_hotel].astype(float)
+    transfers = _place(model, in_hotel, ShelterKind.CHU, since, u_place[in_hotel])
+    left = np.setdiff1d(asks, to_chu, assume_unique=True)
+    to_hotel = _place(model, left, ShelterKind.HOTEL, u_place[left], u_place[left])
+    model.flows["shelter_admissions"] += to_chu.size + to_hotel.size
+    model.flows["hotel_admissions"] += to_hotel.size
+    model.flows["hotel_to_chu"] += transfers.size
+    model.queues["shelter"] = asks.size - to_chu.size - to_hotel.size
 
 
-def _housed(model, rows: np.ndarray, housing_first: bool) -> None:
+def _staircase(model, present: np.ndarray, u_move: np.ndarray, u_place: np.ndarray) -> None:
+    """Moves up the staircase: CHU or hotel -> CHRS, then CHRS -> adapted housing."""
+    pop, t, b = model.pop, model.t, model.behaviour
+    steps = ((STAIRCASE[0], STAIRCASE[1]), (STAIRCASE[1], STAIRCASE[2]))
+    for lower, upper in steps:
+        here = np.flatnonzero(
+            present
+            & (pop.shelter >= 0)
+            & np.isin(model.shelter_kind[np.maximum(pop.shelter, 0)], np.atleast_1d(lower))
+            & (t - pop.t_shelter_since >= MIN_MONTHS_BEFORE_MOVE_ON)
+            & (pop.allocation == Allocation.NONE)
+        )
+        movers = here[u_move[here] < b.p_move_on]
+        old = pop.shelter[movers].copy()
+        pop.shelter[movers] = -1  # free the place they leave only if they get the next
+        since = pop.t_shelter_since[movers].astype(float)
+        moved = _place(model, movers, upper, since, u_place[movers])
+        stay = np.isin(movers, moved, invert=True)
+        pop.shelter[movers[stay]] = old[stay]
+        left_from = old[~stay]
+        keep = ~model.shelter_is_hotel[left_from]
+        model.vacancies.record(t, left_from[keep], pop.place_type()[movers[~stay]][keep])
+        model.flows["staircase_moves"] += moved.size
+
+
+def _offer(
+    model,
+    kind: Allocation,
+    cand: np.ndarray,
+    key: np.ndarray,
+    n_new: int,
+    u_refuse: np.ndarray,
+    dur_search: float,
+) -> None:
+    """Offer ``n_new`` dwellings (plus last month's refused ones) to ``cand`` by ``key``."""
+    pop, t = model.pop, model.t
+    offers = n_new + model.carried_offers[kind]
+    offered = allocate(cand, np.zeros(cand.size, dtype=np.int64), np.array([offers]), key)
+    refused = u_refuse[offered] < model.behaviour.p_housing_refusal
+    accepted = offered[~refused]
+    model.carried_offers[kind] = int(np.count_nonzero(refused))
+    pop.allocation[accepted] = kind
+    pop.t_housing_due[accepted] = t + int(round(dur_search))
+    model.flows["housing_offers"] += offered.size
+    model.flows["housing_refusals"] += offered.size - accepted.size
+
+
+def _allocate_social(model, present, n_new: int, u_place, u_refuse) -> None:
+    """Social housing for those whose resources met the rent rule long enough.
+
+    Furthest up the staircase first, after the homeless employees of SIAE whose housing
+    partnership opens social housing to them wherever they live.
+    """
+    pop, t, rules = model.pop, model.t, model.housing_rules
+    long_enough = (pop.t_affordable_since != NEVER) & (
+        t - pop.t_affordable_since >= rules.dur_resources_required
+    )
+    partners = iae.housing_partners(model)
+    cand = present & (pop.housing != Housing.ORDINARY) & (pop.allocation == Allocation.NONE)
+    cand &= long_enough
+    if not model.policy.housing_first:
+        cand &= (pop.housing >= Housing.CHRS) | partners  # the last step of the staircase
+    rows = np.flatnonzero(cand)
+    key = -pop.housing[rows].astype(float) + u_place[rows] - 10.0 * partners[rows]
+    _offer(model, Allocation.SOCIAL, rows, key, n_new, u_refuse, rules.dur_search_social)
+
+
+def _allocate_housing_first(model, present, n_new: int, u_place, u_refuse) -> None:
+    """Logement d'abord dwellings for homeless persons, street first, without the rent rule."""
     pop = model.pop
-    leave_shelter(pop, rows)
+    rows = np.flatnonzero(present & pop.homeless() & (pop.allocation == Allocation.NONE))
+    key = pop.housing[rows].astype(float) + u_place[rows]
+    dur = model.housing_rules.dur_search_housing_first
+    _offer(model, Allocation.HOUSING_FIRST, rows, key, n_new, u_refuse, dur)
+
+
+def _move_in(model, present: np.ndarray) -> None:
+    """Accepted offers whose search time is over are moved into."""
+    pop, t = model.pop, model.t
+    due = present & (pop.allocation != Allocation.NONE) & (pop.t_housing_due <= t)
+    rows = np.flatnonzero(due)
+    housing_first = pop.allocation[rows] == Allocation.HOUSING_FIRST
+    leave_shelter(model, rows)
     pop.housing[rows] = Housing.ORDINARY
     pop.housing_first[rows] = housing_first
+    pop.allocation[rows] = Allocation.NONE
+    pop.t_housing_due[rows] = NEVER
     first = rows[pop.t_housed[rows] == NEVER]
-    pop.t_housed[first] = model.t
+    pop.t_housed[first] = t
     model.flows["housing_exits"] += rows.size
+
+
+def housing_support(pop: Population) -> np.ndarray:
+    """Tenants supported in their housing.
+
+    Logement d'abord tenants, and those followed by a shelter's social worker or in
+    accompagnement global (an adviser with a social worker).
+    """
+    return pop.housing_first | (pop.referent_kind == ReferentKind.SHELTER) | pop.global_support
+
+
+def tenancy_hazard(model, ok: np.ndarray) -> np.ndarray:
+    """Monthly probability that each person, if a tenant, loses their dwelling."""
+    pop, b = model.pop, model.behaviour
+    hazard = np.where(ok, b.p_tenancy_loss, b.p_tenancy_loss * b.rel_tenancy_loss_unaffordable)
+    hazard = hazard * b.rel_tenancy_loss_debt ** pop.obstacles[OB["debt"]].astype(float)
+    hazard = np.where(housing_support(pop), hazard * b.rel_tenancy_loss_support, hazard)
+    return np.minimum(hazard, 1.0)
+
+
+def _tenancy_loss(model, tenants: np.ndarray, ok: np.ndarray, u_loss: np.ndarray) -> None:
+    """Tenants who lose their dwelling go to the street (Logement d'abord tenants included)."""
+    pop = model.pop
+    lost = np.flatnonzero(tenants & (pop.housing == Housing.ORDINARY))
+    lost = lost[u_loss[lost] < tenancy_hazard(model, ok)[lost]]
+    pop.housing[lost] = Housing.STREET
+    model.flows["housing_losses"] += lost.size
+    model.flows["housing_first_losses"] += int(np.count_nonzero(pop.housing_first[lost]))
+    pop.housing_first[lost] = False

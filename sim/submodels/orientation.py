@@ -194,7 +194,9 @@ def orient(model) -> None:
     outside = pop.status == Status.OUTSIDE
     u = model.streams.uniform("orientation", pop.n)
     p = np.where(pop.benefit == Benefit.RSA, b.p_orientation_rsa, b.p_orientation_other)
-    p = np.where(pop.shelter >= 0, 1.0, p)  # residents are oriented by their shelter
+    # Residents are oriented by their shelter's social workers; hotels have none.
+    staffed = (pop.shelter >= 0) & (model.referents.capacity[np.maximum(pop.shelter, 0)] > 0)
+    p = np.where(staffed, 1.0, p)
     oriented = outside & (u < p)
     ref = model.referents
     if ref.n_teams and ref.p_outreach.any():
