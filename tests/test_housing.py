@@ -81,14 +81,15 @@ def test_the_rent_rule_in_the_baseline_takes_the_rsa_and_not_the_ass_or_a_few_ho
     pop.benefit[:] = [Benefit.RSA, Benefit.ASS, Benefit.NONE, Benefit.NONE]
     pop.status[2:] = Status.JOB
     pop.hours[2:] = [10.0, 20.0]
-    resources = monthly_resources(pop, values)
+    model = SimpleNamespace(pop=pop, funding_values=values)
+    resources = monthly_resources(model)
     threshold = rules.rent_single / rules.max_effort_rate
     assert affordable(pop, resources, rules).tolist() == [True, False, False, True], (
         f"a single adult needs {threshold:.0f} EUR: the RSA alone meets it, the ASS alone does "
         f"not, nor 10 hours a week at the SMIC without a benefit, 20 hours do: {resources}"
     )
     pop.household[0] = Household.COUPLE  # the RSA for two (x1.5) against a family dwelling
-    assert affordable(pop, monthly_resources(pop, values), rules)[0]
+    assert affordable(pop, monthly_resources(model), rules)[0]
 
 
 # --------------------------------------------------------------------------- refill delays

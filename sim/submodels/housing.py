@@ -242,13 +242,13 @@ def admissions_and_exits(model) -> None:
     pop.allocation[gone] = Allocation.NONE
     pop.t_housing_due[gone] = NEVER
 
-    ok = affordable(pop, monthly_resources(pop, model.funding_values), model.housing_rules)
+    ok = affordable(pop, monthly_resources(model), model.housing_rules)
     pop.t_affordable_since[~ok] = NEVER
     pop.t_affordable_since[ok & (pop.t_affordable_since == NEVER)] = t
     tenants = present & (pop.housing == Housing.ORDINARY)
 
-    _emergency_exits(model, present, u_exit)
-    _siao(model, present, u_ask, u_place)
+    left = _emergency_exits(model, present, u_exit)
+    _siao(model, present & ~left, u_ask, u_place)
     if not model.policy.housing_first:
         _staircase(model, present, u_move, u_place)
     _allocate_social(model, present, n_social, u_place, u_refuse)
@@ -258,8 +258,11 @@ def admissions_and_exits(model) -> None:
     _tenancy_loss(model, tenants, ok, u_loss)
 
 
-def _emergency_exits(model, present: np.ndarray, u_exit: np.ndarray) -> None:
-    """Stays in a CHU or a hotel that end without a housing solution: back to the street."""
+def _emergency_exits(model, present: np.ndarray, u_exit: np.ndarray) -> np.ndarray:
+    """Stays in a CHU or a hotel that end without a housing solution: back to the street.
+
+    Returns a mask of those who left (they do not ask the SIAO again this month).
+    """
     pop = model.pop
     kind = model.shelter_kind[np.maximum(pop.shelter, 0)]
     emergency = present & (pop.shelter >= 0) & np.isin(kind, STAIRCASE[0])
@@ -268,10 +271,16 @@ def _emergency_exits(model, present: np.ndarray, u_exit: np.ndarray) -> None:
     leave_shelter(model, rows)
     pop.housing[rows] = Housing.STREET
     model.flows["emergency_exits"] += rows.size
+    left = np.zeros(pop.n, dtype=bool)
+    left[rows] = True
+    return left
 
 
 def _siao(model, present: np.ndarray, u_ask: np.ndarray, u_place: np.ndarray) -> None:
-    """Street persons who ask: a CHU place of their type, then hotel rooms (hotel -> CHU first)."""
+    """Street persons who ask: a CHU place of their type, then hotel rooms (hotel -> CHU first).
+
+    ``present`` leaves out those whose emergency stay ended this month.
+    """
     pop, b = model.pop, model.behaviour
     street = np.flatnonzero(present & (pop.housing == Housing.STREET))
     asks = street[(pop.referent[street] >= 0) | (u_ask[street] < b.p_shelter_request)]

@@ -50,10 +50,14 @@ def benefit_income(pop: Population, values: dict[str, float], earned: np.ndarray
     return np.where(aah, values["aah_full_rate"], income)
 
 
-def monthly_resources(pop: Population, values: dict[str, float]) -> np.ndarray:
-    """Earnings plus benefit income of each person this month (EUR)."""
+def monthly_resources(model) -> np.ndarray:
+    """Earnings plus benefit income of each person this month (EUR; 0 for the absent).
+
+    The interface the rent rule uses: a function of the model's population and dated parameters.
+    """
+    pop, values = model.pop, model.funding_values
     earned = earnings(pop, values)
-    return earned + benefit_income(pop, values, earned)
+    return np.where(pop.present(), earned + benefit_income(pop, values, earned), 0.0)
 
 
 def affordable(pop: Population, resources: np.ndarray, housing) -> np.ndarray:
