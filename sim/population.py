@@ -169,9 +169,13 @@ class Population:
         """Persons on the street or in an emergency or insertion shelter."""
         return self.housing <= Housing.CHRS
 
-    def place_type(self) -> np.ndarray:
-        """The shelter places that suit each person (PlaceType): single adults or families."""
-        return (self.household != Household.ALONE).astype(np.int8)
+    def place_type(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """The shelter places that suit each person (PlaceType: single adult or family).
+
+        For ``rows`` only if given (cheaper than the whole population).
+        """
+        household = self.household if rows is None else self.household[rows]
+        return (household != Household.ALONE).astype(np.int8)
 
     def employed(self) -> np.ndarray:
         """Persons in an ordinary job or a SIAE contract, PHC included (a CDDI, seed 003 L902)."""

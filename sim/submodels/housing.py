@@ -126,7 +126,7 @@ def used_places(model) -> np.ndarray:
     """Residents by structure and place type."""
     pop = model.pop
     rows = np.flatnonzero(pop.shelter >= 0)
-    flat = pop.shelter[rows] * N_TYPES + pop.place_type()[rows]
+    flat = pop.shelter[rows] * N_TYPES + pop.place_type(rows)
     return np.bincount(flat, minlength=model.n_shelters * N_TYPES).reshape(-1, N_TYPES)
 
 
@@ -159,7 +159,7 @@ def leave_shelter(model, rows: np.ndarray) -> None:
     held = rows[pop.shelter[rows] >= 0]
     shelter = pop.shelter[held]
     keep = ~model.shelter_is_hotel[shelter]
-    model.vacancies.record(model.t, shelter[keep], pop.place_type()[held][keep])
+    model.vacancies.record(model.t, shelter[keep], pop.place_type(held)[keep])
     pop.shelter[rows] = -1
     pop.t_shelter_since[rows] = NEVER
 
@@ -179,17 +179,22 @@ def _place(
     Returns the rows placed. ``key`` orders the candidates of each structure (lowest first);
     ``u`` draws the structure each asks (one uniform each, shifted for each new round).
     """
+    if rows.size == 0:
+        return rows
     pop = model.pop
     eligible = np.isin(model.shelter_kind, np.atleast_1d(kinds))
     hotels_only = bool(np.all(model.shelter_is_hotel[eligible])) if eligible.any() else False
-    ptype = pop.place_type()[rows]
+    ptype = pop.place_type(rows)
     names, targeting = model.shelter_group_names, model.targeting
     placed_all = []
+    free = None
     for typ in HOTEL_ORDER if hotels_only else tuple(PlaceType):
         mine = ptype == typ
         cand, cu, ckey = rows[mine], u[mine], key[mine]
         allowed = targeting.allowed("shelter", names, cand)
-        offer = np.where(eligible, free_places(model, delayed)[:, typ], 0).astype(np.int64)
+        if free is None or hotels_only:  # a hotel's rooms serve both types: count them again
+            free = free_places(model, delayed)
+        offer = np.where(eligible, free[:, typ], 0).astype(np.int64)
         for round_ in range(PLACEMENT_ROUNDS):
             if cand.size == 0 or offer.sum() == 0:
                 break
@@ -319,7 +324,7 @@ def _staircase(model, present: np.ndarray, u_move: np.ndarray, u_place: np.ndarr
         pop.shelter[movers[stay]] = old[stay]
         left_from = old[~stay]
         keep = ~model.shelter_is_hotel[left_from]
-        model.vacancies.record(t, left_from[keep], pop.place_type()[movers[~stay]][keep])
+        model.vacancies.record(t, left_from[keep], pop.place_type(movers[~stay])[keep])
         model.flows["staircase_moves"] += moved.size
 
 
