@@ -471,7 +471,7 @@ class InsertionModel(mesa.Model):
         contracts.breaks_and_ends(self, plan)
         contracts.programmes(self)
         # 7. Housing.
-        housing.admissions_and_exits(self)
+        housing.admissions_and_exits(self, plan)
         # 8. Funding.
         costs = self.ledger.close_month()
         # 9. Recording and invariants.

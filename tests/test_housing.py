@@ -252,10 +252,36 @@ def test_the_tenancy_loss_hazard_combines_its_multipliers():
     pop.housing_first[3] = True
     model = SimpleNamespace(pop=pop, behaviour=b)
     ok = np.array([True, False, True, True])
-    got = housing.tenancy_hazard(model, ok)
-    np.testing.assert_allclose(got, [0.01, 0.03, 0.01 * 2.0**2, 0.005])
-    pop.referent_kind[0] = ReferentKind.SHELTER  # a social worker supports the tenant
-    assert housing.tenancy_hazard(model, ok)[0] == pytest.approx(0.005)
+    nobody_seen = np.zeros(4, dtype=bool)
+    got = housing.tenancy_hazard(model, ok, nobody_seen)
+    np.testing.assert_allclose(
+        got,
+        [0.01, 0.03, 0.01 * 2.0**2, 0.005],
+        err_msg="base, x3 unaffordable, x2 per debt level, x0.5 for a Logement d'abord tenant",
+    )
+    pop.referent_kind[0] = ReferentKind.SHELTER  # followed by a shelter's social worker...
+    assert housing.tenancy_hazard(model, ok, nobody_seen)[0] == pytest.approx(0.01), (
+        "a social worker with no hours left for the tenant this month (not seen) does not lower "
+        "the hazard"
+    )
+    seen = np.array([True, False, False, False])  # ...who gave them time this month
+    assert housing.tenancy_hazard(model, ok, seen)[0] == pytest.approx(0.005), (
+        "a tenant seen by their shelter's social worker this month is supported (x0.5)"
+    )
+    pop.referent_kind[0] = ReferentKind.FRANCE_TRAVAIL
+    assert housing.tenancy_hazard(model, ok, seen)[0] == pytest.approx(0.01), (
+        "an adviser alone is no social support in the dwelling"
+    )
+    pop.global_support[0] = True
+    assert housing.tenancy_hazard(model, ok, seen)[0] == pytest.approx(0.005), (
+        "accompagnement global pairs the adviser with a social worker: supported when seen"
+    )
+    pop.logic[:] = 1  # the practice profile plays no part
+    np.testing.assert_allclose(
+        housing.tenancy_hazard(model, ok, seen),
+        [0.005, 0.03, 0.01 * 2.0**2, 0.005],
+        err_msg="the hazard reads the support state, never the practice profile",
+    )
 
 
 def test_a_zero_tenancy_loss_hazard_means_nobody_loses_housing():

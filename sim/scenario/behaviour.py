@@ -120,6 +120,6 @@ class Behaviour(Strict):
         description="multiplier per severity level of the debt obstacle [ratio per level]"
     )
     rel_tenancy_loss_support: NonNeg = Field(
-        description="multiplier while a social worker or Logement d'abord supports the tenant "
-        "[ratio]"
+        description="multiplier while Logement d'abord supports the tenant, or a social worker "
+        "(shelter, accompagnement global) saw them this month [ratio]"
     )

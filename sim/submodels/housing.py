@@ -38,8 +38,9 @@ Each month, in this order:
    the dwelling with a monthly hazard ``p_tenancy_loss``, multiplied by
    ``rel_tenancy_loss_unaffordable`` when their resources do not meet the rent rule, by
    ``rel_tenancy_loss_debt`` per severity level of the debt obstacle, and by
-   ``rel_tenancy_loss_support`` while a social worker (their shelter's, or accompagnement global)
-   or Logement d'abord supports them.
+   ``rel_tenancy_loss_support`` while supported: a Logement d'abord tenant, or one whose social
+   worker (their shelter's, or accompagnement global) gave them time this month (the staff
+   budget's ``Plan.seen``, :mod:`sim.submodels.staff`).
 
 Each candidate for a place asks a structure drawn in proportion to its places offered (of their
 type), among the structures whose group takes them (``eligible``); each structure admits by its
@@ -53,7 +54,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.population import NEVER, Population
+from sim.population import NEVER
 from sim.states import (
     OB,
     SHELTER_HOUSING,
@@ -234,8 +235,12 @@ def initial_shelter(model, rows: np.ndarray) -> None:
         pop.housing[np.setdiff1d(want, placed, assume_unique=True)] = Housing.STREET
 
 
-def admissions_and_exits(model) -> None:
-    """The month's housing phase: the eight steps of the module docstring, in order."""
+def admissions_and_exits(model, plan) -> None:
+    """The month's housing phase: the eight steps of the module docstring, in order.
+
+    ``plan`` is the month's :class:`sim.pathways.Plan`; its ``seen`` (who got their referent's
+    time) decides who is supported in their tenancy.
+    """
     pop, t = model.pop, model.t
     g = model.streams["housing"]
     u_ask, u_place, u_move, u_refuse, u_loss, u_exit = g.random((6, pop.n), dtype=np.float32)
@@ -260,7 +265,7 @@ def admissions_and_exits(model) -> None:
     if model.policy.housing_first:
         _allocate_housing_first(model, present, n_housing_first, u_place, u_refuse)
     _move_in(model, present)
-    _tenancy_loss(model, tenants, ok, u_loss)
+    _tenancy_loss(model, tenants, ok, plan.seen, u_loss)
 
 
 def _emergency_exits(model, present: np.ndarray, u_exit: np.ndarray) -> np.ndarray:
@@ -395,29 +400,44 @@ def _move_in(model, present: np.ndarray) -> None:
     model.flows["housing_exits"] += rows.size
 
 
-def housing_support(pop: Population) -> np.ndarray:
-    """Tenants supported in their housing.
+def housing_support(model, seen: np.ndarray) -> np.ndarray:
+    """Tenants supported in their housing this month.
 
-    Logement d'abord tenants, and those followed by a shelter's social worker or in
-    accompagnement global (an adviser with a social worker).
+    Logement d'abord tenants (the programme's support team, paid per tenant), and those a social
+    worker gave time to this month: ``seen`` (``Plan.seen``, the staff budget's rationing of
+    :mod:`sim.submodels.staff`) by a shelter's social worker or in accompagnement global (an
+    adviser with a social worker). Being followed is not enough: a referent with no hours left
+    for the person this month does not lower the hazard. Whatever the support is made of (in-job
+    follow-up included), only the state counts, never the practice profile.
     """
-    return pop.housing_first | (pop.referent_kind == ReferentKind.SHELTER) | pop.global_support
+    pop = model.pop
+    social_worker = (pop.referent_kind == ReferentKind.SHELTER) | pop.global_support
+    return pop.housing_first | (seen & social_worker)
 
 
-def tenancy_hazard(model, ok: np.ndarray) -> np.ndarray:
-    """Monthly probability that each person, if a tenant, loses their dwelling."""
+def tenancy_hazard(model, ok: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """Monthly probability that each person, if a tenant, loses their dwelling.
+
+    Args:
+        model: the model (its population and behaviour).
+        ok: whether each person's resources meet the rent rule this month.
+        seen: whether each person's referent gave them time this month (``Plan.seen``).
+    """
     pop, b = model.pop, model.behaviour
     hazard = np.where(ok, b.p_tenancy_loss, b.p_tenancy_loss * b.rel_tenancy_loss_unaffordable)
     hazard = hazard * b.rel_tenancy_loss_debt ** pop.obstacles[OB["debt"]].astype(float)
-    hazard = np.where(housing_support(pop), hazard * b.rel_tenancy_loss_support, hazard)
+    supported = housing_support(model, seen)
+    hazard = np.where(supported, hazard * b.rel_tenancy_loss_support, hazard)
     return np.minimum(hazard, 1.0)
 
 
-def _tenancy_loss(model, tenants: np.ndarray, ok: np.ndarray, u_loss: np.ndarray) -> None:
+def _tenancy_loss(
+    model, tenants: np.ndarray, ok: np.ndarray, seen: np.ndarray, u_loss: np.ndarray
+) -> None:
     """Tenants who lose their dwelling go to the street (Logement d'abord tenants included)."""
     pop = model.pop
     lost = np.flatnonzero(tenants & (pop.housing == Housing.ORDINARY))
-    lost = lost[u_loss[lost] < tenancy_hazard(model, ok)[lost]]
+    lost = lost[u_loss[lost] < tenancy_hazard(model, ok, seen)[lost]]
     pop.housing[lost] = Housing.STREET
     model.flows["housing_losses"] += lost.size
     model.flows["housing_first_losses"] += int(np.count_nonzero(pop.housing_first[lost]))
