@@ -24,7 +24,15 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from sim.scenario import Scenario, ScenarioError, scenario_from_dict
+from sim.scenario import (
+    MAX_CAPACITY,
+    Scenario,
+    ScenarioError,
+    file_of,
+    scenario_from_dict,
+    source_of,
+    with_source,
+)
 
 SERVICES = ("creche", "mobility", "french", "health", "training")
 FULL_TIME_HOURS = 35.0
@@ -173,7 +181,15 @@ def _fund(
 def _report(
     programme, mode, euros, unit_name, unit_cost, units, file, where, targets, spent=None
 ) -> dict[str, Any]:
-    """The report row of one budget; a budget too small for one unit is an error."""
+    """The report row of one budget; a budget too small for one unit, or too large, is an error."""
+    structures = 1 if mode == "extra" else sum(t.n for t in targets)
+    if units > MAX_CAPACITY * max(structures, 1):
+        raise ScenarioError(
+            file,
+            where,
+            f"{euros:,.0f} EUR a year fund {units:,} units of {programme} (one costs "
+            f"{unit_cost:,.0f} EUR a year): more than a structure may hold ({MAX_CAPACITY:,})",
+        )
     if euros > 0 and units < 1:
         spread = mode == "envelope" and targets[0].n > 1
         per = f" in each of {targets[0].n} structures" if spread else ""
@@ -197,9 +213,14 @@ def _report(
 
 
 def apply_budgets(
-    scenario: Scenario, values: dict[str, float], file: str = "<scenario>"
+    scenario: Scenario, values: dict[str, float], file: str | None = None
 ) -> tuple[Scenario, list[dict[str, Any]]]:
     """The scenario with budget-funded capacities set, and a report of each programme's budget.
+
+    Args:
+        scenario: a validated scenario.
+        values: the funding parameters in force (:func:`sim.parameters.funding_values`).
+        file: the file errors name; by default, the file that set the budget at fault.
 
     Returns:
         The scenario with ``policy.budget`` and ``policy.extra_budget`` turned into capacities,
@@ -212,19 +233,12 @@ def apply_budgets(
     report = []
     for programme, envelope in (policy.budget or {}).items():
         euros = float(sum(envelope.values()))
-        report.append(
-            _fund(data, programme, euros, False, values, f"policy.budget.{programme}", file)
-        )
+        where = f"policy.budget.{programme}"
+        named = file or file_of(scenario, where)
+        report.append(_fund(data, programme, euros, False, values, where, named))
     for programme, euros in policy.extra_budget.items():
-        report.append(
-            _fund(
-                data,
-                programme,
-                float(euros),
-                True,
-                values,
-                f"policy.extra_budget.{programme}",
-                file,
-            )
-        )
-    return scenario_from_dict(data, file), report
+        where = f"policy.extra_budget.{programme}"
+        named = file or file_of(scenario, where)
+        report.append(_fund(data, programme, float(euros), True, values, where, named))
+    funded = scenario_from_dict(data, file or file_of(scenario), source_of(scenario))
+    return with_source(funded, source_of(scenario)), report

@@ -27,6 +27,7 @@ from sim.invariants import check_invariants
 from sim.outcomes import Recorder, indicators, publics
 from sim.parameters import funding_values
 from sim.population import create_population
+from sim.preflight import check_resources
 from sim.rng import Streams
 from sim.scenario import Scenario
 from sim.states import SHELTER_HOUSING, Allocation, Programme, ShelterKind
@@ -198,6 +199,7 @@ class InsertionModel(mesa.Model):
         super().__init__(rng=self.streams["institutions"])
         self.funding_values = funding_values(scenario)
         scenario, self.budget_report = apply_budgets(scenario, self.funding_values)
+        check_resources(scenario)  # before the population is allocated
         self.spec = scenario  # Mesa 3.5 reserves Model.scenario
         self.policy = scenario.policy
         self.behaviour = scenario.behaviour
@@ -367,6 +369,9 @@ class InsertionModel(mesa.Model):
                 "vacancies_per_month",
             ).items()
         }
+        for flag in ("needs_licence", "requires_licence", "needs_experience"):  # typed if empty
+            self.employers[flag] = self.employers[flag].astype(bool)
+        self.employers["max_french"] = self.employers["max_french"].astype(np.int64)
         self.employer_vacancies = self.employers["vacancies_per_month"].astype(float)
         self.employer_rel_women = np.array(
             [e.rel_women_apply for e in self.employer_agents], dtype=float

@@ -118,8 +118,8 @@ def test_load_scenario_raises_scenario_error_with_file_and_field():
     err = info.value
     assert Path(err.file) == path, err.file
     assert err.field == "population.share_womem"
-    assert err.message == "unknown key"
-    assert str(err) == f"{path}: population.share_womem: unknown key"
+    assert err.message == "unknown key; did you mean `share_women`?"
+    assert str(err) == f"{path}: population.share_womem: unknown key; did you mean `share_women`?"
 
 
 def test_load_scenario_names_the_extending_file_when_extends_is_missing():

@@ -231,10 +231,11 @@ def test_values_at_picks_the_value_in_force(dated_file, date, smic, aci):
     assert values["aide_au_poste.ei"] == 12459, "an undated parameter keeps its single value"
 
 
-def test_a_date_before_the_first_value_names_the_parameter(dated_file):
+def test_a_date_before_the_first_value_names_run_start_and_the_parameter(dated_file):
     with pytest.raises(ScenarioError) as err:
         values_at(SMIC_FIRST - dt.timedelta(days=1), path=dated_file)
-    assert err.value.field == "smic_hourly", f"the error must name smic_hourly: {err.value}"
+    assert err.value.field == "run.start", f"the error must name run.start: {err.value}"
+    assert "smic_hourly" in err.value.message, f"the error must name the parameter: {err.value}"
     assert str(SMIC_FIRST) in str(err.value), f"the error should give the first date: {err.value}"
 
 
@@ -258,7 +259,8 @@ def test_a_scenario_starting_before_a_parameter_exists_is_refused(dated_file):
     )
     with pytest.raises(ScenarioError) as err:
         funding_values(scn)
-    assert err.value.field == "smic_hourly", f"the error must name smic_hourly: {err.value}"
+    assert err.value.field == "run.start", f"the error must name run.start: {err.value}"
+    assert "smic_hourly" in err.value.message, f"the error must name smic_hourly: {err.value}"
 
 
 def test_overrides_replace_a_value_in_force():

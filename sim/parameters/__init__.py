@@ -4,21 +4,31 @@ Parameters live in YAML files (``sim/parameters/funding.yaml`` by default), in t
 OpenFisca's parameters: a tree whose leaves have a ``description``, a ``unit``, a ``reference``
 and ``values`` by start date. :func:`values_at` gives, for each parameter (named by its dotted
 path, e.g. ``aide_au_poste.aci``), the value in force at a date, with a scenario's overrides.
+
+A parameter file is read within the limits of :mod:`sim.scenario.reading`; its start dates are
+``YYYY-MM-DD``, its values finite numbers between 0 and :data:`MAX_VALUE`, and a file other than
+the shipped one must define every parameter the shipped one defines (the model uses them all).
+A date with no value in force is reported against ``run.start``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from sim.scenario import ScenarioError
+from sim.scenario import ScenarioError, file_of, read_yaml
+from sim.scenario.errors import shown
 
 FUNDING_FILE = Path(__file__).with_name("funding.yaml")
 LEAF_KEYS = {"description", "unit", "reference", "values"}
+MAX_VALUE = 1e9
+"""Largest value of a parameter (euros, hours, shares)."""
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -31,8 +41,14 @@ class Parameter:
     reference: str
     values: tuple[tuple[dt.date, float], ...]
 
-    def at(self, date: dt.date, file: str | Path = FUNDING_FILE) -> float:
-        """The value in force at ``date`` (the last one whose start is not after it)."""
+    def at(
+        self, date: dt.date, file: str | Path = "<scenario>", path: str | Path = FUNDING_FILE
+    ) -> float:
+        """The value in force at ``date`` (the last one whose start is not after it).
+
+        Raises:
+            ScenarioError: on ``file: run.start`` when no value is in force at ``date``.
+        """
         current = None
         for start, value in self.values:
             if start <= date:
@@ -40,7 +56,10 @@ class Parameter:
         if current is None:
             first = self.values[0][0]
             raise ScenarioError(
-                file, self.name, f"no value in force on {date} (the first starts on {first})"
+                file,
+                "run.start",
+                f"no value of the funding parameter {self.name} is in force on {date} (in "
+                f"{path}, the first starts on {first}); start on {first} or later",
             )
         return current
 
@@ -63,11 +82,19 @@ def _leaves(node: Any, prefix: str, file: Path) -> dict[str, Parameter]:
             raise ScenarioError(file, f"{prefix}.values", "must map start dates to values")
         parsed = []
         for start, value in values.items():
-            if not isinstance(start, dt.date):
-                raise ScenarioError(file, f"{prefix}.values", f"{start!r} is not a date YYYY-MM-DD")
+            date = _date(start)
+            if date is None:
+                raise ScenarioError(
+                    file, f"{prefix}.values", f"{shown(start)} is not a date YYYY-MM-DD"
+                )
+            where = f"{prefix}.values.{start}"
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ScenarioError(file, f"{prefix}.values.{start}", f"{value!r} is not a number")
-            parsed.append((start, float(value)))
+                raise ScenarioError(file, where, f"{shown(value)} is not a number")
+            if not (math.isfinite(value) and 0 <= value <= MAX_VALUE):
+                raise ScenarioError(
+                    file, where, f"{value} is not a number between 0 and {MAX_VALUE:g}"
+                )
+            parsed.append((date, float(value)))
         return {
             prefix: Parameter(
                 prefix,
@@ -77,38 +104,113 @@ def _leaves(node: Any, prefix: str, file: Path) -> dict[str, Parameter]:
                 tuple(sorted(parsed)),
             )
         }
+    if not node:
+        raise ScenarioError(file, prefix, "an empty parameter group")
     out: dict[str, Parameter] = {}
     for key, child in node.items():
         out.update(_leaves(child, f"{prefix}.{key}" if prefix else str(key), file))
     return out
 
 
-def load_parameters(path: str | Path = FUNDING_FILE) -> dict[str, Parameter]:
-    """Every parameter of a file, by dotted name."""
-    path = Path(path)
-    if not path.exists():
-        raise ScenarioError(path, "", "parameter file not found")
+def _date(text) -> dt.date | None:
+    if not isinstance(text, str) or not DATE.match(text):
+        return None
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as err:
-        raise ScenarioError(path, "", f"not valid YAML: {err}") from err
-    return _leaves(data, "", path)
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
 
 
-def funding_values(scenario, file: str | Path = "<scenario>") -> dict[str, float]:
-    """The funding parameters of a scenario: in force at ``run.start``, with its overrides.
+def load_parameters(
+    path: str | Path = FUNDING_FILE, referrer: tuple[str | Path, str] | None = None
+) -> dict[str, Parameter]:
+    """Every parameter of a file, by dotted name.
+
+    Args:
+        path: the parameter file.
+        referrer: ``(scenario file, field)`` naming it: named by the error if the file cannot be
+            read at all.
 
     Raises:
-        ScenarioError: an unknown override, no value in force, or a modulated part of the aide
-            au poste above the highest the rules allow.
+        ScenarioError: the file cannot be read, is not a tree of parameters, or lacks one the
+            model needs.
     """
+    path = Path(path)
+    try:
+        info = path.stat()
+    except OSError:
+        info = None
+    if info is not None and path.is_file():
+        key = (str(path.resolve()), info.st_mtime_ns, info.st_size)
+        if key in _CACHE:
+            return dict(_CACHE[key])
+    data = read_yaml(path, referrer, "parameter file")
+    if not isinstance(data, dict):
+        raise ScenarioError(path, "", "a parameter file is a YAML mapping of parameters")
+    params = _leaves(data, "", path)
+    if Path(path).resolve() != FUNDING_FILE.resolve():
+        missing = sorted(set(_shipped()) - set(params))
+        if missing:
+            raise ScenarioError(
+                path,
+                missing[0],
+                f"missing parameter (every parameter of {FUNDING_FILE.name} is needed; "
+                f"{len(missing)} missing: {', '.join(missing[:5])}"
+                + (", ..." if len(missing) > 5 else "")
+                + ")",
+            )
+    if info is not None and path.is_file():
+        _CACHE[(str(path.resolve()), info.st_mtime_ns, info.st_size)] = dict(params)
+        while len(_CACHE) > 16:
+            _CACHE.pop(next(iter(_CACHE)))
+    return params
+
+
+_CACHE: dict[tuple, dict[str, Parameter]] = {}
+"""Parameter files already read, by path, modification time and size (a run reads its file
+several times: checks, budgets, each task)."""
+
+
+@functools.cache
+def _shipped() -> dict[str, Parameter]:
+    return load_parameters(FUNDING_FILE)
+
+
+def funding_values(scenario, file: str | Path | None = None) -> dict[str, float]:
+    """The funding parameters of a scenario: in force at ``run.start``, with its overrides.
+
+    Args:
+        scenario: a validated scenario.
+        file: the file errors name; by default, the file that set the field at fault.
+
+    Raises:
+        ScenarioError: an unreadable parameter file, an unknown override, no value in force at
+            ``run.start``, or a modulated part of the aide au poste above the highest the rules
+            allow.
+    """
+
+    def named(field: str) -> str:
+        return str(file) if file is not None else file_of(scenario, field)
+
     funding = scenario.policy.funding
     path = funding.parameters or FUNDING_FILE
-    values = values_at(scenario.run.start, funding.overrides, path, file)
+    params = load_parameters(
+        path, (named("policy.funding.parameters"), "policy.funding.parameters")
+    )
+    start, start_file = scenario.run.start, named("run.start")
+    values = {name: p.at(start, start_file, path) for name, p in params.items()}
+    for name, value in funding.overrides.items():
+        if name not in values:
+            raise ScenarioError(
+                named(f"policy.funding.overrides.{name}"),
+                f"policy.funding.overrides.{name}",
+                f"unknown funding parameter; known: {', '.join(sorted(values))}",
+            )
+        values[name] = float(value)
     highest = values["aide_au_poste.modulated_share_max"]
     if funding.modulation.share > highest:
         raise ScenarioError(
-            file,
+            named("policy.funding.modulation.share"),
             "policy.funding.modulation.share",
             f"{funding.modulation.share} is above the highest modulated part in force "
             f"({highest}, parameter aide_au_poste.modulated_share_max)",
@@ -124,7 +226,7 @@ def values_at(
 ) -> dict[str, float]:
     """The value in force at ``date`` of every parameter, with ``overrides`` by name."""
     params = load_parameters(path)
-    values = {name: p.at(date, path) for name, p in params.items()}
+    values = {name: p.at(date, file, path) for name, p in params.items()}
     for name, value in (overrides or {}).items():
         if name not in values:
             raise ScenarioError(

@@ -8,7 +8,10 @@ override only what changes: mappings are merged key by key, lists are replaced w
 
 Validation is strict (STYLE.md habit 4): an unknown key, a wrong type, a value out of range, shares
 that do not add up or a missing ``extends`` file raise :class:`ScenarioError`, whose message names
-the file, the field (as a dotted path) and what is allowed. Units are given in each field's
+the file, the field (as a dotted path) and what is allowed; every error of a file is listed, and
+an unknown key comes with the nearest valid name. Files are read within stated limits (size,
+depth, encoding, duplicate keys) by :mod:`~sim.scenario.reading`, which also says which folders a
+scenario may reach. Units are given in each field's
 description; sources are cited beside each value in the scenario files.
 
 The schema has one module per section (:mod:`~sim.scenario.population`,
@@ -20,23 +23,33 @@ Everything is imported from here: ``from sim.scenario import Scenario, load_scen
 """
 
 from sim.scenario.base import (
+    MAX_CAPACITY,
+    MAX_EUROS,
+    MAX_STRUCTURES,
     SHARE_TOLERANCE,
     Count,
+    Euros,
     Months,
     NonNeg,
     Prob,
     Shares,
     Strict,
+    Structures,
+    Weight,
     check_shares,
 )
 from sim.scenario.behaviour import Behaviour, Employability
 from sim.scenario.errors import ScenarioError, validation_error
 from sim.scenario.loading import (
+    Source,
     apply_overrides,
     deep_merge,
+    file_of,
     load_scenario,
     scenario_from_dict,
     scenario_to_dict,
+    source_of,
+    with_source,
 )
 from sim.scenario.policy import (
     Cofinancing,
@@ -60,6 +73,7 @@ from sim.scenario.practice import (
     iterative_share,
     practice_shares,
 )
+from sim.scenario.reading import allow_dirs, allowing, read_yaml
 from sim.scenario.schema import RunSettings, Scenario
 from sim.scenario.territory import (
     ContractShares,
@@ -76,6 +90,9 @@ from sim.scenario.territory import (
 )
 
 __all__ = [
+    "MAX_CAPACITY",
+    "MAX_EUROS",
+    "MAX_STRUCTURES",
     "SHARE_TOLERANCE",
     "AgeShares",
     "Behaviour",
@@ -84,6 +101,7 @@ __all__ = [
     "ContractShares",
     "Count",
     "Employability",
+    "Euros",
     "EmployerGroup",
     "FranceTravailSpec",
     "Funder",
@@ -108,18 +126,27 @@ __all__ = [
     "ServiceCapacity",
     "Shares",
     "ShelterGroup",
+    "Source",
     "SiaeGroup",
     "StaffHours",
     "StaffSpec",
     "Strict",
+    "Structures",
     "TerritorySpec",
+    "Weight",
+    "allow_dirs",
+    "allowing",
     "apply_overrides",
     "check_shares",
     "deep_merge",
+    "file_of",
     "iterative_share",
     "load_scenario",
     "practice_shares",
+    "read_yaml",
     "scenario_from_dict",
     "scenario_to_dict",
+    "source_of",
     "validation_error",
+    "with_source",
 ]

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import Months, NonNeg, Prob, Strict
+from sim.scenario.base import Months, NonNeg, Prob, Strict, Weight
 from sim.states import OBSTACLES
 
 
 class Employability(Strict):
     """Weights of the employability score used by employers and SIAE (logit scale)."""
 
-    intercept: float
-    qualification: float
-    experience_per_year: float
-    years_without_work: float
-    confidence: float
-    obstacle: dict[str, float] = Field(description="weight per severity level, by obstacle")
+    intercept: Weight
+    qualification: Weight
+    experience_per_year: Weight
+    years_without_work: Weight
+    confidence: Weight
+    obstacle: dict[str, Weight] = Field(description="weight per severity level, by obstacle")
     visibility: dict[str, Prob] = Field(
         description="share of each obstacle's weight an ordinary employer applies at hiring, "
         "from what it sees of the obstacle (1: all of it) [share]"
@@ -88,9 +88,11 @@ class Behaviour(Strict):
         description="further multiplier when the mediated person will be followed in the job "
         "(the hire is secured) [ratio]"
     )
-    siae_floor_screening: float = Field(description="employability floor, screening SIAE")
-    siae_floor_performance: float = Field(description="employability floor, performance SIAE")
-    siae_cip_caseload: NonNeg = Field(description="SIAE employees one insertion officer follows")
+    siae_floor_screening: Weight = Field(description="employability floor, screening SIAE")
+    siae_floor_performance: Weight = Field(description="employability floor, performance SIAE")
+    siae_cip_caseload: float = Field(
+        ge=0.0, le=1000.0, description="SIAE employees one insertion officer follows"
+    )
     siae_search_months: Months = Field(description="job search in the last months of a CDDI")
     rel_search_employment_referent: NonNeg
     rel_search_insertion_officers: NonNeg

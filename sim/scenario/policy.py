@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import NonNeg, Prob, Strict, check_shares
+from sim.scenario.base import Euros, NonNeg, Prob, Strict, check_shares
 from sim.scenario.practice import REQUIRED_PROFILES, Practice, PracticeProfile, check_practice
 from sim.submodels.funding import COFINANCED_PROGRAMMES
 
@@ -70,7 +70,9 @@ class FundingSpec(Strict):
     parameters: str | None = Field(
         None, description="parameter file (relative to the scenario file) [default: shipped]"
     )
-    overrides: dict[str, float] = Field(default_factory=dict)
+    overrides: dict[str, Annotated[float, Field(ge=0.0, le=1e9)]] = Field(
+        default_factory=dict, description="values replacing dated parameters, by name"
+    )
     modulation: Modulation
     measure: MeasureRule
     cofinancing: dict[str, Cofinancing]
@@ -116,7 +118,8 @@ class PolicySpec(Strict):
         "shares of the profiles)",
     )
     practices: dict[str, PracticeProfile] = Field(
-        description="the practice profiles by name: linear, iterative, and any other (a hybrid)"
+        max_length=100,
+        description="the practice profiles by name: linear, iterative, and any other (a hybrid)",
     )
     practice_override_by_kind: PracticeOverrideByKind = Field(
         default_factory=PracticeOverrideByKind,
@@ -125,12 +128,12 @@ class PolicySpec(Strict):
     )
     housing_first: bool = Field(description="Logement d'abord instead of the staircase")
     funding: FundingSpec
-    budget: dict[str, dict[Funder, NonNeg]] | None = Field(
+    budget: dict[str, dict[Funder, Euros]] | None = Field(
         None,
         description="yearly envelopes by programme and funder [EUR/year]; the programme's "
         "capacity follows from budget / unit cost (see sim/budget.py)",
     )
-    extra_budget: dict[str, NonNeg] = Field(
+    extra_budget: dict[str, Euros] = Field(
         default_factory=dict,
         description="extra yearly euros by programme, adding capacity [EUR/year]",
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import SHARE_TOLERANCE, NonNeg, Prob, Shares, Strict
+from sim.scenario.base import SHARE_TOLERANCE, Months, NonNeg, Prob, Shares, Strict
 from sim.states import OBSTACLES
 
 
@@ -74,7 +74,9 @@ class ObstacleSpec(Strict):
 class PopulationSpec(Strict):
     """Who lives in or near the insertion system."""
 
-    arrivals_per_month: NonNeg = Field(description="new entrants per month [share of persons]")
+    arrivals_per_month: float = Field(
+        ge=0.0, le=1.0, description="new entrants per month [share of persons]"
+    )
     p_leave: Prob = Field(description="probability of leaving the territory [per month]")
     age: AgeShares
     share_women: Prob
@@ -88,8 +90,8 @@ class PopulationSpec(Strict):
     share_ase_among_young: Prob
     housing: HousingShares
     qualification: QualificationShares
-    mean_months_without_work: NonNeg = Field(description="mean time out of work [month]")
-    mean_experience: NonNeg = Field(description="mean work experience [month]")
+    mean_months_without_work: Months = Field(description="mean time out of work [month]")
+    mean_experience: Months = Field(description="mean work experience [month]")
     confidence_mean: Prob
     p_wish_to_work: Prob
     obstacles: dict[str, ObstacleSpec]

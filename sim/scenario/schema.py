@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from sim.scenario.base import Strict
 from sim.scenario.behaviour import Behaviour
@@ -19,7 +20,7 @@ class RunSettings(Strict):
 
     months: int = Field(ge=1, le=600, description="simulated months [month]")
     persons: int = Field(ge=1, le=5_000_000, description="persons present at start [person]")
-    seed: int = Field(ge=0, description="seed of numpy.random.SeedSequence")
+    seed: int = Field(ge=0, le=2**63 - 1, description="seed of numpy.random.SeedSequence")
     start: dt.date = Field(strict=False, description="calendar date of month 0 (YYYY-MM-DD)")
     person_views: bool = Field(description="create one mesa.Agent view per person")
     check_invariants: bool = Field(description="check invariants after every step")
@@ -28,13 +29,18 @@ class RunSettings(Strict):
 class Scenario(Strict):
     """A whole scenario, validated."""
 
-    name: str
-    description: str = ""
+    name: str = Field(
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        max_length=64,
+        description="a plain name (letters, digits, '_', '-', '.'): it names the results directory",
+    )
+    description: str = Field("", max_length=10_000)
     run: RunSettings
     population: PopulationSpec
     territory: TerritorySpec
     policy: PolicySpec
     behaviour: Behaviour
+    _source: Any = PrivateAttr(default=None)  # its file, and the file of each field (loading.py)
 
     @model_validator(mode="after")
     def _known_profiles(self):

@@ -6,14 +6,25 @@ Every group of structures may say whom it takes (``eligible``) and whom it serve
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sim.scenario.base import Count, Months, NonNeg, Prob, Shares, Strict
+from sim.scenario.base import (
+    MAX_STRUCTURES,
+    Count,
+    Months,
+    NonNeg,
+    Prob,
+    Shares,
+    Strict,
+    Structures,
+)
 from sim.scenario.practice import Practice, check_practice
 from sim.scenario.targeting import Condition, PracticeByPublic, Priority, Targeted
 
+HOURS_IN_MONTH = 744.0  # 31 days x 24 h: no staff time per month can exceed it
+Hours = Annotated[float, Field(ge=0.0, le=HOURS_IN_MONTH)]
 IAE_MAX_MONTHS = 24  # an IAE pathway lasts at most 24 months (seed 003; Code du travail L5132)
 IAE_EXTENDED_MAX_MONTHS = 60  # legal extensions (50+, disabled) and CVG pathways up to 5 years
 
@@ -32,14 +43,18 @@ class ShelterGroup(Targeted):
     """
 
     kind: Literal["chu", "chrs", "iml", "oacas", "hotel"]
-    n: int = Field(ge=0, description="number of structures")
+    n: Structures = Field(description="number of structures")
     places: Count = Field(description="places per structure [person]")
     family_places: Prob | None = Field(
         description="share of the places suited to families (couples, parents); the others are "
         "for single adults [share]; null for hotels, whose rooms suit any household"
     )
-    social_workers: NonNeg = Field(description="social workers (TS) per structure [FTE]")
-    caseload: NonNeg = Field(description="persons supported per social worker [person/FTE]")
+    social_workers: float = Field(
+        ge=0.0, le=10_000.0, description="social workers (TS) per structure [FTE]"
+    )
+    caseload: float = Field(
+        ge=0.0, le=1000.0, description="persons supported per social worker [person/FTE]"
+    )
     practice: Practice = Field(
         description="share of iterative practice (0 linear, 1 iterative), or shares of the "
         "profiles of policy.practices"
@@ -78,9 +93,13 @@ class ShelterGroup(Targeted):
 class FranceTravailSpec(Strict):
     """France Travail agencies of the territory."""
 
-    agencies: int = Field(ge=0)
-    advisers_per_agency: NonNeg = Field(description="advisers in support [FTE]")
-    caseload: NonNeg = Field(description="persons per adviser [person/FTE]")
+    agencies: int = Field(
+        ge=1,
+        le=MAX_STRUCTURES,
+        description="agencies; at least one: every person has a home agency [structure]",
+    )
+    advisers_per_agency: float = Field(ge=0.0, le=10_000.0, description="advisers in support [FTE]")
+    caseload: float = Field(ge=0.0, le=1000.0, description="persons per adviser [person/FTE]")
     practice: Practice = Field(
         description="share of iterative practice (0 linear, 1 iterative), or shares of the "
         "profiles of policy.practices"
@@ -88,7 +107,9 @@ class FranceTravailSpec(Strict):
     global_support_places: Count = Field(
         description="places in 'accompagnement global' with a social worker, per agency [person]"
     )
-    cer_hours_per_week: NonNeg = Field(description="activity hours of the RSA CER [h/week]")
+    cer_hours_per_week: float = Field(
+        ge=0.0, le=48.0, description="activity hours of the RSA CER [h/week]"
+    )
     practice_by_public: PracticeByPublic = Field(
         default_factory=dict,
         description="degree of iterative practice for persons of a public (first listed applies)",
@@ -98,20 +119,25 @@ class FranceTravailSpec(Strict):
 
 
 class StaffHours(Strict):
-    """Staff time each activity of a referent takes [h per person-month]."""
+    """Staff time each activity of a referent takes [h per person-month].
 
-    diagnostic: NonNeg = Field(description="a month of diagnostic [h per person-month]")
-    obstacles: NonNeg = Field(
+    Every value is at most :data:`HOURS_IN_MONTH` (a month has no more hours).
+    """
+
+    diagnostic: Hours = Field(description="a month of diagnostic [h per person-month]")
+    obstacles: Hours = Field(
         description="a month of work on obstacles, re-socialisation or project, or obstacles "
         "worked in parallel with job search [h per person-month]"
     )
-    job_search: NonNeg = Field(description="job-search coaching [h per person-month]")
-    follow_up_job: NonNeg = Field(description="follow-up in the job [h per person-month]")
-    follow_up_programme: NonNeg = Field(
+    job_search: Hours = Field(description="job-search coaching [h per person-month]")
+    follow_up_job: Hours = Field(description="follow-up in the job [h per person-month]")
+    follow_up_programme: Hours = Field(
         description="follow-up during PHC, TAPAJ or AAVA [h per person-month]"
     )
     mediation_contact: float = Field(
-        gt=0.0, description="one contact with an employer on a person's behalf [h per contact]"
+        gt=0.0,
+        le=HOURS_IN_MONTH,
+        description="one contact with an employer on a person's behalf [h per contact]",
     )
 
 
@@ -122,7 +148,7 @@ class StaffSpec(Strict):
     it follows, whatever its practice; every activity draws from them at the cost in ``hours``.
     """
 
-    hours_per_fte: NonNeg = Field(description="paid hours of one full-time employee [h/month]")
+    hours_per_fte: Hours = Field(description="paid hours of one full-time employee [h/month]")
     share_in_support: Prob = Field(
         description="share of staff time spent with or for the persons followed [share]"
     )
@@ -138,11 +164,13 @@ class SiaeGroup(Targeted):
     """
 
     type: Literal["aci", "ei", "ai", "etti"]
-    n: int = Field(ge=0)
+    n: Structures
     posts: Count = Field(description="funded posts per structure [person]")
     weekly_hours: float = Field(ge=1.0, le=35.0, description="hours of the CDDI [h/week]")
     selection: Literal["open", "screening", "performance"]
-    insertion_officers: NonNeg = Field(description="insertion officers per structure [FTE]")
+    insertion_officers: float = Field(
+        ge=0.0, le=10_000.0, description="insertion officers per structure [FTE]"
+    )
     phc_places: Count = Field(description="PHC places hosted [person]")
     active_mediation: bool
     dur_mean: Months = Field(description="mean pathway length [month]")
@@ -190,11 +218,20 @@ class LowThresholdSpec(Strict):
 
     tapaj_places: Count
     dur_phc: Months = Field(description="PHC duration before the CDDI [month]")
-    phc_hours_start: NonNeg = Field(description="PHC hours in the first month [h/week]")
-    phc_hours_end: NonNeg = Field(description="PHC hours in the last month [h/week]")
+    phc_hours_start: float = Field(
+        ge=0.0, le=48.0, description="PHC hours in the first month [h/week]"
+    )
+    phc_hours_end: float = Field(
+        ge=0.0, le=48.0, description="PHC hours in the last month [h/week]"
+    )
     dur_tapaj: Months
     p_tapaj_drop: Prob = Field(description="leaving TAPAJ without commitment [per month]")
-    dur_aava: Months = Field(description="AAVA period, at most 6 (CASF R.345-3) [month]", le=6)
+    dur_aava: float = Field(
+        ge=0.0,
+        le=6.0,
+        description="AAVA period, at most 6 (CASF R.345-3, seed 003; the préfet's renewal "
+        "is not modelled) [month]",
+    )
     aava_hours_per_month: float = Field(ge=0.0, le=80.0, description="AAVA hours [h/month]")
     eligible: dict[Literal["phc", "tapaj", "aava"], Condition] = Field(
         default_factory=dict,
@@ -219,8 +256,10 @@ class EmployerGroup(Targeted):
     jobs draw mostly male applications (seed 004 L526, L1058).
     """
 
-    n: int = Field(ge=0)
-    vacancies_per_month: NonNeg = Field(description="vacancies open to this public [per month]")
+    n: Structures
+    vacancies_per_month: float = Field(
+        ge=0.0, le=100_000.0, description="vacancies open to this public [per month]"
+    )
     weekly_hours: float = Field(ge=1.0, le=48.0)
     contracts: ContractShares
     max_french: int = Field(ge=0, le=3, description="highest French obstacle accepted")
@@ -274,9 +313,9 @@ class ReferentGroup(Targeted):
     ("aller vers": street educators, seed 004 fiche 4).
     """
 
-    n: int = Field(ge=0, description="number of teams")
+    n: int = Field(ge=0, le=MAX_STRUCTURES, description="number of teams")
     staff: NonNeg = Field(description="referents per team [FTE]")
-    caseload: NonNeg = Field(description="persons per referent [person/FTE]")
+    caseload: float = Field(ge=0.0, le=1000.0, description="persons per referent [person/FTE]")
     practice: Practice = Field(
         description="share of iterative practice (0 linear, 1 iterative), or shares of the "
         "profiles of policy.practices"
@@ -304,17 +343,23 @@ class MediationGroup(Targeted):
     any mediation (seed 003, SEVE; seed 004 fiche 36).
     """
 
-    n: int = Field(ge=0, description="number of teams")
+    n: int = Field(ge=0, le=MAX_STRUCTURES, description="number of teams")
     staff: NonNeg = Field(description="job developers per team [FTE]")
-    caseload: NonNeg = Field(description="job seekers per job developer [person/FTE]")
+    caseload: float = Field(
+        ge=0.0, le=1000.0, description="job seekers per job developer [person/FTE]"
+    )
 
 
 class HousingSupply(Strict):
     """Supply of ordinary housing for this public, and the rules of access to it."""
 
-    social_housing_per_month: NonNeg = Field(description="allocations [dwelling/month]")
-    housing_first_per_month: NonNeg = Field(
-        description="direct allocations with support under Logement d'abord [dwelling/month]"
+    social_housing_per_month: float = Field(
+        ge=0.0, le=100_000.0, description="allocations [dwelling/month]"
+    )
+    housing_first_per_month: float = Field(
+        ge=0.0,
+        le=100_000.0,
+        description="direct allocations with support under Logement d'abord [dwelling/month]",
     )
     dur_search_social: Months = Field(
         description="from the allocation of a social dwelling to moving in [month]"
@@ -344,24 +389,30 @@ class TerritorySpec(Strict):
     proportion, so that the number of persons changes the size of the territory, not its tension.
     """
 
-    reference_persons: int = Field(ge=1, description="persons the capacities are stated for")
+    reference_persons: int = Field(
+        ge=1, le=5_000_000, description="persons the capacities are stated for"
+    )
     region_category: Literal["more_developed", "transition", "outermost"] = Field(
         description="EU cohesion-policy category of the region; sets the ESF+ rate"
     )
-    shelters: dict[str, ShelterGroup]
+    shelters: dict[str, ShelterGroup] = Field(max_length=1000)
     france_travail: FranceTravailSpec
     staff: StaffSpec
-    siae: dict[str, SiaeGroup]
+    siae: dict[str, SiaeGroup] = Field(max_length=1000)
     low_threshold: LowThresholdSpec
-    employers: dict[str, EmployerGroup]
+    employers: dict[str, EmployerGroup] = Field(max_length=1000)
     services: ServiceCapacity
     housing: HousingSupply
     service_groups: dict[str, ServiceGroup] = Field(
-        default_factory=dict, description="service and training places aimed at a public"
+        default_factory=dict,
+        max_length=1000,
+        description="service and training places aimed at a public",
     )
     referent_groups: dict[str, ReferentGroup] = Field(
-        default_factory=dict, description="support teams beside shelters and France Travail"
+        default_factory=dict,
+        max_length=1000,
+        description="support teams beside shelters and France Travail",
     )
     mediation: dict[str, MediationGroup] = Field(
-        default_factory=dict, description="job developers working with employers"
+        default_factory=dict, max_length=1000, description="job developers working with employers"
     )

@@ -382,9 +382,10 @@ def employer_hiring(model, plan) -> None:
     presenter_order[by_team] = -(pop.obstacles[:, by_team] >= 1).sum(axis=0)
     by_referent = np.isin(seekers, contacted, assume_unique=True)
     presented = by_referent | team
-    mediated = presented | (
-        in_siae[seekers] & model.siae_mediation[np.maximum(pop.siae[seekers], 0)]
-    )
+    from_siae = in_siae[seekers]  # only they have a SIAE (a territory may have none)
+    siae_mediation = np.zeros(seekers.size, dtype=bool)
+    siae_mediation[from_siae] = model.siae_mediation[pop.siae[seekers[from_siae]]]
+    mediated = presented | siae_mediation
     secured = presented & (model.practices.dur_follow_up[pop.logic[seekers]] > 0)
     e = model.employers
     requires_licence = np.where(
