@@ -8,6 +8,7 @@ are in :mod:`sim.experiments.allocation`; this module runs them as an experiment
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 
@@ -36,9 +37,11 @@ from sim.experiments.execution import (
     finalize,
     resolve,
     start_experiment,
+    with_point,
 )
+from sim.experiments.limits import MAX_ALLOCATIONS, MAX_TASKS
 from sim.experiments.summaries import summarise
-from sim.scenario import Scenario, ScenarioError, apply_overrides, scenario_from_dict
+from sim.scenario import MAX_EUROS, Scenario, ScenarioError
 
 
 def allocation_outputs(out: Path, manifest: dict, indicators: pd.DataFrame) -> pd.DataFrame:
@@ -78,22 +81,34 @@ def allocate(
     backend: str = "local",
     scheduler: str | None = None,
     progress: bool = False,
+    max_allocations: int = MAX_ALLOCATIONS,
 ) -> Experiment:
     """Explore ways of splitting ``budget`` (EUR a year) across ``programmes``.
 
     With ``steps``, every allocation of a simplex grid; with ``optimise``, Nelder-Mead on the
     shares for that indicator (at most ``max_evaluations`` allocations). Every allocation runs the
-    same ``replications`` seeds. See :mod:`sim.experiments.allocation`.
+    same ``replications`` seeds. See :mod:`sim.experiments.allocation`. A grid of more than
+    ``max_allocations`` allocations is refused, stating how many it has (the command line's
+    ``--yes`` raises the limit to the number of tasks a run may hold).
     """
+    from sim.experiments.sensitivity import public_names
     from sim.outcomes import INDICATORS
 
     scn = resolve(scenario, seed, persons, months)
     file = str(scenario) if not isinstance(scenario, Scenario) else "<scenario>"
     check_programmes(programmes, file)
-    if budget <= 0:
-        raise ScenarioError(file, "--budget", "the budget must be a positive number of euros")
+    if not (math.isfinite(budget) and 0 < budget <= MAX_EUROS):
+        raise ScenarioError(
+            "--budget",
+            "",
+            f"{budget:g}: the budget must be a positive number of euros, at most {MAX_EUROS:g}",
+        )
     if (steps is None) == (optimise is None):
         raise ScenarioError(file, "--steps", "give either --steps K or --optimise INDICATOR")
+    if steps is not None and steps < 1:
+        raise ScenarioError("--steps", "", f"{steps}: must be at least 1")
+    if max_evaluations < 1:
+        raise ScenarioError("--max-evaluations", "", f"{max_evaluations}: must be at least 1")
     indicator = optimise or indicator or "durable_employment_rate_12m"
     if indicator not in INDICATORS:
         raise ScenarioError(
@@ -101,6 +116,20 @@ def allocate(
             "--indicator",
             f"unknown indicator {indicator!r}; allowed: " + ", ".join(INDICATORS),
         )
+    if public not in public_names():
+        raise ScenarioError(
+            "--public", "", f"unknown public {public!r}; allowed: " + ", ".join(public_names())
+        )
+    if steps is not None:
+        n = math.comb(steps + len(programmes) - 1, len(programmes) - 1)
+        if n > max_allocations:
+            raise ScenarioError(
+                "--steps",
+                "",
+                f"{len(programmes)} programmes in steps of 1/{steps} make {n:,} allocations "
+                f"({n * replications:,} runs); at most {max_allocations:,} without --yes "
+                f"(and {MAX_TASKS:,} runs with it): use fewer steps or programmes",
+            )
     spec = {
         "budget": budget,
         "programmes": programmes,
@@ -157,7 +186,7 @@ def _optimise(scn, spec, replications, max_evaluations, out, label, run) -> Expe
         manifest = store.read_manifest(out_dir)
         index = next((p["index"] for p in manifest["points"] if p["values"] == point), None)
         if index is None:
-            check_scenario(_with_point(scn, point), scn.name)
+            check_scenario(with_point(scn, point))
             index = len(manifest["points"])
             manifest["points"].append({"index": index, "values": point})
             key_name = next(iter(manifest["scenarios"]))
@@ -174,7 +203,7 @@ def _optimise(scn, spec, replications, max_evaluations, out, label, run) -> Expe
                     }
                 )
             store.write_manifest(out_dir, manifest)
-        execute(out_dir, assemble=False, **run)
+        execute(out_dir, assemble=False, checked=True, **run)  # its points checked above
         manifest = store.read_manifest(out_dir)
         tasks = [t for t in manifest["tasks"] if t["point"] == index]
         ind = store.read_tasks(out_dir, tasks, "indicators")
@@ -210,9 +239,3 @@ def _optimise(scn, spec, replications, max_evaluations, out, label, run) -> Expe
 def _initial_simplex(d: int) -> np.ndarray:
     """Start around equal shares, each vertex favouring one programme."""
     return np.vstack([np.zeros(d), *(np.eye(d)[i] * 1.5 for i in range(d))])
-
-
-def _with_point(scn: Scenario, point: dict) -> Scenario:
-    data = scn.model_dump()
-    apply_overrides(data, point, scn.name)
-    return scenario_from_dict(data, scn.name)

@@ -39,6 +39,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -228,8 +229,8 @@ def calibrate(
         out: the run directory (never overwritten); ``"auto"``: ``results/<id>``.
         progress: show a progress bar.
     """
-    from sim.experiments.backends import backend_session
-    from sim.experiments.execution import resolve
+    from sim.experiments.backends import backend_session, check_scheduler
+    from sim.experiments.execution import check_scenario, resolve
 
     if trials < 1 or replications < 1:
         raise ScenarioError("--trials", "trials", "trials and replications must be at least 1")
@@ -260,6 +261,9 @@ def calibrate(
         else Path(out)
     )
     store.check_free(out_dir)
+    check_scenario(scn)  # as a run checks it: funding parameters, budgets, memory
+    if scheduler:
+        check_scheduler(scheduler)
     workers = workers or os.cpu_count() or 1
     manifest = {
         "kind": "calibration",
@@ -287,6 +291,7 @@ def calibrate(
         optuna_study = _open_study(storage, study_name, fingerprint, seed_value)
     store.create_run_dir(out_dir, manifest)
     (out_dir / store.TASKS).rmdir()  # trials live in the study, not in task directories
+    own_storage = not storage
     if not storage:
         storage = f"sqlite:///{out_dir / 'study.db'}"
         optuna_study = _open_study(storage, study_name, fingerprint, seed_value)
@@ -295,59 +300,65 @@ def calibrate(
     logging.getLogger("distributed").setLevel(logging.ERROR)
     started = time.perf_counter()
 
-    with backend_session(workers, backend, scheduler) as run:
-        fit_spec = spec
-        if truth:
-            spawn = list(range(2 * HELD_OUT, 2 * HELD_OUT + replications))
-            got = _run_batch(run, _tasks(base, truth, "truth", spawn, seed_value, names), ["truth"])
-            fit_spec = synthetic_targets(spec, truth, _means(got["truth"], names))
-        if not optuna_study.trials:
-            optuna_study.enqueue_trial(start_point)
-        done = sum(t.state.name == "COMPLETE" for t in optuna_study.trials)
-        bar = None
-        if progress:
-            from tqdm import tqdm
+    try:
+        with backend_session(workers, backend, scheduler) as run:
+            fit_spec = spec
+            if truth:
+                spawn = list(range(2 * HELD_OUT, 2 * HELD_OUT + replications))
+                truth_tasks = _tasks(base, truth, "truth", spawn, seed_value, names)
+                got = _run_batch(run, truth_tasks, ["truth"])
+                fit_spec = synthetic_targets(spec, truth, _means(got["truth"], names))
+            if not optuna_study.trials:
+                optuna_study.enqueue_trial(start_point)
+            done = sum(t.state.name == "COMPLETE" for t in optuna_study.trials)
+            bar = None
+            if progress:
+                from tqdm import tqdm
 
-            bar = tqdm(total=trials, initial=min(done, trials), unit="trial", file=sys.stdout)
-        spawn = list(range(replications))
-        while done < trials:
-            batch = [optuna_study.ask() for _ in range(min(workers, trials - done))]
-            params = {t.number: _suggest(t, fit_spec) for t in batch}
-            tasks = [
-                task
-                for number, point in params.items()
-                for task in _tasks(base, point, number, spawn, seed_value, names)
-            ]
-            got = _run_batch(run, tasks, list(params))
-            for trial in batch:
-                values = got[trial.number]
-                means = _means(values, names)
-                trial.set_user_attr("means", means)
-                value = loss(means, fit_spec.targets)
-                if np.isfinite(value):
-                    optuna_study.tell(trial, value)
-                    done += 1
-                else:
-                    nan = [n for n in names if not np.isfinite(means[n])]
-                    trial.set_user_attr("failed", f"statistics without a value: {nan}")
-                    optuna_study.tell(trial, state=_fail())
-                    if not any(t.state.name == "COMPLETE" for t in optuna_study.trials):
-                        raise ScenarioError(
-                            file,
-                            "run",
-                            f"the statistics {', '.join(nan)} have no value on this run "
-                            "(no person in their population): use more persons or months",
-                        )
-                if bar is not None:
-                    bar.update(np.isfinite(value))
-        if bar is not None:
-            bar.close()
-        best = optuna_study.best_trial
-        best_params = {p.path: p.cast(best.params[p.path]) for p in spec.parameters}
-        spawn = list(range(HELD_OUT, HELD_OUT + replications))
-        check = _run_batch(
-            run, _tasks(base, best_params, "fit", spawn, seed_value, names), ["fit"]
-        )["fit"]
+                bar = tqdm(total=trials, initial=min(done, trials), unit="trial", file=sys.stdout)
+            spawn = list(range(replications))
+            while done < trials:
+                batch = [optuna_study.ask() for _ in range(min(workers, trials - done))]
+                params = {t.number: _suggest(t, fit_spec) for t in batch}
+                tasks = [
+                    task
+                    for number, point in params.items()
+                    for task in _tasks(base, point, number, spawn, seed_value, names)
+                ]
+                got = _run_batch(run, tasks, list(params))
+                for trial in batch:
+                    values = got[trial.number]
+                    means = _means(values, names)
+                    trial.set_user_attr("means", means)
+                    value = loss(means, fit_spec.targets)
+                    if np.isfinite(value):
+                        optuna_study.tell(trial, value)
+                        done += 1
+                    else:
+                        nan = [n for n in names if not np.isfinite(means[n])] or ["(the loss)"]
+                        trial.set_user_attr("failed", f"statistics without a value: {nan}")
+                        optuna_study.tell(trial, state=_fail())
+                        if not any(t.state.name == "COMPLETE" for t in optuna_study.trials):
+                            raise ScenarioError(
+                                file,
+                                "run",
+                                f"the statistics {', '.join(nan)} have no value on this run "
+                                "(no person in their population): use more persons or months",
+                            )
+                    if bar is not None:
+                        bar.update(np.isfinite(value))
+            if bar is not None:
+                bar.close()
+            best = optuna_study.best_trial
+            best_params = {p.path: p.cast(best.params[p.path]) for p in spec.parameters}
+            spawn = list(range(HELD_OUT, HELD_OUT + replications))
+            check = _run_batch(
+                run, _tasks(base, best_params, "fit", spawn, seed_value, names), ["fit"]
+            )["fit"]
+    except (ScenarioError, store.WriteError):
+        if own_storage:  # nothing worth keeping: the study holds no complete trial
+            shutil.rmtree(out_dir, ignore_errors=True)
+        raise
 
     first = optuna_study.trials[0]
     fit = fit_table(fit_spec, check, first.user_attrs.get("means", {}))

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from sim.experiments.sweeps import value_at
@@ -23,6 +22,7 @@ from sim.scenario import (
     ScenarioError,
     Strict,
     apply_overrides,
+    read_yaml,
     scenario_from_dict,
     scenario_to_dict,
     validation_error,
@@ -109,18 +109,13 @@ def load_targets(path: str | Path, scenario: Scenario) -> TargetsFile:
     an integer field must be declared ``integer: true``.
     """
     path = Path(path)
-    if not path.exists():
-        raise ScenarioError(path, "", "targets file not found")
-    try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as err:
-        raise ScenarioError(path, "", f"not valid YAML: {err}") from None
+    data = read_yaml(path, None, "targets file")
     if not isinstance(data, dict):
         raise ScenarioError(path, "", "expected a mapping with targets and parameters")
     try:
         spec = TargetsFile.model_validate(data)
     except ValidationError as err:
-        raise validation_error(path, err) from None
+        raise validation_error(path, err, TargetsFile) from None
     base = scenario_to_dict(scenario)
     for i, p in enumerate(spec.parameters):
         field = f"parameters.{i}.path"

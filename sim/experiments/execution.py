@@ -13,13 +13,20 @@ Kinds of experiment with outputs of their own (an allocation's table and frontie
 analysis) pass a ``finish`` function, called on the assembled run before it is marked complete.
 This module knows none of them: :func:`sim.experiments.runner.resume` picks a run's ``finish``
 by its kind. The public functions are in :mod:`sim.experiments.runner`.
+
+Before anything is written, every scenario and point is checked as ``parcours validate`` checks
+it (:func:`sim.preflight.check_runnable`: funding parameters, budgets, memory for the tasks that
+run at once), the number of tasks is bounded (:data:`MAX_TASKS`), the output directory and the
+scheduler address are checked. On resuming, the manifest's scenarios are checked again, the
+temporary files of a killed run are removed, and every task found damaged (see
+:mod:`sim.experiments.store`) is run again, said on the ``notify`` callback.
 """
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import os
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -30,19 +37,23 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.budget import apply_budgets
 from sim.experiments import store
-from sim.experiments.backends import backend_session
+from sim.experiments.backends import MAX_WORKERS, backend_session, check_scheduler
+from sim.experiments.limits import MAX_REPLICATIONS, MAX_TASKS
 from sim.experiments.summaries import paired_differences, summarise
 from sim.model import InsertionModel
-from sim.parameters import funding_values
+from sim.preflight import check_runnable
 from sim.scenario import (
     Scenario,
     ScenarioError,
+    Source,
     apply_overrides,
+    file_of,
     load_scenario,
     scenario_from_dict,
     scenario_to_dict,
+    source_of,
+    with_source,
 )
 
 Finish = Callable[[Path, dict, pd.DataFrame], Any]
@@ -70,14 +81,34 @@ def resolve(
     if not extra:
         return scenario
     data = scenario.model_dump()
-    apply_overrides(data, extra, "<scenario>")
-    return scenario_from_dict(data, "<scenario>")
+    file = file_of(scenario)
+    apply_overrides(data, extra, file)
+    return scenario_from_dict(data, file, source_of(scenario))
 
 
-def check_scenario(scenario: Scenario, file: str = "<scenario>") -> list[dict]:
-    """Check a scenario's funding parameters and budgets before anything runs; the budget report."""
-    _, report = apply_budgets(scenario, funding_values(scenario, file), file)
-    return report
+def check_scenario(scenario: Scenario, file: str | None = None, concurrent: int = 1) -> list[dict]:
+    """Everything a run checks before it starts (:func:`sim.preflight.check_runnable`).
+
+    Args:
+        scenario: a validated scenario.
+        file: the file errors name (by default, the file that set the field at fault).
+        concurrent: tasks that run at once on this machine (memory is checked for them all).
+
+    Returns:
+        The budget report.
+    """
+    return check_runnable(scenario, file, concurrent)
+
+
+def with_point(scenario: Scenario, point: dict, file: str | None = None) -> Scenario:
+    """The scenario with one design point's values set, validated (errors name ``file``)."""
+    if not point:
+        return scenario
+    file = file or file_of(scenario)
+    data = scenario_to_dict(scenario)
+    apply_overrides(data, point, file)
+    src = source_of(scenario)
+    return scenario_from_dict(data, file, Source(file, src.origins) if src else None)
 
 
 # ----------------------------------------------------------------------------- tasks
@@ -97,7 +128,8 @@ def run_task(task: dict[str, Any], progress=None) -> dict[str, Any]:
     if store.task_done(out, task["id"]):
         return {"id": task["id"], "duration_s": 0.0, "skipped": True}
     start = time.perf_counter()
-    scn = scenario_from_dict(task["scenario"], task["id"])
+    file = task.get("source") or str(out / store.MANIFEST)
+    scn = with_source(scenario_from_dict(task["scenario"], file), Source(file))
     model = InsertionModel(scn, seed=child_seed(task["entropy"], task["spawn_key"]))
     model.run(progress=progress)
     tables = {
@@ -108,7 +140,7 @@ def run_task(task: dict[str, Any], progress=None) -> dict[str, Any]:
     }
     if task["persons_table"]:
         tables["persons"] = model.persons_frame()
-    store.write_task(out, task["id"], tables)
+    store.write_task(out, task["id"], tables, store.task_meta(task, task["scenario"]))
     return {"id": task["id"], "duration_s": time.perf_counter() - start, "skipped": False}
 
 
@@ -152,8 +184,7 @@ def _plan(
     out: Path,
 ) -> dict:
     """The manifest of a new experiment: its scenarios, points and every task."""
-    if replications < 1:
-        raise ScenarioError("--replications", "replications", "must be at least 1")
+    check_size(len(scenarios), len(points), replications)
     keys = _scenario_keys(scenarios)
     tasks = []
     for s_index, key in enumerate(keys):
@@ -179,6 +210,7 @@ def _plan(
         "replications": replications,
         "common_seeds": common_seeds,
         "scenarios": {k: scenario_to_dict(s) for k, s in zip(keys, scenarios, strict=True)},
+        "sources": {k: file_of(s) for k, s in zip(keys, scenarios, strict=True)},
         "points": [{"index": i, "values": p} for i, p in enumerate(points)],
         "persons_tables": persons_tables,
         "versions": store.versions(),
@@ -191,13 +223,38 @@ def _plan(
     }
 
 
-def task_scenario(manifest: dict, task: dict) -> dict:
-    """The resolved scenario of a task: its scenario with its sweep point's values set."""
-    data = copy.deepcopy(manifest["scenarios"][task["scenario_key"]])
-    point = manifest["points"][task["point"]]["values"]
-    if point:
-        apply_overrides(data, point, task["scenario_key"])
-    return data
+def check_size(n_scenarios: int, n_points: int, replications: int) -> None:
+    """Refuse an experiment of more than :data:`MAX_TASKS` tasks, before it is planned."""
+    if not 1 <= replications <= MAX_REPLICATIONS:
+        raise ScenarioError(
+            "--replications",
+            "",
+            f"{replications:,}: give between 1 and {MAX_REPLICATIONS:,} replications",
+        )
+    n = n_scenarios * n_points * replications
+    if n > MAX_TASKS:
+        raise ScenarioError(
+            "--replications",
+            "",
+            f"{n_scenarios:,} scenarios x {n_points:,} points x {replications:,} replications "
+            f"make {n:,} tasks; at most {MAX_TASKS:,}",
+        )
+
+
+task_scenario = store.task_scenario
+
+
+def _check_manifest_scenarios(out: Path, manifest: dict) -> None:
+    """Check a planned run's scenarios and points as a new run checks them (on resuming)."""
+    file = str(out / store.MANIFEST)
+    checked = set()
+    for task in manifest["tasks"]:
+        key = (task["scenario_key"], task["point"])
+        if key in checked:
+            continue
+        checked.add(key)
+        data = task_scenario(manifest, task)
+        check_scenario(with_source(scenario_from_dict(data, file), Source(file)), file)
 
 
 def _executor(tasks: list[dict], workers: int, backend: str, scheduler: str | None, pool=None):
@@ -215,20 +272,46 @@ def execute(
     assemble: bool = True,
     pool=None,
     finish: Finish | None = None,
+    notify: Callable[[str], None] | None = None,
+    checked: bool = False,
 ) -> Experiment | None:
     """Run every task of the run directory ``out`` that is not done yet, then assemble tables.
 
     ``pool`` (a ``concurrent.futures`` executor) runs the tasks instead of a new backend;
-    ``finish`` is passed to :func:`finalize`.
+    ``finish`` is passed to :func:`finalize`. A task whose directory is damaged is run again,
+    and ``notify`` (if given) is told so; unless ``checked`` (a run just planned), the
+    manifest's scenarios are checked first and the temporary files of dead processes removed.
     """
     out = Path(out)
     manifest = store.read_manifest(out)
-    tasks = [
-        {**t, "out": str(out), "scenario": task_scenario(manifest, t)}
-        for t in manifest["tasks"]
-        if not store.task_done(out, t["id"])
-    ]
-    workers = workers or os.cpu_count() or 1
+    if not checked:
+        if scheduler:
+            check_scheduler(scheduler)
+        _check_manifest_scenarios(out, manifest)
+        for name in store.clean_leftovers(out):
+            if notify:
+                notify(f"removed {name}, left by an interrupted run")
+    sources = manifest.get("sources") or {}
+    todo = []
+    for t in manifest["tasks"]:
+        problem = store.task_problem(out, t, manifest)
+        if problem is None:
+            continue
+        if problem != "missing":
+            if notify:
+                notify(f"task {t['id']} is damaged ({problem}): running it again")
+            shutil.rmtree(store.task_path(out, t["id"]), ignore_errors=True)
+            manifest["task_status"].pop(t["id"], None)
+        scenario = task_scenario(manifest, t)
+        todo.append(
+            {**t, "out": str(out), "scenario": scenario, "source": sources.get(t["scenario_key"])}
+        )
+    tasks = todo
+    if tasks and (manifest["status"] != "running" or "tables" in manifest):
+        manifest["status"] = "running"  # complete again only once the tables are reassembled
+        manifest.pop("tables", None)
+        store.write_manifest(out, manifest)
+    workers = min(workers or os.cpu_count() or 1, MAX_WORKERS)
     started = time.perf_counter()
     bar = None
     if progress:
@@ -283,9 +366,11 @@ def finalize(out: Path, manifest: dict, finish: Finish | None = None) -> Experim
             f"a {manifest['kind']} run needs its finish function: complete it with "
             "sim.experiments.runner.resume (parcours resume)"
         )
-    missing = [t["id"] for t in manifest["tasks"] if not store.task_done(out, t["id"])]
-    if missing:
-        raise RuntimeError(f"{len(missing)} tasks are not done yet, e.g. {missing[0]}")
+    problems = store.task_problems(out, manifest)
+    if problems:
+        raise store.RunDirError(
+            store.damaged_message(out, problems, f"parcours resume {out} runs it again"), problems
+        )
     tasks = manifest["tasks"]
     for task in tasks:  # done on disk before a kill could record it: its timing is unknown
         manifest["task_status"].setdefault(task["id"], {"status": "done", "duration_s": None})
@@ -322,6 +407,7 @@ def finalize(out: Path, manifest: dict, finish: Finish | None = None) -> Experim
     store.write_tables(out, tables)
     if finish is not None:  # also when parcours resume finishes the run
         finish(out, manifest, indicators)
+    store.record_tables(out, manifest)
     manifest["status"] = "complete"
     store.write_manifest(out, manifest)
     return Experiment(out, manifest, indicators, summary, differences)
@@ -367,15 +453,18 @@ def start_experiment(
     seed = scenarios[0].run.seed
     out_dir = _auto_out(label, seed) if out in (None, "auto") else Path(out)
     store.check_free(out_dir)
+    check_size(len(scenarios), len(points), replications)
+    n_tasks = len(scenarios) * len(points) * replications
+    backend, scheduler = run.get("backend", "local"), run.get("scheduler")
+    local = backend == "local" and not scheduler
+    workers = min(run.get("workers") or os.cpu_count() or 1, MAX_WORKERS, n_tasks)
     for scn in scenarios:
         for point in points:
-            data = scenario_to_dict(scn) if point else None
-            if data is not None:
-                apply_overrides(data, point, scn.name)
-            check_scenario(scenario_from_dict(data, scn.name) if data else scn, scn.name)
-    n_tasks = len(scenarios) * len(points) * replications
+            check_scenario(with_point(scn, point), concurrent=workers if local else 1)
+    if scheduler:
+        check_scheduler(scheduler)
     keep = n_tasks == 1 if persons_tables is None else persons_tables
     manifest = _plan(kind, scenarios, points, replications, seed, common_seeds, keep, out_dir)
     manifest.update(extra or {})
     store.create_run_dir(out_dir, manifest)
-    return execute(out_dir, finish=finish, **run) if execute_now else out_dir
+    return execute(out_dir, finish=finish, checked=True, **run) if execute_now else out_dir

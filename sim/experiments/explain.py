@@ -698,6 +698,7 @@ def explain(
         scheduler=scheduler,
         progress=progress,
         finish=write_outputs,
+        checked=True,  # start_experiment checked every point
     )
     return ExplainResult(exp.out, read_table(exp.out), exp.manifest, exp)
 

@@ -42,14 +42,23 @@ from sim.experiments.execution import (
     Experiment,
     Finish,
     check_scenario,
+    check_size,
     child_seed,
     execute,
     resolve,
     start_experiment,
 )
 from sim.experiments.explain import write_outputs as explain_outputs
+from sim.experiments.limits import MAX_SCENARIOS
 from sim.experiments.sensitivity_report import write_outputs as sensitivity_outputs
-from sim.experiments.sweeps import grid, latin_hypercube, parse_range, parse_set, validate_points
+from sim.experiments.sweeps import (
+    grid,
+    grid_size,
+    latin_hypercube,
+    parse_range,
+    parse_set,
+    validate_points,
+)
 from sim.model import InsertionModel
 from sim.scenario import Scenario, ScenarioError
 
@@ -167,6 +176,10 @@ def compare(
     """Run every scenario on the same seeds; paired differences against the first."""
     if len(scenarios) < 2:
         raise ScenarioError("compare", "scenarios", "give at least two scenarios to compare")
+    if len(scenarios) > MAX_SCENARIOS:
+        raise ScenarioError(
+            "compare", "scenarios", f"{len(scenarios)} scenarios; at most {MAX_SCENARIOS}"
+        )
     resolved = [resolve(s, seed, persons, months) for s in scenarios]
     if seed is None:
         seed = resolved[0].run.seed
@@ -209,14 +222,16 @@ def sweep(
     """
     scn = resolve(scenario, seed, persons, months)
     file = str(scenario) if not isinstance(scenario, Scenario) else "<scenario>"
+    parsed = [parse_set(s) for s in sets or []]
+    check_size(1, (lhs or 1) * grid_size(parsed), replications)
     if lhs:
         if not ranges:
             raise ScenarioError(file, "--range", "a Latin hypercube needs at least one --range")
         points = latin_hypercube([parse_range(r) for r in ranges], lhs, scn.run.seed, scn)
         if sets:
-            points = [{**g, **p} for g in grid([parse_set(s) for s in sets]) for p in points]
+            points = [{**g, **p} for g in grid(parsed) for p in points]
     elif sets:
-        points = grid([parse_set(s) for s in sets])
+        points = grid(parsed)
     else:
         raise ScenarioError(file, "--set", "a sweep needs --set PATH=V1,V2 or --lhs N --range")
     validate_points(scn, points, file)
@@ -240,11 +255,14 @@ def resume(
     backend: str = "local",
     scheduler: str | None = None,
     progress: bool = False,
+    notify=None,
 ) -> Experiment:
     """Complete an interrupted run: run only its missing tasks, then assemble its tables.
 
-    An allocation or a sensitivity run also gets its own outputs (:data:`FINISH`, by the
-    manifest's kind).
+    Tasks found damaged (:func:`sim.experiments.store.task_problem`) are run again, and
+    ``notify(message)`` (if given) is told which and why; the temporary files an interrupted
+    run leaves are removed. An allocation or a sensitivity run also gets its own outputs
+    (:data:`FINISH`, by the manifest's kind).
     """
     finish = FINISH.get(store.read_manifest(out).get("kind", "run"))
     return execute(
@@ -254,4 +272,5 @@ def resume(
         scheduler=scheduler,
         progress=progress,
         finish=finish,
+        notify=notify,
     )

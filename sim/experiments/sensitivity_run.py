@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from sim.experiments.execution import resolve, start_experiment
+from sim.experiments.execution import check_size, resolve, start_experiment
 from sim.experiments.sensitivity import (
     CONF_LEVEL,
     DEFAULT_INDICATOR,
@@ -83,6 +83,9 @@ def sensitivity(
     if replications < 1:
         raise ScenarioError(file, "--replications", "must be at least 1")
     parsed = parse_params(list(params), scn, file)
+    k = len(parsed)
+    n_points = samples * (k + 1 if method == "morris" else k + 2)
+    check_size(1, n_points, replications)  # before sampling
     X = sample(parsed, method, samples, scn.run.seed)
     points, rows = design_points(parsed, X)
     spec = {

@@ -11,6 +11,7 @@ Paths may use the wildcard ``*`` and grid values may be multipliers of the scena
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,13 @@ def parse_set(spec: str) -> tuple[str, list[Any]]:
         raise ScenarioError(
             "--set", spec, "expected PATH=V1,V2,... (e.g. policy.housing_first=true,false)"
         )
-    return path.strip(), [yaml.safe_load(v) for v in values.split(",")]
+    parsed = []
+    for v in values.split(","):
+        try:
+            parsed.append(yaml.safe_load(v))
+        except yaml.YAMLError:
+            raise ScenarioError("--set", spec, f"{v!r} is not a value") from None
+    return path.strip(), parsed
 
 
 def parse_override(spec: str) -> tuple[str, Any]:
@@ -49,6 +56,11 @@ def parse_range(spec: str) -> tuple[str, float, float]:
     if not sep or not colon or not path or not np.isfinite(lo) or not np.isfinite(hi) or lo > hi:
         raise ScenarioError("--range", spec, "expected PATH=LOW:HIGH with numbers, LOW <= HIGH")
     return path.strip(), lo, hi
+
+
+def grid_size(sets: list[tuple[str, list[Any]]]) -> int:
+    """Points of the full factorial grid of ``sets`` (without building it)."""
+    return math.prod(len(v) for _, v in sets)
 
 
 def grid(sets: list[tuple[str, list[Any]]]) -> list[dict[str, Any]]:

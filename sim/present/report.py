@@ -342,7 +342,7 @@ def write_report(run_dir: str | Path) -> tuple[Path, Path]:
     run_dir = Path(run_dir)
     run = load_run(run_dir)
     m = run["manifest"]
-    if "summary" not in run:
+    if "summary" not in run or m["status"] != "complete":
         raise FileNotFoundError(f"{run_dir} is not complete: finish it with parcours resume")
     doc = _Doc()
     if m["kind"] == "explain":

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from sim.experiments.limits import MAX_REPLICATIONS, MAX_TASKS
 from sim.present.cli.common import (
     EXIT_INTERRUPTED,
     backend_options,
@@ -26,10 +27,12 @@ from sim.present.cli.common import (
     show_default=True,
     help="Targets and parameters to fit.",
 )
-@click.option("--trials", type=click.IntRange(min=1), required=True, help="Trials in all.")
+@click.option(
+    "--trials", type=click.IntRange(min=1, max=MAX_TASKS), required=True, help="Trials in all."
+)
 @click.option(
     "--replications",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_REPLICATIONS),
     default=5,
     show_default=True,
     help="Replications per trial (common random numbers across trials).",
@@ -100,7 +103,7 @@ def calibrate(
 )
 @click.option(
     "--replications",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_REPLICATIONS),
     default=2,
     show_default=True,
     help="Runs per point (common seeds); 2 or more measure the replication noise.",

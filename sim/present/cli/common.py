@@ -1,21 +1,33 @@
 """What the commands share: the option groups, error handling and exit codes, progress, printing.
 
-Bad input (an invalid scenario, an unknown sweep path, an existing output directory) prints one
-message naming the file, the field and what is allowed, exits with code 2 and writes nothing. An
-interrupted run (Ctrl-C) keeps its finished tasks and says how to complete it with
-``parcours resume``.
+Bad input (an invalid scenario, an unknown sweep path, an existing or unusable output directory,
+a damaged run directory, a scheduler that does not answer, an argument out of its range) prints
+one message naming the file, the field and what is allowed, exits with code 2 and writes
+nothing. A write that fails during a run (a full disk) exits with code 1, keeps what was done and
+says how to complete the run with ``parcours resume``; so does an interrupted run (Ctrl-C, code
+130).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import math
 import sys
 from pathlib import Path
 
 import click
 
-from sim.experiments.store import OutputExistsError
+from sim.experiments.backends import MAX_WORKERS, BackendError
+from sim.experiments.limits import MAX_REPLICATIONS
+from sim.experiments.store import (
+    MANIFEST,
+    OutputError,
+    OutputExistsError,
+    RunDirError,
+    WriteError,
+    read_manifest,
+)
 from sim.present.cli.tables import (
     allocation_report,
     difference_table,
@@ -23,10 +35,55 @@ from sim.present.cli.tables import (
     json_result,
     summary_table,
 )
-from sim.scenario import ScenarioError
+from sim.scenario import ScenarioError, allow_dirs
 
+EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+BAD_INPUT = (
+    ScenarioError,
+    OutputExistsError,
+    OutputError,
+    RunDirError,
+    BackendError,
+    FileNotFoundError,
+)
+"""Errors that are bad input: exit 2, nothing written."""
+
+
+class FiniteFloat(click.ParamType):
+    """A finite number between ``low`` and ``high`` (``inf`` and ``nan`` refused)."""
+
+    name = "number"
+
+    def __init__(self, low: float, high: float):
+        """The bounds, both included."""
+        self.low, self.high = low, high
+
+    def convert(self, value, param, ctx):
+        """The number, or a usage error stating the range."""
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not (math.isfinite(number) and self.low <= number <= self.high):
+            self.fail(f"{value} is not a finite number between {self.low:g} and {self.high:g}")
+        return number
+
+
+def _allow(ctx, param, value) -> None:
+    allow_dirs(value or ())
+
+
+allow_dir_option = click.option(
+    "--allow-dir",
+    multiple=True,
+    type=click.Path(file_okay=False),
+    expose_value=False,
+    callback=_allow,
+    help="Another folder the scenario's extends and parameter file may read (repeat).",
+)
+"""Folders a scenario may reach besides its own folder and the shipped scenarios."""
 
 
 def fail(message: str) -> None:
@@ -48,7 +105,9 @@ def _options(*options):
 
 backend_options = _options(
     click.option(
-        "--workers", type=click.IntRange(min=1), help="Worker processes [number of cores]."
+        "--workers",
+        type=click.IntRange(min=1, max=MAX_WORKERS),
+        help="Worker processes [number of cores].",
     ),
     click.option(
         "--backend",
@@ -82,8 +141,9 @@ scenario_options = _options(
         type=click.Path(file_okay=False),
         help="Results directory [results/<id>]; never overwritten.",
     ),
+    allow_dir_option,
 )
-"""Overrides of a scenario's run settings, and the output directory."""
+"""Overrides of a scenario's run settings, the output directory and the folders allowed."""
 
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON object on stdout."
@@ -92,7 +152,7 @@ json_option = click.option(
 run_options = _options(
     click.option(
         "--replications",
-        type=int,
+        type=click.IntRange(min=1, max=MAX_REPLICATIONS),
         default=1,
         show_default=True,
         help="Replications, each with its own child seed.",
@@ -103,15 +163,45 @@ run_options = _options(
 """Replications, scenario overrides and ``--json``."""
 
 
+def _resumable(path: Path) -> Path | None:
+    """The run directory holding ``path`` (a file being written), if it has a manifest."""
+    for folder in (path, *path.parents):
+        if (folder / MANIFEST).is_file():
+            return folder
+    return None
+
+
 def handles_errors(func):
-    """Bad input: exit 2 with one message; Ctrl-C: keep finished tasks, say how to resume."""
+    """Exit codes and messages: bad input 2, a failed write 1, Ctrl-C 130; never a traceback.
+
+    Bad input prints one ``error:`` line (and, for a scenario with several errors, one indented
+    line for each further error). A failed write or Ctrl-C keeps the finished tasks and says how
+    to complete the run.
+    """
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except (ScenarioError, OutputExistsError, FileNotFoundError) as err:
+        except BAD_INPUT as err:
             fail(str(err))
+        except WriteError as err:
+            run_dir = _resumable(err.path)
+            then = (
+                f"; finished tasks are kept: make room, then complete it with parcours resume "
+                f"{run_dir}"
+                if run_dir
+                else "; nothing was kept"
+            )
+            click.echo(f"error: {err}{then}", err=True)
+            sys.exit(EXIT_FAILED)
+        except MemoryError:
+            click.echo("error: out of memory: use fewer persons, months or --workers", err=True)
+            sys.exit(EXIT_FAILED)
+        except OSError as err:
+            name = f" ({err.filename})" if getattr(err, "filename", None) else ""
+            click.echo(f"error: {err.strerror or err}{name}", err=True)
+            sys.exit(EXIT_FAILED)
         except KeyboardInterrupt:
             out = kwargs.get("out") or kwargs.get("run_dir")
             where = f" parcours resume {out}" if out else " parcours resume RUN-DIR"
@@ -123,8 +213,8 @@ def handles_errors(func):
 
 def refuse_calibration(run_dir, what: str) -> None:
     """A calibration's directory holds a study, not tasks: say what to do instead of ``what``."""
-    path = Path(run_dir, "manifest.json")
-    if path.exists() and json.loads(path.read_text()).get("kind") == "calibration":
+    path = Path(run_dir, MANIFEST)
+    if path.exists() and read_manifest(run_dir).get("kind") == "calibration":
         fail(
             f"{run_dir} is a calibration: {what} does not apply; its report is fit.md and "
             "fit.png there, and an interrupted calibration continues with parcours calibrate "

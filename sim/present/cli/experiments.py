@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from sim.experiments.limits import MAX_LHS
 from sim.present.cli.common import (
     echo_results,
     experiment_options,
@@ -127,7 +128,7 @@ def compare(
     metavar="PATH=V1,V2,...",
     help="Grid values of a parameter (repeat for a full factorial grid).",
 )
-@click.option("--lhs", type=click.IntRange(min=1), help="Latin hypercube of N points.")
+@click.option("--lhs", type=click.IntRange(min=1, max=MAX_LHS), help="Latin hypercube of N points.")
 @click.option(
     "--range",
     "ranges",
@@ -182,7 +183,7 @@ def sweep(
 @experiment_options
 @handles_errors
 def resume(run_dir, as_json, workers, backend, scheduler, quiet, with_report) -> None:
-    """Complete an interrupted run: run only its missing tasks."""
+    """Complete an interrupted or damaged run: run its missing and damaged tasks again."""
     from sim.experiments.runner import resume as resume_
 
     if not Path(run_dir, "manifest.json").exists():
@@ -194,5 +195,6 @@ def resume(run_dir, as_json, workers, backend, scheduler, quiet, with_report) ->
         backend=backend,
         scheduler=scheduler,
         progress=show_progress(quiet, as_json),
+        notify=lambda message: click.echo(message, err=True),
     )
     echo_results(exp, as_json, with_report=with_report)

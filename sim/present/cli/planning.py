@@ -6,7 +6,9 @@ import json
 
 import click
 
+from sim.experiments.limits import MAX_ALLOCATIONS, MAX_EVALUATIONS, MAX_TASKS
 from sim.present.cli.common import (
+    FiniteFloat,
     echo_results,
     experiment_options,
     handles_errors,
@@ -14,18 +16,26 @@ from sim.present.cli.common import (
     show_progress,
 )
 from sim.present.cli.tables import json_result
+from sim.scenario import MAX_EUROS
 
 
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--budget", type=float, required=True, help="Budget to split [EUR a year].")
+@click.option(
+    "--budget",
+    type=FiniteFloat(0.01, MAX_EUROS),
+    required=True,
+    help="Budget to split [EUR a year].",
+)
 @click.option(
     "--programmes",
     required=True,
     metavar="P1,P2,...",
     help="Programmes to split it across (e.g. aide_au_poste_aci,phc,creche).",
 )
-@click.option("--steps", type=int, help="Simplex grid with shares in steps of 1/K.")
+@click.option(
+    "--steps", type=click.IntRange(min=1), help="Simplex grid with shares in steps of 1/K."
+)
 @click.option("--optimise", metavar="INDICATOR", help="Optimise the shares for INDICATOR.")
 @click.option(
     "--indicator",
@@ -33,8 +43,14 @@ from sim.present.cli.tables import json_result
 )
 @click.option("--public", default="all", show_default=True, help="Public of that indicator.")
 @click.option(
+    "--yes",
+    "many",
+    is_flag=True,
+    help="Run a grid of more than 1,000 allocations (up to the 100,000 runs a run may hold).",
+)
+@click.option(
     "--max-evaluations",
-    type=int,
+    type=click.IntRange(min=1, max=MAX_EVALUATIONS),
     default=30,
     show_default=True,
     help="Allocations the optimiser may try.",
@@ -50,6 +66,7 @@ def allocate(
     optimise,
     indicator,
     public,
+    many,
     max_evaluations,
     replications,
     seed,
@@ -84,6 +101,7 @@ def allocate(
         backend=backend,
         scheduler=scheduler,
         progress=show_progress(quiet, as_json),
+        max_allocations=MAX_TASKS if many else MAX_ALLOCATIONS,
     )
     if as_json:
         if with_report:

@@ -1,12 +1,22 @@
-"""Commands that read stored runs: results list, results show, report."""
+"""Commands that read stored runs: results list, results show, results verify, report.
+
+``results show`` and ``report`` refuse a damaged run (a damaged manifest, a task or table whose
+checksum differs), naming what is damaged; ``results verify`` checks a run end to end.
+"""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
-from sim.present.cli.common import echo_results, handles_errors, refuse_calibration
+from sim.present.cli.common import (
+    EXIT_BAD_INPUT,
+    echo_results,
+    handles_errors,
+    refuse_calibration,
+)
 
 
 @click.command()
@@ -48,7 +58,7 @@ def results_list(base) -> None:
 @click.option("--by-public", is_flag=True, help="Show every public.")
 @handles_errors
 def results_show(run_dir, by_public) -> None:
-    """Summarise the run stored in RUN_DIR."""
+    """Summarise the run stored in RUN_DIR (refused if it is damaged: see results verify)."""
     from sim.experiments.store import load_run, task_done
 
     run = load_run(run_dir)
@@ -72,7 +82,7 @@ def results_show(run_dir, by_public) -> None:
         f"git commit: {m['git_commit']}  parcours {m['versions'].get('parcours')}  "
         f"python {m['versions'].get('python')}"
     )
-    if "summary" not in run:
+    if "summary" not in run or m["status"] != "complete":
         click.echo(f"\nnot complete: finish it with parcours resume {run_dir}")
         return
     from sim.experiments.runner import Experiment
@@ -80,3 +90,34 @@ def results_show(run_dir, by_public) -> None:
     exp = Experiment(Path(run_dir), m, run["indicators"], run["summary"], run.get("differences"))
     click.echo("")
     echo_results(exp, as_json=False, by_public=by_public)
+
+
+@results_group.command("verify")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@handles_errors
+def results_verify(run_dir) -> None:
+    """Check RUN_DIR end to end: its manifest, every task's files, seed and scenario, its tables.
+
+    Exit 0 when the run is intact; otherwise exit 2, naming every damaged task and table
+    (parcours resume runs such tasks again and assembles the tables again).
+    """
+    from sim.experiments.store import damaged_message, read_manifest, verify_run
+
+    manifest = read_manifest(run_dir)
+    problems = verify_run(run_dir)
+    if problems:
+        click.echo(
+            "error: " + damaged_message(Path(run_dir), problems, f"parcours resume {run_dir}"),
+            err=True,
+        )
+        for name, problem in problems.items():
+            click.echo(f"  {name}: {problem}", err=True)
+        sys.exit(EXIT_BAD_INPUT)
+    if manifest["kind"] == "calibration":
+        click.echo(f"{run_dir}: a calibration (its trials are in {manifest.get('storage')})")
+        return
+    n_tables = len(manifest.get("tables") or {})
+    click.echo(
+        f"{run_dir}: intact ({len(manifest['tasks'])} tasks and {n_tables} tables checked; "
+        f"status {manifest['status']})"
+    )
