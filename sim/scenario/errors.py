@@ -16,6 +16,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
+PLAIN_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+"""A plain name: it may name a file or a directory without leaving its folder."""
+PLAIN_NAME_RULE = (
+    "must be a plain name: letters, digits, '_', '-' and '.', starting with a letter or a digit"
+)
 MAX_LISTED = 200
 """Most validation errors listed in one message."""
 MAX_SHOWN = 60
@@ -25,8 +30,6 @@ MAX_SHOWN = 60
 _MESSAGES = {
     "extra_forbidden": "unknown key",
     "missing": "required field is missing",
-    "string_pattern_mismatch": "must be a plain name: letters, digits, '_', '-' and '.', "
-    "starting with a letter or a digit",
     "finite_number": "must be a finite number (not .nan or .inf)",
 }
 
@@ -138,6 +141,8 @@ def validation_error(
         loc = tuple(e["loc"])
         kind = e["type"]
         msg = _MESSAGES.get(kind) or e["msg"].removeprefix("Value error, ")
+        if kind == "string_pattern_mismatch" and e.get("ctx", {}).get("pattern") == PLAIN_NAME:
+            msg = PLAIN_NAME_RULE
         if kind == "extra_forbidden" and model is not None:
             near = did_you_mean(str(loc[-1]), allowed_keys(model, loc[:-1]))
             if near is not None:

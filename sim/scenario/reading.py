@@ -283,6 +283,12 @@ def read_yaml(
                 path, "", f"nested more than {MAX_DEPTH} levels deep ({_where(err.mark)})"
             ) from None
         except yaml.MarkedYAMLError as err:
+            if "nesting depth" in str(err.problem):  # libyaml's own limit, met while scanning
+                raise ScenarioError(
+                    path,
+                    "",
+                    f"nested more than {MAX_DEPTH} levels deep ({_where(err.problem_mark)})",
+                ) from None
             raise ScenarioError(
                 path, "", f"not valid YAML at {_where(err.problem_mark)}: {err.problem}"
             ) from None

@@ -9,6 +9,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from sim.scenario.base import Strict
 from sim.scenario.behaviour import Behaviour
+from sim.scenario.errors import PLAIN_NAME
 from sim.scenario.policy import PolicySpec
 from sim.scenario.population import PopulationSpec
 from sim.scenario.practice import Practice, check_practice
@@ -30,7 +31,7 @@ class Scenario(Strict):
     """A whole scenario, validated."""
 
     name: str = Field(
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+        pattern=PLAIN_NAME,
         max_length=64,
         description="a plain name (letters, digits, '_', '-', '.'): it names the results directory",
     )
