@@ -40,7 +40,7 @@ BYTES_FIXED = 400 * 2**20
 MAX_ROWS = 2**31 - 1
 """Most person rows in one run (row indices are 32-bit in places)."""
 MAX_INSTITUTIONS = 100_000
-"""Most structures (shelters, agencies, SIAE, employers) in one run."""
+"""Most structures (shelters, agencies, SIAE, employers, referent and mediation teams)."""
 GIB = 2**30
 
 
@@ -70,6 +70,8 @@ def estimate(scenario: Scenario) -> Estimate:
         + sum(g.n for g in terr.siae.values())
         + sum(g.n for g in terr.employers.values())
         + terr.france_travail.agencies
+        + sum(g.n for g in getattr(terr, "referent_groups", {}).values())
+        + sum(g.n for g in getattr(terr, "mediation", {}).values())
     )
     return Estimate(rows, arrivals, months, BYTES_FIXED + rows * per_row, institutions)
 

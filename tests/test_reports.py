@@ -119,10 +119,22 @@ def test_report_has_every_section_and_needs_no_network(runs, kind):
 
 
 def test_report_of_an_incomplete_run_is_refused(runs, tmp_path):
+    import json
     import shutil
+
+    from sim.experiments.store import RunDirError
 
     copy = tmp_path / "incomplete"
     shutil.copytree(runs["run"], copy)
-    (copy / "summary.parquet").unlink()
+    path = copy / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["status"] = "running"  # as a run interrupted while its tables were assembled
+    manifest.pop("tables", None)
+    path.write_text(json.dumps(manifest))
     with pytest.raises(FileNotFoundError, match="resume"):
         write_report(copy)
+    damaged = tmp_path / "damaged"
+    shutil.copytree(runs["run"], damaged)
+    (damaged / "summary.parquet").unlink()  # a complete run whose table went missing
+    with pytest.raises(RunDirError, match="summary.parquet: missing.*resume"):
+        write_report(damaged)
