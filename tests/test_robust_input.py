@@ -189,8 +189,9 @@ def test_extends_the_shipped_scenarios_and_the_own_tree_is_allowed(place):
     (scn / "lib").mkdir()
     write_scenario(scn / "lib", "base", {"name": "base"}, extends=ITERATIVE)
     path = write_scenario(scn, "child", {"name": "child"}, extends=Path("lib/base.yaml"))
-    scenario = load_scenario(path)
-    assert scenario.name == "child" and scenario.policy.practice_override == 1.0, scenario.name
+    scenario, parent = load_scenario(path), load_scenario(ITERATIVE)
+    assert scenario.name == "child", f"expected the child's own name, got {scenario.name}"
+    assert scenario.policy == parent.policy, "expected the policy of the shipped iterative.yaml"
 
 
 def test_a_parameter_file_outside_the_tree_is_refused(place, tmp_path):

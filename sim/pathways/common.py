@@ -125,7 +125,9 @@ def programmes_by_public(model, rows: np.ndarray, plan) -> None:
     """Prescribe TAPAJ, PHC or AAVA to ``rows`` of each programme's public (see module doc)."""
     pop = model.pop
     shelter = pop.shelter[rows]
-    runs_aava = (shelter >= 0) & (model.shelter_aava_places[np.maximum(shelter, 0)] > 0)
+    sheltered = shelter >= 0  # none in a territory without shelters
+    runs_aava = np.zeros(rows.size, dtype=bool)
+    runs_aava[sheltered] = model.shelter_aava_places[shelter[sheltered]] > 0
     homeless = pop.housing[rows] <= Housing.EMERGENCY_SHELTER
     public = homeless | runs_aava  # no one else is any programme's public
     rows, homeless, runs_aava = rows[public], homeless[public], runs_aava[public]
