@@ -109,9 +109,9 @@ def test_a_condition_requires_every_stated_part():
 @pytest.mark.parametrize(
     ("spec", "words"),
     [
-        ({"publics": ["homles"]}, ["unknown public", "'homles'", "homeless"]),
+        ({"publics": ["homles"]}, ["unknown public", "'homles'", "did you mean `homeless`?"]),
         ({"age": [30, 26]}, ["lowest < highest"]),
-        ({"obstacles": {"frech": 2}}, ["unknown obstacles", "french"]),
+        ({"obstacles": {"frech": 2}}, ["unknown obstacle", "did you mean `french`?"]),
         ({"obstacles": {"french": 4}}, ["less than or equal to 3"]),
         ({"publics": ["rsa"], "not_publics": ["rsa"]}, ["both required and excluded"]),
         ({"sex": "female"}, ["'man' or 'woman'"]),
@@ -129,7 +129,8 @@ def test_a_bad_condition_in_a_scenario_names_the_field():
     with pytest.raises(ScenarioError) as err:
         small_scenario(**{"territory.siae.ei.eligible": "homles"})
     assert "territory.siae.ei.eligible" in str(err.value), str(err.value)
-    assert "unknown public 'homles'" in str(err.value), str(err.value)
+    assert "unknown public; did you mean `homeless`?" in str(err.value), str(err.value)
+    assert "(got 'homles')" in str(err.value), str(err.value)
     with pytest.raises(ScenarioError) as err:
         small_scenario(**{"territory.shelters.emergency.priority": ["rsa", "rsa"]})
     assert "listed twice" in str(err.value), str(err.value)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.scenario import ScenarioError, file_of, read_yaml
-from sim.scenario.errors import shown
+from sim.scenario.errors import shown, unknown_names
 
 FUNDING_FILE = Path(__file__).with_name("funding.yaml")
 LEAF_KEYS = {"description", "unit", "reference", "values"}
@@ -204,7 +204,8 @@ def funding_values(scenario, file: str | Path | None = None) -> dict[str, float]
             raise ScenarioError(
                 named(f"policy.funding.overrides.{name}"),
                 f"policy.funding.overrides.{name}",
-                f"unknown funding parameter; known: {', '.join(sorted(values))}",
+                f"unknown funding parameter {unknown_names([name], list(values))}; known: "
+                + ", ".join(sorted(values)),
             )
         values[name] = float(value)
     highest = values["aide_au_poste.modulated_share_max"]

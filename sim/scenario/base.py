@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from sim.scenario.errors import did_you_mean
+from sim.states import OBSTACLES
 
 SHARE_TOLERANCE = 1e-6
 
@@ -31,6 +34,18 @@ Months = Annotated[float, Field(ge=0.0, le=600.0)]
 Euros = Annotated[float, Field(ge=0.0, le=MAX_EUROS)]
 Weight = Annotated[float, Field(ge=-100.0, le=100.0)]
 """A weight on the logit scale."""
+
+
+def _known_obstacle(name: str) -> str:
+    if name not in OBSTACLES:
+        near = did_you_mean(name, list(OBSTACLES))
+        hint = f"; did you mean `{near}`?" if near else ""
+        raise ValueError(f"unknown obstacle{hint} (obstacles: {', '.join(OBSTACLES)})")
+    return name
+
+
+ObstacleName = Annotated[str, AfterValidator(_known_obstacle)]
+"""The key of a mapping by obstacle: one of :data:`sim.states.OBSTACLES`."""
 
 
 class Strict(BaseModel):

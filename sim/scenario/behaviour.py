@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import Months, NonNeg, Prob, Strict, Weight
+from sim.scenario.base import Months, NonNeg, ObstacleName, Prob, Strict, Weight
+from sim.scenario.errors import unknown_names
 from sim.states import OBSTACLES
 
 
@@ -16,8 +17,10 @@ class Employability(Strict):
     experience_per_year: Weight
     years_without_work: Weight
     confidence: Weight
-    obstacle: dict[str, Weight] = Field(description="weight per severity level, by obstacle")
-    visibility: dict[str, Prob] = Field(
+    obstacle: dict[ObstacleName, Weight] = Field(
+        description="weight per severity level, by obstacle"
+    )
+    visibility: dict[ObstacleName, Prob] = Field(
         description="share of each obstacle's weight an ordinary employer applies at hiring, "
         "from what it sees of the obstacle (1: all of it) [share]"
     )
@@ -26,14 +29,17 @@ class Employability(Strict):
     def _known_obstacles(self):
         unknown = [k for k in self.obstacle if k not in OBSTACLES]
         if unknown:
-            raise ValueError(f"unknown obstacles {unknown}; allowed: {', '.join(OBSTACLES)}")
+            raise ValueError(
+                f"unknown obstacles {unknown_names(unknown, OBSTACLES)}; allowed: "
+                + ", ".join(OBSTACLES)
+            )
         missing = [k for k in OBSTACLES if k not in self.visibility]
         unknown = [k for k in self.visibility if k not in OBSTACLES]
         if missing or unknown:
             raise ValueError(
                 f"visibility must give a share for each of {', '.join(OBSTACLES)}"
                 + (f"; missing: {', '.join(missing)}" if missing else "")
-                + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+                + (f"; unknown: {unknown_names(unknown, OBSTACLES)}" if unknown else "")
             )
         return self
 

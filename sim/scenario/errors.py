@@ -115,6 +115,25 @@ def did_you_mean(key: str, allowed: list[str]) -> str | None:
     return found[0] if found else None
 
 
+def suggestion(name, allowed) -> str:
+    """``; did you mean `NEAR`?`` when an allowed name is close to ``name``, else ""."""
+    near = did_you_mean(str(name), [str(a) for a in allowed])
+    return f"; did you mean `{near}`?" if near else ""
+
+
+def unknown_names(names, allowed) -> str:
+    """``names`` for a message, each with the nearest allowed name when one is close enough.
+
+    >>> unknown_names(["mental_helth"], ["mental_health", "debt"])
+    "'mental_helth' (did you mean `mental_health`?)"
+    """
+    parts = []
+    for name in names:
+        near = did_you_mean(str(name), [str(a) for a in allowed])
+        parts.append(shown(name) + (f" (did you mean `{near}`?)" if near else ""))
+    return ", ".join(parts)
+
+
 def validation_error(
     file: str | Path,
     err: ValidationError,
@@ -138,7 +157,7 @@ def validation_error(
     suggested: set[tuple] = set()
     rows = []
     for e in details:
-        loc = tuple(e["loc"])
+        loc = tuple(p for p in e["loc"] if p != "[key]")  # a mapping's key: its own path
         kind = e["type"]
         msg = _MESSAGES.get(kind) or e["msg"].removeprefix("Value error, ")
         if kind == "string_pattern_mismatch" and e.get("ctx", {}).get("pattern") == PLAIN_NAME:

@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sim.scenario.errors import ScenarioError, shown, validation_error
+from sim.scenario.errors import ScenarioError, shown, suggestion, validation_error
 from sim.scenario.reading import allowed_roots, check_reachable, read_yaml
 from sim.scenario.schema import Scenario
 from sim.scenario.wildcards import expand_overrides
@@ -200,8 +200,11 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any], file: str |
                 key = int(key)
             elif not isinstance(node, dict) or key not in node:
                 where = ".".join(keys[:i]) or "the scenario"
+                known = list(node) if isinstance(node, dict) else []
                 raise ScenarioError(
-                    file, path, f"unknown parameter path ({shown(key)} not in {where})"
+                    file,
+                    path,
+                    f"unknown parameter path ({shown(key)} not in {where}{suggestion(key, known)})",
                 )
             if i == len(keys) - 1:
                 node[key] = value

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from sim.scenario.base import Euros, NonNeg, Prob, Strict, check_shares
+from sim.scenario.errors import unknown_names
 from sim.scenario.practice import REQUIRED_PROFILES, Practice, PracticeProfile, check_practice
 from sim.submodels.funding import COFINANCED_PROGRAMMES
 
@@ -86,7 +87,8 @@ class FundingSpec(Strict):
                 "cofinancing must give the funders' shares of every programme"
                 + (f"; missing: {', '.join(missing)}" if missing else "")
                 + (
-                    f"; unknown: {', '.join(unknown)} (allowed: {', '.join(COFINANCED_PROGRAMMES)})"
+                    f"; unknown: {unknown_names(unknown, COFINANCED_PROGRAMMES)} (allowed: "
+                    f"{', '.join(COFINANCED_PROGRAMMES)})"
                     if unknown
                     else ""
                 )

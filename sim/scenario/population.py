@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import SHARE_TOLERANCE, Months, NonNeg, Prob, Shares, Strict
+from sim.scenario.base import (
+    SHARE_TOLERANCE,
+    Months,
+    NonNeg,
+    ObstacleName,
+    Prob,
+    Shares,
+    Strict,
+)
+from sim.scenario.errors import unknown_names
 from sim.states import OBSTACLES
 
 
@@ -94,7 +103,7 @@ class PopulationSpec(Strict):
     mean_experience: Months = Field(description="mean work experience [month]")
     confidence_mean: Prob
     p_wish_to_work: Prob
-    obstacles: dict[str, ObstacleSpec]
+    obstacles: dict[ObstacleName, ObstacleSpec]
 
     @model_validator(mode="after")
     def _all_obstacles(self):
@@ -104,6 +113,6 @@ class PopulationSpec(Strict):
             raise ValueError(
                 f"obstacles must list exactly {', '.join(OBSTACLES)}"
                 + (f"; missing: {', '.join(missing)}" if missing else "")
-                + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+                + (f"; unknown: {unknown_names(unknown, OBSTACLES)}" if unknown else "")
             )
         return self

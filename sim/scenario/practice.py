@@ -15,7 +15,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import Months, Prob, Strict, check_shares
+from sim.scenario.base import Months, ObstacleName, Prob, Strict, check_shares
+from sim.scenario.errors import unknown_names
 from sim.states import OBSTACLES
 
 REQUIRED_PROFILES = ("linear", "iterative")
@@ -30,7 +31,7 @@ class PracticeProfile(Strict):
     """
 
     dur_diagnostic: Months = Field(description="diagnostic before any other step [month]")
-    gates: dict[str, int] = Field(
+    gates: dict[ObstacleName, int] = Field(
         description="highest severity of each obstacle with which the referent moves on from "
         "obstacle work to the next steps (3: no gate) [severity 0-3]"
     )
@@ -74,7 +75,7 @@ class PracticeProfile(Strict):
             raise ValueError(
                 f"gates must give a severity for each of {', '.join(OBSTACLES)}"
                 + (f"; missing: {', '.join(missing)}" if missing else "")
-                + (f"; unknown: {', '.join(unknown)}" if unknown else "")
+                + (f"; unknown: {unknown_names(unknown, OBSTACLES)}" if unknown else "")
             )
         bad = {k: v for k, v in self.gates.items() if not 0 <= v <= 3}
         if bad:
@@ -88,7 +89,8 @@ def check_practice(practice: Practice, profiles, what: str) -> None:
         unknown = [k for k in practice if k not in profiles]
         if unknown:
             raise ValueError(
-                f"{what}: unknown practice profiles {unknown}; defined in policy.practices: "
+                f"{what}: unknown practice profiles {unknown_names(unknown, profiles)}; defined in "
+                "policy.practices: "
                 f"{', '.join(profiles)}"
             )
         if any(not 0.0 <= v <= 1.0 for v in practice.values()):

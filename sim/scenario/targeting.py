@@ -23,7 +23,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
-from sim.scenario.base import NonNeg, Strict
+from sim.scenario.base import NonNeg, ObstacleName, Strict
+from sim.scenario.errors import did_you_mean, unknown_names
 from sim.scenario.practice import Practice
 from sim.states import OBSTACLES
 from sim.submodels.eligibility import BENEFITS, HOUSINGS, PUBLICS
@@ -31,7 +32,9 @@ from sim.submodels.eligibility import BENEFITS, HOUSINGS, PUBLICS
 
 def _known_public(name: str) -> str:
     if name not in PUBLICS:
-        raise ValueError(f"unknown public {name!r}; publics: {', '.join(PUBLICS)}")
+        near = did_you_mean(name, list(PUBLICS))
+        hint = f"; did you mean `{near}`?" if near else ""
+        raise ValueError(f"unknown public{hint} (publics: {', '.join(PUBLICS)})")
     return name
 
 
@@ -62,7 +65,7 @@ class Condition(Strict):
     )
     min_months_without_work: NonNeg | None = Field(None, description="[month]")
     max_months_without_work: NonNeg | None = Field(None, description="[month]")
-    obstacles: dict[str, Annotated[int, Field(ge=1, le=3)]] = Field(
+    obstacles: dict[ObstacleName, Annotated[int, Field(ge=1, le=3)]] = Field(
         default_factory=dict, description="each obstacle at or above this severity (1-3)"
     )
     min_obstacles: int | None = Field(
@@ -86,7 +89,10 @@ class Condition(Strict):
     def _consistent(self):
         unknown = [k for k in self.obstacles if k not in OBSTACLES]
         if unknown:
-            raise ValueError(f"unknown obstacles {unknown}; allowed: {', '.join(OBSTACLES)}")
+            raise ValueError(
+                f"unknown obstacles {unknown_names(unknown, OBSTACLES)}; allowed: "
+                + ", ".join(OBSTACLES)
+            )
         if self.age is not None and self.age[0] >= self.age[1]:
             raise ValueError(
                 f"age must be [lowest, highest) with lowest < highest (got {self.age})"

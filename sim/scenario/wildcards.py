@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sim.scenario.errors import ScenarioError
+from sim.scenario.errors import ScenarioError, shown, suggestion
 
 WILDCARD = "*"
 MULTIPLIER = re.compile(r"^\s*[xX]\s*(\d+(?:\.\d*)?|\.\d+)\s*$")
@@ -72,7 +72,12 @@ def expand_path(data: dict, path: str, file) -> list[str]:
             walk(child, i + 1, [*prefix, key])
         elif WILDCARD not in keys[:i]:
             where = ".".join(prefix) or "the scenario"
-            raise ScenarioError(file, path, f"unknown parameter path ({key!r} not in {where})")
+            known = [name for name, _ in _children(node)]
+            raise ScenarioError(
+                file,
+                path,
+                f"unknown parameter path ({shown(key)} not in {where}{suggestion(key, known)})",
+            )
 
     walk(data, 0, [])
     if not found:
