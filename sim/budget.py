@@ -33,6 +33,7 @@ from sim.scenario import (
     source_of,
     with_source,
 )
+from sim.scenario.errors import shown, suggestion
 
 SERVICES = ("creche", "mobility", "french", "health", "training")
 FULL_TIME_HOURS = 35.0
@@ -130,8 +131,11 @@ def _fund(
         raise ScenarioError(
             file,
             where,
-            f"no capacity can be funded for {programme!r}; budgets fund: "
-            + ", ".join(BUDGET_PROGRAMMES),
+            f"no capacity can be funded for {shown(programme)}"
+            + suggestion(programme, BUDGET_PROGRAMMES)
+            + " (budgets fund: "
+            + ", ".join(BUDGET_PROGRAMMES)
+            + ")",
         )
     if euros < 0:
         raise ScenarioError(file, where, "a budget cannot be negative")

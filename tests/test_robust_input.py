@@ -467,6 +467,29 @@ def test_an_unknown_key_suggests_the_nearest_name(place):
                                 "did you mean `practice`?")  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    ("body", "field", "near"),
+    [
+        ({"population": {"obstacles": {"mental_helth": {}}}}, "population.obstacles.mental_helth",
+         "mental_health"),
+        ({"territory": {"shelters": {"emergency": {"practice_by_public": {"homeles": 0.5}}}}},
+         "territory.shelters.emergency.practice_by_public.homeles", "homeless"),
+        ({"policy": {"practice_override": {"linar": 1.0}}}, "policy", "linear"),
+        ({"overrides": {"run.person": 10}}, "run.person", "persons"),
+        ({"overrides": {"territory.siaa.*.posts": "x2"}}, "territory.siaa.*.posts", "siae"),
+        ({"policy": {"funding": {"overrides": {"aide_au_poste.modulated_share_mx": 0.5}}}},
+         "policy.funding.overrides.aide_au_poste.modulated_share_mx",
+         "aide_au_poste.modulated_share_max"),
+        ({"policy": {"extra_budget": {"phx": 1000.0}}}, "policy.extra_budget.phx", "phc"),
+    ],
+    ids=["obstacle", "public", "profile", "override", "wildcard", "funding", "budget"],
+)  # fmt: skip
+def test_an_unknown_name_in_a_mapping_suggests_the_nearest(place, body, field, near):
+    scn, cwd, out = place
+    path = write_scenario(scn, "near", {"name": "near", **body})
+    refused_by_validate_and_run(path, cwd, out, field, f"did you mean `{near}`?")
+
+
 def test_every_validation_error_is_listed(place):
     scn, cwd, out = place
     body = {

@@ -42,6 +42,7 @@ from sim.experiments.execution import (
 from sim.experiments.limits import MAX_ALLOCATIONS, MAX_TASKS
 from sim.experiments.summaries import summarise
 from sim.scenario import MAX_EUROS, Scenario, ScenarioError
+from sim.scenario.errors import suggestion
 
 
 def allocation_outputs(out: Path, manifest: dict, indicators: pd.DataFrame) -> pd.DataFrame:
@@ -114,11 +115,15 @@ def allocate(
         raise ScenarioError(
             file,
             "--indicator",
-            f"unknown indicator {indicator!r}; allowed: " + ", ".join(INDICATORS),
+            f"unknown indicator {indicator!r}{suggestion(indicator, INDICATORS)}; allowed: "
+            + ", ".join(INDICATORS),
         )
     if public not in public_names():
         raise ScenarioError(
-            "--public", "", f"unknown public {public!r}; allowed: " + ", ".join(public_names())
+            "--public",
+            "",
+            f"unknown public {public!r}{suggestion(public, public_names())}; allowed: "
+            + ", ".join(public_names()),
         )
     if steps is not None:
         n = math.comb(steps + len(programmes) - 1, len(programmes) - 1)

@@ -63,6 +63,7 @@ from sim.experiments import store
 from sim.experiments.sweeps import parse_range, validate_points, value_at
 from sim.outcomes import INDICATORS
 from sim.scenario import Scenario, ScenarioError, apply_overrides
+from sim.scenario.errors import suggestion
 
 METHODS = ("morris", "sobol")
 NUM_LEVELS = 4
@@ -175,12 +176,15 @@ def check_indicator(
         raise ScenarioError(
             file,
             "--indicator",
-            f"unknown indicator {indicator!r}; allowed: {', '.join(INDICATORS)}",
+            f"unknown indicator {indicator!r}{suggestion(indicator, INDICATORS)}; allowed: "
+            + ", ".join(INDICATORS),
         )
     names = public_names()
     if public not in names:
         raise ScenarioError(
-            file, "--public", f"unknown public {public!r}; allowed: {', '.join(names)}"
+            file,
+            "--public",
+            f"unknown public {public!r}{suggestion(public, names)}; allowed: " + ", ".join(names),
         )
     horizon = indicator.rsplit("_", 1)[-1]
     if months is not None and horizon.endswith("m") and horizon[:-1].isdigit():

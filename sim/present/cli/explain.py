@@ -69,14 +69,23 @@ def explain(
     from sim.outcomes import INDICATORS
     from sim.present.cli.tables import explain_json, explain_table
     from sim.scenario import ScenarioError
+    from sim.scenario.errors import suggestion
 
     for name in indicators:
         if name not in INDICATORS:
             allowed = ", ".join(INDICATORS)
-            raise ScenarioError(b, "--indicator", f"unknown indicator {name!r}; allowed: {allowed}")
+            raise ScenarioError(
+                b,
+                "--indicator",
+                f"unknown indicator {name!r}{suggestion(name, INDICATORS)}; allowed: {allowed}",
+            )
     if public not in public_names():
         allowed = ", ".join(public_names())
-        raise ScenarioError(b, "--public", f"unknown public {public!r}; allowed: {allowed}")
+        raise ScenarioError(
+            b,
+            "--public",
+            f"unknown public {public!r}{suggestion(public, public_names())}; allowed: {allowed}",
+        )
     result = explain_(
         a, b, list(groups), by_field, method, permutations, replications, seed=seed,
         persons=persons, months=months, out=out, workers=workers, backend=backend,
