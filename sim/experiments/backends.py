@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import socket
 import struct
+import sys
 import threading
 import time
 import uuid
@@ -32,6 +34,7 @@ from concurrent.futures import as_completed as futures_completed
 from contextlib import contextmanager
 
 BACKENDS = ("local", "dask")
+PR_SET_PDEATHSIG = 1  # prctl option: the signal a process gets when its parent dies (Linux)
 WATCH_SECONDS = 1.0
 """How often a local worker checks that the process that started it is alive [s]."""
 CONNECT_SECONDS = 5.0
@@ -49,8 +52,32 @@ class BackendError(ValueError):
     """A backend cannot be used (an unusable scheduler address): bad input, nothing written."""
 
 
+def _die_with_parent() -> None:
+    """On Linux, ask the kernel to kill this process the moment its parent dies (no-op elsewhere).
+
+    ``PR_SET_PDEATHSIG`` fires when the thread that started the process exits: the pools of this
+    module are created and shut down by one thread (:func:`local_pool`'s callers).
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # no prctl: the watchdog thread alone
+        return
+
+
 def _watch_parent(parent: int) -> None:
-    """Initialiser of local workers: exit as soon as ``parent`` is no longer this one's parent."""
+    """Initialiser of local workers: exit as soon as ``parent`` is no longer this one's parent.
+
+    The kernel kills the worker with its parent (Linux); a thread checking the parent every
+    :data:`WATCH_SECONDS` does it elsewhere, and covers a parent that died before the request.
+    """
+    _die_with_parent()
+    if os.getppid() != parent:
+        os._exit(1)
 
     def watch() -> None:
         while True:

@@ -280,7 +280,8 @@ def execute(
     ``pool`` (a ``concurrent.futures`` executor) runs the tasks instead of a new backend;
     ``finish`` is passed to :func:`finalize`. A task whose directory is damaged is run again,
     and ``notify`` (if given) is told so; unless ``checked`` (a run just planned), the
-    manifest's scenarios are checked first and the temporary files of dead processes removed.
+    manifest's scenarios are checked first, and the temporary files of dead processes are
+    removed before and after the tasks run.
     """
     out = Path(out)
     manifest = store.read_manifest(out)
@@ -351,6 +352,10 @@ def execute(
         "scheduler": scheduler,
     }
     store.write_manifest(out, manifest)
+    if not checked:  # a worker of the killed run still dying at the start has died by now
+        for name in store.clean_leftovers(out):
+            if notify:
+                notify(f"removed {name}, left by an interrupted run")
     return finalize(out, manifest, finish) if assemble else None
 
 

@@ -152,6 +152,7 @@ class WriteError(OSError):
 
 
 def _pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, dead but not yet reaped, does not)."""
     if pid == os.getpid():
         return True
     try:
@@ -160,7 +161,11 @@ def _pid_alive(pid: int) -> bool:
         return False
     except (PermissionError, OSError):
         return True
-    return True
+    try:  # Linux: the state follows the command name in parentheses
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat[stat.rindex(")") + 2 :][:1] not in ("Z", "X")
+    except (OSError, ValueError):
+        return True
 
 
 def new_run_id(scenario_name: str, seed: int) -> str:
