@@ -268,13 +268,21 @@ def admissions_and_exits(model, plan) -> None:
     _tenancy_loss(model, tenants, ok, plan.seen, u_loss)
 
 
+def _of_shelter(values: np.ndarray, shelter: np.ndarray, fill) -> np.ndarray:
+    """``values`` of each person's shelter; ``fill`` without one (a territory may have none)."""
+    out = np.full(shelter.shape, fill, dtype=values.dtype)
+    has = shelter >= 0
+    out[has] = values[shelter[has]]
+    return out
+
+
 def _emergency_exits(model, present: np.ndarray, u_exit: np.ndarray) -> np.ndarray:
     """Stays in a CHU or a hotel that end without a housing solution: back to the street.
 
     Returns a mask of those who left (they do not ask the SIAO again this month).
     """
     pop = model.pop
-    kind = model.shelter_kind[np.maximum(pop.shelter, 0)]
+    kind = _of_shelter(model.shelter_kind, pop.shelter, -1)
     emergency = present & (pop.shelter >= 0) & np.isin(kind, STAIRCASE[0])
     emergency &= pop.allocation == Allocation.NONE  # a dwelling is coming: they stay
     rows = np.flatnonzero(emergency & (u_exit < model.behaviour.p_emergency_exit))
@@ -295,9 +303,7 @@ def _siao(model, present: np.ndarray, u_ask: np.ndarray, u_place: np.ndarray) ->
     street = np.flatnonzero(present & (pop.housing == Housing.STREET))
     asks = street[(pop.referent[street] >= 0) | (u_ask[street] < b.p_shelter_request)]
     to_chu = _place(model, asks, ShelterKind.CHU, u_place[asks], u_place[asks])
-    in_hotel = np.flatnonzero(
-        present & (pop.shelter >= 0) & model.shelter_is_hotel[np.maximum(pop.shelter, 0)]
-    )
+    in_hotel = np.flatnonzero(present & _of_shelter(model.shelter_is_hotel, pop.shelter, False))
     since = pop.t_shelter_since[in_hotel].astype(float)
     transfers = _place(model, in_hotel, ShelterKind.CHU, since, u_place[in_hotel])
     left = np.setdiff1d(asks, to_chu, assume_unique=True)
@@ -316,7 +322,7 @@ def _staircase(model, present: np.ndarray, u_move: np.ndarray, u_place: np.ndarr
         here = np.flatnonzero(
             present
             & (pop.shelter >= 0)
-            & np.isin(model.shelter_kind[np.maximum(pop.shelter, 0)], np.atleast_1d(lower))
+            & np.isin(_of_shelter(model.shelter_kind, pop.shelter, -1), np.atleast_1d(lower))
             & (t - pop.t_shelter_since >= MIN_MONTHS_BEFORE_MOVE_ON)
             & (pop.allocation == Allocation.NONE)
         )
