@@ -24,9 +24,9 @@ from sim.agents import (
 from sim.agents.base import table
 from sim.budget import apply_budgets
 from sim.invariants import check_invariants
-from sim.outcomes import Recorder, indicators, publics
+from sim.outcomes import Recorder, indicators, observed, publics, start_observation
 from sim.parameters import funding_values
-from sim.population import create_population
+from sim.population import create_population, output_months
 from sim.preflight import check_resources
 from sim.rng import Streams
 from sim.scenario import Scenario
@@ -158,8 +158,13 @@ def _practice_by_public(scenario: Scenario, shelter_group: np.ndarray, n_agencie
 class InsertionModel(mesa.Model):
     """Insertion pathways of a territory, one step per month.
 
-    Each step runs these phases, in this order:
+    The run starts ``run.burn_in`` months before month 0 (the warm start, DESIGN.md decision 11):
+    the burn-in months run the same phases, except that nothing is recorded and no cost enters
+    the ledger, so that at month 0 posts, places, caseloads and contracts are at the levels the
+    territory keeps. Each step runs these phases, in this order:
 
+    0. At month 0, the observation starts (:func:`sim.outcomes.start_observation`): the persons
+       present form the month-0 cohort, entering now in the state the burn-in left them in.
     1. Arrivals and departures (:mod:`sim.submodels.demography`): scheduled arrivals enter outside
        any support; the month's eligibility of every capacity group is judged
        (:mod:`sim.submodels.eligibility`); those who arrive sheltered take a place of their kind
@@ -185,8 +190,11 @@ class InsertionModel(mesa.Model):
     7. Housing (:mod:`sim.submodels.housing`): the rent rule on this month's resources, SIAO
        admissions (shelters, then hotels), staircase moves or Logement d'abord, allocations of
        dwellings (refusals, a search time before moving in), tenancy loss.
-    8. Funding (:mod:`sim.submodels.funding`): the month's costs by programme and funder.
-    9. Recording (:mod:`sim.outcomes`), then the invariants if the run checks them.
+    8. Funding (:mod:`sim.submodels.funding`): the month's costs by programme and funder (from
+       month 0).
+    9. Recording (:mod:`sim.outcomes`): months employed and in a SIAE are counted every month
+       (the IAE cap reads them); snapshots, histories and the monthly record from month 0. Then
+       the invariants if the run checks them.
 
     Args:
         scenario: a validated scenario.
@@ -204,7 +212,8 @@ class InsertionModel(mesa.Model):
         self.policy = scenario.policy
         self.behaviour = scenario.behaviour
         self.months = scenario.run.months
-        self.t = -1
+        self.burn_in = scenario.run.burn_in
+        self.t = -self.burn_in - 1  # the month last simulated; the first step is -burn_in
         self._build_institutions(scenario)
         self.pop = create_population(
             scenario, len(self.agencies), self.streams["population"], self.streams["arrivals"]
@@ -449,6 +458,9 @@ class InsertionModel(mesa.Model):
         self.t += 1
         self.flows = dict.fromkeys(FLOWS, 0.0)
         self.queues = dict.fromkeys(QUEUES, 0)
+        # 0. Month 0 opens the observation.
+        if self.t == 0:
+            start_observation(self.pop)
         # 1. Arrivals and departures.
         new = demography.arrivals(self)
         self.targeting.refresh(self.pop, self.t)
@@ -477,15 +489,24 @@ class InsertionModel(mesa.Model):
         contracts.programmes(self)
         # 7. Housing.
         housing.admissions_and_exits(self, plan)
-        # 8. Funding.
-        costs = self.ledger.close_month()
-        # 9. Recording and invariants.
-        self.recorder.record(costs)
+        # 8. Funding and 9. recording (the month's record from month 0); invariants.
+        self.recorder.count_months()
+        if self.t >= 0:
+            self.recorder.record(self.ledger.close_month())
+        else:
+            self.ledger.discard_month()
         if self.spec.run.check_invariants:
             check_invariants(self)
 
+    def warm_up(self, progress=None) -> None:
+        """Run the burn-in months that remain, up to the eve of month 0."""
+        while self.t + 1 < 0:
+            self.step()
+            if progress is not None:
+                progress()
+
     def run(self, progress=None) -> None:
-        """Run every month of the scenario; ``progress`` is called after each month."""
+        """Run the burn-in and every month of the scenario; ``progress`` is called after each."""
         while self.t + 1 < self.months:
             self.step()
             if progress is not None:
@@ -493,25 +514,28 @@ class InsertionModel(mesa.Model):
 
     # ------------------------------------------------------------------ results
     def persons_frame(self) -> pd.DataFrame:
-        """Every person who arrived, with their attributes and history (one row each)."""
+        """Every person observed (month-0 cohort, later arrivals): attributes and history."""
         frame = self.pop.to_frame()
         frame.insert(0, "row", np.arange(self.pop.n))
-        return frame[self.pop.status != 0].reset_index(drop=True)
+        return frame[observed(self.pop)].reset_index(drop=True)
 
     def cohort_frame(self, size: int = COHORT_SAMPLE) -> pd.DataFrame:
         """A sample of the entry cohort (present at month 0), for pathway plots.
 
-        One row per person (rows are drawn independently, so the first ones are a random
-        sample): the publics they belong to, their months of first job and first durable job
-        (-1: none) and their status each month (``m000``, ``m001``..., codes of ``Status``).
+        One row per person, spread evenly over the cohort's rows (rows are drawn independently
+        and in order of arrival, so this is a sample stratified by month of arrival): the publics
+        they belong to, their months of first job and first durable job (-1: none) and their
+        status each month (``m000``, ``m001``..., codes of ``Status``).
         """
         pop = self.pop
-        rows = np.flatnonzero(pop.t_entry == 0)[:size]
+        rows = np.flatnonzero(observed(pop) & (pop.t_entry == 0))
+        if rows.size > size:
+            rows = rows[np.linspace(0, rows.size - 1, size).round().astype(np.int64)]
         frame = pd.DataFrame(
             {
                 "row": rows,
-                "t_first_job": pop.t_first_job[rows],
-                "t_first_durable": pop.t_first_durable[rows],
+                "t_first_job": output_months(pop.t_first_job[rows]),
+                "t_first_durable": output_months(pop.t_first_durable[rows]),
             }
         )
         for public, mask in publics(pop).items():

@@ -10,7 +10,10 @@ every capacity, costs by funder.
 Indicators (``indicators.parquet``), for everyone and by public. "Employed" means an ordinary job
 or a SIAE contract (both are salaried work), PHC included (a CDDI in an ACI); "durable" an
 ordinary CDI or CDD of 6 months or more.
-Rates at ``k`` months are shares of the persons present ``k`` months after their own entry:
+Indicators count the persons observed: those present at month 0 (the month-0 cohort, who enter
+at month 0 in the state the burn-in ``run.burn_in`` left them in, see :func:`start_observation`)
+and those who arrive later; nothing of the burn-in months is counted. Rates at ``k`` months are
+shares of the persons present ``k`` months after their own entry:
 
 - ``employment_rate_6m``, ``_12m``, ``_24m``: employed at 6, 12, 24 months after entry;
 - ``durable_employment_rate_12m``, ``_24m``: in a durable job at 12, 24 months;
@@ -74,13 +77,69 @@ INDICATORS = (
 )
 
 
+def observed(pop: Population) -> np.ndarray:
+    """Persons the indicators count: the month-0 cohort and those who arrived since.
+
+    Persons who left during the burn-in (``run.burn_in``) keep a negative entry month and are
+    counted nowhere.
+    """
+    return (pop.status != Status.NOT_ARRIVED) & (pop.t_entry >= 0)
+
+
+def start_observation(pop: Population) -> None:
+    """Month 0: the persons present form the month-0 cohort, entering now as they are.
+
+    After a burn-in, their entry month becomes 0 and everything the indicators read is set
+    as for a person entering at month 0 in their present state: the snapshots at entry
+    (homeless, obstacles, time without work) are taken now; they count as supported from month
+    0 if they are followed by a referent, in a programme, a training, an immersion or a SIAE
+    (reached); first job, first durable job and housing are events still to come (a job held
+    at month 0 was found before the observation); months employed, breaks and costs start
+    from zero, and the snapshots after entry are not yet observed. What the mechanisms read
+    (obstacles, experience, months in a SIAE, programmes already followed...) is kept.
+    Without a burn-in nobody is present yet and nothing changes.
+    """
+    arrived = np.flatnonzero(pop.status != Status.NOT_ARRIVED)
+    if arrived.size == 0:
+        return
+    # The history of the burn-in is dropped, also for those who left then (counted nowhere).
+    for name in ("t_first_support", "t_first_job", "t_first_durable", "t_housed"):
+        getattr(pop, name)[arrived] = NEVER
+    for name in ("months_employed", "months_durable", "n_breaks", "cost"):
+        getattr(pop, name)[arrived] = 0
+    for name in SNAPSHOTS:
+        getattr(pop, name)[arrived] = -1
+    present = np.flatnonzero(pop.present())
+    pop.t_entry[present] = 0
+    reached = pop.status_in(
+        Status.SUPPORTED, Status.TRAINING, Status.IMMERSION, Status.LOW_THRESHOLD, Status.SIAE
+    ) | (pop.referent >= 0)
+    pop.t_first_support[present] = np.where(reached[present], 0, NEVER)
+    pop.homeless_at_entry[present] = pop.homeless()[present]
+    pop.n_obstacles_at_entry[present] = pop.n_obstacles()[present]
+    pop.months_without_work_at_entry[present] = pop.months_without_work[present]
+
+
+SNAPSHOTS = (
+    "employed_6",
+    "employed_12",
+    "employed_24",
+    "durable_12",
+    "durable_24",
+    "positive_exit_12",
+    "paid_activity_12",
+    "reached_12",
+    "housed_24",
+)
+
+
 def publics(pop: Population) -> dict[str, np.ndarray]:
     """Masks of the publics indicators are broken down by (attributes at entry).
 
     ``young`` is the usual French "jeunes" (under 26: Missions locales, TAPAJ); ``young_under_30``
     the ESF+ 2021-2027 "young" public (under 30, seed 000 L435-447).
     """
-    arrived = pop.status != Status.NOT_ARRIVED
+    arrived = observed(pop)
     return {
         "all": arrived,
         "young": arrived & (pop.age < 26),
@@ -107,14 +166,21 @@ class Recorder:
             np.zeros((model.spec.run.months, model.pop.n), dtype=np.int8) if keep_history else None
         )
 
+    def count_months(self) -> None:
+        """Count the month employed, in a durable job, in a SIAE (every month, burn-in included).
+
+        ``months_siae`` is also what the 24-month cap of the IAE pathway reads.
+        """
+        pop = self.model.pop
+        pop.months_employed += pop.employed()
+        pop.months_durable += pop.durable()
+        pop.months_siae += pop.status == Status.SIAE
+
     def record(self, costs: dict[str, float]) -> None:
-        """Update histories and snapshots, and store this month's record."""
+        """Update snapshots and histories, and store this month's record (from month 0)."""
         m = self.model
         pop, t = m.pop, m.t
         employed, durable = pop.employed(), pop.durable()
-        pop.months_employed += employed
-        pop.months_durable += durable
-        pop.months_siae += pop.status == Status.SIAE
         self._snapshots(pop, t, employed, durable)
         if self.history is not None:
             self.history[t] = pop.status

@@ -30,7 +30,10 @@ from sim.states import (
     Status,
 )
 
-NEVER = -1  # a due month or history month that has not happened
+# A due month or history month that has not happened. Months before month 0 (the burn-in,
+# ``run.burn_in``) are negative, so "never" is a month no run reaches; output tables show it
+# as -1 (see :func:`output_months`).
+NEVER = -1_000_000
 
 # name -> (dtype, fill value). Obstacles are the 2-D array ``obstacles`` (one row per obstacle).
 FIELDS: dict[str, tuple[type, object]] = {
@@ -194,13 +197,28 @@ class Population:
         return (self.status == Status.JOB) & (self.contract <= Contract.CDD_LONG)
 
     def to_frame(self):
-        """All attributes as a pandas DataFrame (one row per person, one column per field)."""
+        """All attributes as a pandas DataFrame (one row per person, one column per field).
+
+        Months that never happened are -1 (see :func:`output_months`).
+        """
         import pandas as pd
 
-        cols = {name: getattr(self, name) for name in FIELDS}
+        cols = {name: output_months(getattr(self, name)) for name in FIELDS}
         for k, name in enumerate(OBSTACLES):
             cols[f"obstacle_{name}"] = self.obstacles[k]
         return pd.DataFrame(cols)
+
+
+def output_months(values: np.ndarray) -> np.ndarray:
+    """``values`` with :data:`NEVER` shown as -1, as the output tables write "never".
+
+    Months of the history (first support, job, durable job, housing) are never negative
+    otherwise; a due month or a "since" month of the burn-in is negative, so -1 there can also
+    be the last month of the burn-in.
+    """
+    if values.dtype != np.int32:
+        return values
+    return np.where(values == NEVER, np.int32(-1), values)
 
 
 def _pick(rng: np.random.Generator, shares: dict[str, float], n: int) -> np.ndarray:
@@ -209,11 +227,19 @@ def _pick(rng: np.random.Generator, shares: dict[str, float], n: int) -> np.ndar
     return rng.choice(len(p), size=n, p=p / p.sum())
 
 
-def arrival_months(spec, persons: int, months: int, rng: np.random.Generator) -> np.ndarray:
-    """Entry month of every row: 0 for the initial stock, then Poisson arrivals each month."""
-    per_month = rng.poisson(spec.arrivals_per_month * persons, size=max(months - 1, 0))
-    later = np.repeat(np.arange(1, months, dtype=np.int32), per_month)
-    return np.concatenate([np.zeros(persons, dtype=np.int32), later])
+def arrival_months(
+    spec, persons: int, months: int, rng: np.random.Generator, burn_in: int = 0
+) -> np.ndarray:
+    """Entry month of every row, in order: the initial stock, then Poisson arrivals each month.
+
+    The initial stock enters at the first month simulated, ``-burn_in`` (month 0 without a
+    burn-in); arrivals follow each month up to ``months - 1``. Rows are thus sorted by entry
+    month, so the persons arrived by any month are a prefix of the rows.
+    """
+    first = -int(burn_in)
+    per_month = rng.poisson(spec.arrivals_per_month * persons, size=max(months - 1 - first, 0))
+    later = np.repeat(np.arange(first + 1, months, dtype=np.int32), per_month)
+    return np.concatenate([np.full(persons, first, dtype=np.int32), later])
 
 
 def create_population(scenario, n_agencies: int, rng: np.random.Generator, rng_arrivals):
@@ -229,7 +255,8 @@ def create_population(scenario, n_agencies: int, rng: np.random.Generator, rng_a
         A :class:`Population` with ``t_entry`` set; shelters are assigned by the model.
     """
     spec = scenario.population
-    t_entry = arrival_months(spec, scenario.run.persons, scenario.run.months, rng_arrivals)
+    run = scenario.run
+    t_entry = arrival_months(spec, run.persons, run.months, rng_arrivals, run.burn_in)
     n = len(t_entry)
     pop = Population(n)
     pop.t_entry[:] = t_entry

@@ -130,8 +130,13 @@ def test_parse_truth():
 
 
 # ----------------------------------------------------------------------------- statistics
-def _fake_model(history: list[list[int]], benefit: list[int], months_at_entry=None, wish=None):
-    """A finished run reduced to what the statistics read: statuses (months x persons)."""
+def _fake_model(
+    history: list[list[int]], benefit: list[int], months_at_entry=None, wish=None, burn_in=0
+):
+    """A finished run reduced to what the statistics read: statuses (months x persons).
+
+    Without a burn-in (``burn_in=0``) unless given: the run starts empty at month 0.
+    """
     h = np.array(history, dtype=np.int8)
     n = h.shape[1]
     pop = SimpleNamespace(
@@ -141,7 +146,9 @@ def _fake_model(history: list[list[int]], benefit: list[int], months_at_entry=No
         wish=np.array(wish or [True] * n),
         n=n,
     )
-    return SimpleNamespace(pop=pop, recorder=SimpleNamespace(history=h), t=h.shape[0] - 1)
+    return SimpleNamespace(
+        pop=pop, recorder=SimpleNamespace(history=h), t=h.shape[0] - 1, burn_in=burn_in
+    )
 
 
 J, S, OUT, L = Status.JOB, Status.SIAE, Status.OUTSIDE, Status.LEFT
@@ -168,6 +175,16 @@ def test_yearly_entries_and_losses_counted_by_hand():
     assert statistics.rsa_job_entry_yearly(model) == pytest.approx(2 / 4)
     # Employed at 23: persons 2, 3 -> 1 lost it. At 35: persons 0, 3 -> none lost. C2 = 1 / 4.
     assert statistics.rsa_job_loss_yearly(model) == pytest.approx(1 / 4)
+
+    # After a burn-in of a year or more the history is settled from month 0: the anchor month 11
+    # joins (everyone as at 23: persons 0, 1, 4 without a job and present at 23 -> none has one;
+    # persons 2, 3 employed -> both still are). C1 = 2 / 7, C2 = 1 / 6.
+    warm = _fake_model(history.tolist(), [RSA] * 5 + [NONE], burn_in=12)
+    assert statistics.rsa_job_entry_yearly(warm) == pytest.approx(2 / 7)
+    assert statistics.rsa_job_loss_yearly(warm) == pytest.approx(1 / 6)
+    # A shorter burn-in leaves part of the year to skip: anchors from month 23 again.
+    short = _fake_model(history.tolist(), [RSA] * 5 + [NONE], burn_in=6)
+    assert statistics.rsa_job_entry_yearly(short) == pytest.approx(2 / 4)
 
 
 def test_months_without_work_and_quarterly_entries_by_hand():
@@ -197,7 +214,7 @@ def test_siae_leavers_employed_by_hand():
 
 
 def test_statistics_on_a_run_are_shares():
-    model = run_small(**{"run.months": 48})  # two yearly anchors after the burn-in
+    model = run_small(**{"run.months": 48})  # yearly anchors at months 11, 23 and 35
     values = statistics.compute(model, list(statistics.STATISTICS))
     for name, value in values.items():
         assert 0.0 <= value <= 1.0, name

@@ -109,6 +109,8 @@ def test_hire_probability_one_hires_everyone_eligible_in_the_first_month():
                 "population.p_wish_to_work": 1.0,
                 "population.p_leave": 0.0,
                 "behaviour.p_incapacity": 0.0,
+                # Exact for the first month of an empty territory: nobody employed yet.
+                "run.burn_in": 0,
                 "population.housing": {
                     "street": 0.0,
                     "emergency_shelter": 0.0,

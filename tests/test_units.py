@@ -75,7 +75,8 @@ def test_population_composition_follows_the_scenario_shares():
     scn = small_scenario(**{"run.persons": 40_000})
     s = Streams(1)
     pop = create_population(scn, 5, s["population"], s["arrivals"])
-    initial = pop.t_entry == 0
+    initial = pop.t_entry == -scn.run.burn_in  # the stock enters at the start of the burn-in
+    assert initial.sum() == scn.run.persons
     spec = scn.population
     assert np.mean(pop.household[initial] == Household.SINGLE_PARENT) == pytest.approx(
         spec.household.single_parent, abs=0.01
@@ -85,7 +86,9 @@ def test_population_composition_follows_the_scenario_shares():
     no_child = pop.children_under_3 == 0
     assert not np.any(pop.obstacles[OB["childcare"], no_child]), "childcare only for parents"
     assert not np.any(pop.obstacles[OB["justice"], ~pop.justice]), "justice only under justice"
-    expected_arrivals = spec.arrivals_per_month * scn.run.persons * (scn.run.months - 1)
+    # Arrivals every month after the first simulated one, burn-in included.
+    simulated = scn.run.burn_in + scn.run.months
+    expected_arrivals = spec.arrivals_per_month * scn.run.persons * (simulated - 1)
     assert (~initial).sum() == pytest.approx(expected_arrivals, rel=0.05)
 
 

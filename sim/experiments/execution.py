@@ -327,7 +327,8 @@ def execute(
     single = len(tasks) == 1 and workers <= 1 and backend == "local" and not scheduler
     try:
         if single and progress:
-            bar.reset(total=tasks[0]["scenario"]["run"]["months"])
+            run = tasks[0]["scenario"]["run"]
+            bar.reset(total=run["months"] + run["burn_in"])
             bar.unit = "month"
             done = iter([run_task(tasks[0], progress=bar.update)])
         else:

@@ -6,9 +6,13 @@ that figure. They read the month-by-month status history the recorder keeps, the
 attributes at entry and the monthly records. "Employed" is an ordinary job or a SIAE contract,
 as in the indicators (a CDDI is salaried work, and published employment figures count it).
 
-Statistics pool every anchor month of the run after a burn-in of one year (the initial stock is
-drawn, not grown, so its first months are not representative): e.g. the yearly transitions of
-C1 and C2 compare each "end of year" month 11 + 12 k (k >= 1) with the same month a year later.
+Statistics pool every anchor month of the run once the territory has run for a year from its
+empty start (the initial stock is drawn, not grown, so its first months are not representative):
+the first ``BURN_IN - run.burn_in`` months of the history are skipped, none when the run's own
+burn-in (``run.burn_in``) is a year or more. Without a burn-in, e.g. the yearly transitions of C1
+and C2 compare each "end of year" month 11 + 12 k (k >= 1) with the same month a year later; with
+a burn-in of a year or more, from k = 0. Either way the statistics read months 12 and later of
+simulated time, as the calibration of ``scenarios/baseline.yaml`` (made without a burn-in) did.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import numpy as np
 
 from sim.states import Benefit, SiaeType, Status
 
-BURN_IN = 12  # [month] anchors before this month are not used (the initial stock settles)
+BURN_IN = 12  # [month] of simulated time before an anchor is used (the initial stock settles)
 STATISTICS: dict[str, Callable] = {}
 
 
@@ -28,6 +32,11 @@ def statistic(fn: Callable) -> Callable:
     """Register ``fn`` as a statistic under its name."""
     STATISTICS[fn.__name__] = fn
     return fn
+
+
+def _skip(model) -> int:
+    """Months of the history not used: what the run's own burn-in leaves of :data:`BURN_IN`."""
+    return max(0, BURN_IN - model.burn_in)
 
 
 def _history(model) -> np.ndarray:
@@ -56,7 +65,7 @@ def _yearly(model, mask: np.ndarray, from_employed: bool) -> float:
     """
     h = _history(model)
     num = den = 0
-    for a in range(BURN_IN - 1 + 12, h.shape[0] - 12, 12):
+    for a in range(_skip(model) - 1 + 12, h.shape[0] - 12, 12):
         s0, s1 = h[a], h[a + 12]
         base = mask & _present(s0) & _present(s1) & (_employed(s0) == from_employed)
         den += int(np.count_nonzero(base))
@@ -115,7 +124,7 @@ def _quarterly_entry(model, select: Callable[[np.ndarray], np.ndarray]) -> float
     h = _history(model)
     num = den = 0
     for a, last in _last_employed(h[:-3]):
-        if a < BURN_IN or (a - BURN_IN) % 3:
+        if a < _skip(model) or (a - _skip(model)) % 3:
             continue
         s0, s1 = h[a], h[a + 3]
         jobless = _present(s0) & _present(s1) & ~_employed(s0) & (s0 != Status.INCAPACITY)
@@ -145,7 +154,7 @@ def _siae_leavers_employed(model, mask: np.ndarray, after: int = 6) -> float:
     """
     h = _history(model)
     num = den = 0
-    for a in range(BURN_IN, h.shape[0] - after):
+    for a in range(max(_skip(model), 1), h.shape[0] - after):
         left = mask & (h[a - 1] == Status.SIAE) & (h[a] != Status.SIAE) & _present(h[a + after])
         den += int(np.count_nonzero(left))
         num += int(np.count_nonzero(left & _employed(h[a + after])))
@@ -166,7 +175,7 @@ def siae_leavers_employed_6m_rsa(model) -> float:
 
 def _monthly(model):
     frame = model.recorder.frame()
-    return frame[frame["month"] >= BURN_IN]
+    return frame[frame["month"] >= _skip(model)]
 
 
 def _siae_share(model, typ: SiaeType) -> float:

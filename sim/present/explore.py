@@ -164,6 +164,7 @@ class ExplorerModel(mesa.Model):
         super().__init__(rng=scenario.run.seed)
         self.scenario_path = str(scenario_path)
         self.sim = InsertionModel(scenario)
+        self.sim.warm_up()  # the page starts at month 0, on the territory in its steady state
         policy, siae = scenario.policy, scenario.territory.siae
         hosts = phc_hosts(scenario)
         self.levers = {

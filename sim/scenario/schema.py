@@ -15,11 +15,21 @@ from sim.scenario.population import PopulationSpec
 from sim.scenario.practice import Practice, check_practice
 from sim.scenario.territory import TerritorySpec
 
+# [month] warm start: the fill-up of posts, places, caseloads and contracts from an empty start
+# is over by then (scripts/burn_in_check.py; docs/ODD.md, section 5, "Warm start")
+BURN_IN_DEFAULT = 36
+
 
 class RunSettings(Strict):
     """Run settings."""
 
     months: int = Field(ge=1, le=600, description="simulated months [month]")
+    burn_in: int = Field(
+        BURN_IN_DEFAULT,
+        ge=0,
+        le=600,
+        description="months simulated before month 0 and counted in no indicator [month]",
+    )
     persons: int = Field(ge=1, le=5_000_000, description="persons present at start [person]")
     seed: int = Field(ge=0, le=2**63 - 1, description="seed of numpy.random.SeedSequence")
     start: dt.date = Field(strict=False, description="calendar date of month 0 (YYYY-MM-DD)")

@@ -143,6 +143,10 @@ class Ledger:
             self._pay_variable(rows)
 
     # monthly costs ----------------------------------------------------------------------
+    def discard_month(self) -> None:
+        """A burn-in month: its costs are counted nowhere (the events paid are dropped)."""
+        self._events = dict.fromkeys(PROGRAMMES, 0.0)
+
     def close_month(self) -> dict[str, float]:
         """Compute this month's costs, attribute them, record ledger rows; totals by funder."""
         m, v = self.model, self.v
