@@ -155,8 +155,10 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Image, display
 
-from sim.agents import Person
+import numpy as np
+
 from sim.experiments.runner import replicate, run_scenario
+from sim.population import NEVER
 from sim.experiments.store import load_run
 from sim.outcomes import INDICATORS, publics
 from sim.present.report import fmt
@@ -174,8 +176,14 @@ written to disk: the result holds the Mesa model after the run (`one.model`) and
     code(
         """\
 one = run_scenario(SCENARIOS / "baseline.yaml", persons=PERSONS, months=MONTHS)
-people = one.model.agents_by_type[Person]
-print(f"{len(people):,} persons over the run ({PERSONS:,} at start, the others arrived later)")
+pop = one.model.pop
+observed = publics(pop)["all"]
+cohort = int((observed & (pop.t_entry == 0)).sum())
+print(
+    f"{observed.sum():,} persons observed: {cohort:,} present at month 0 (the {PERSONS:,} of the"
+    f" stock and the arrivals of the {one.model.burn_in}-month burn-in who stayed), the others"
+    " arrived later"
+)
 print(
     "employment rate 12 months after entry:",
     fmt("employment_rate_12m", one.value("employment_rate_12m")),
@@ -214,34 +222,42 @@ pd.DataFrame({"persons who arrived": sizes}).T[PUBLICS]"""
         """\
 ## 2. One person's pathway
 
-Persons are stored as columns of NumPy arrays (`one.model.pop`); each also has a `mesa.Agent`
-view, `Person`, whose attributes read (and write) one row of those arrays:
-`person.status`, `person.age`, `person.obstacle_french`... The views are in
-`model.agents_by_type[Person]`. We pick a person present from the start who had at least two
-obstacles at entry, found a first job (a SIAE contract counts) after three months or more and
-held an ordinary job at some point. Months are counted from the start of the run (month 0); `-1`
-means "never"."""
+Persons are stored as columns of NumPy arrays (`one.model.pop`); any of them can be looked at
+as a `mesa.Agent` view, `Person`, whose attributes read (and write) one row of those arrays:
+`person.status`, `person.age`, `person.obstacle_french`... Views are made on demand:
+`one.model.person(row)` gives the view of a row (registered with the model then, in
+`model.agents_by_type[Person]`), `one.model.persons(rows)` an `AgentSet` of several; the monthly
+step never needs them, so none is made up front. We select on the arrays a person present from
+month 0 who had at least two obstacles at entry, found a first job (a SIAE contract counts) after
+three months or more and held an ordinary job at some point, then look at them as an agent.
+Months are counted from month 0 (the end of the burn-in); `-1` means "never"."""
     ),
     code(
         """\
-def fits(p):
-    \"\"\"Present from the start, 2+ obstacles at entry, a first job after 3 months or more.\"\"\"
-    return p.t_entry == 0 and p.n_obstacles_at_entry >= 2 and p.t_first_job >= 3
-
-
-def held_an_ordinary_job(p):
-    \"\"\"Whether the person's pathway has a month in an ordinary job (not only a SIAE).\"\"\"
-    return any(month["status"] == "JOB" for month in p.pathway())
-
-
-person = next((p for p in people if fits(p) and held_an_ordinary_job(p)), None)
-if person is None:  # a small run may have no such person: take anyone who found a job
-    person = next(p for p in people if p.t_first_job >= 0)
+history = one.model.recorder.history  # status of every row, month by month
+fits = (
+    observed
+    & (pop.t_entry == 0)
+    & (pop.n_obstacles_at_entry >= 2)
+    & (pop.t_first_job >= 3)
+    & (history == Status.JOB).any(axis=0)  # held an ordinary job (not only a SIAE)
+)
+candidates = np.flatnonzero(fits)
+if candidates.size == 0:  # a small run may have no such person: take anyone who found a job
+    candidates = np.flatnonzero(observed & (pop.t_first_job >= 0))
+person = one.model.person(candidates[0])
 person"""
     ),
     code(
         """\
 QUALIFICATION = ["none", "cap_bep", "bac", "higher"]
+
+
+def month(value):
+    \"\"\"A month as stored in a row, "never" for a month that has not happened.\"\"\"
+    return "never" if value == NEVER else value
+
+
 attributes = {
     "row in the population arrays": person.row,
     "age": round(person.age, 1),
@@ -257,10 +273,10 @@ attributes = {
     "confidence at the end (0-1)": round(person.confidence, 2),
     "wishes to work": person.wish,
     "obstacles at entry (severity 1+)": person.n_obstacles_at_entry,
-    "month of entry": person.t_entry,
-    "month first supported": person.t_first_support,
-    "month of first job": person.t_first_job,
-    "month of first durable job": person.t_first_durable,
+    "month of entry": month(person.t_entry),
+    "month first supported": month(person.t_first_support),
+    "month of first job": month(person.t_first_job),
+    "month of first durable job": month(person.t_first_durable),
     "months employed": person.months_employed,
     "months in a SIAE": person.months_siae,
     "breaks": person.n_breaks,
@@ -284,7 +300,7 @@ pd.DataFrame({"severity at the end (0-3)": obstacles}).T"""
     md(
         """\
 `person.pathway()` is the person's status month by month (the model keeps every person's
-history while `run.person_views` is on). Below, month by month from their entry, then the same
+status month by month, from month 0). Below, month by month from their entry, then the same
 pathway condensed into spells."""
     ),
     code(

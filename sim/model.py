@@ -8,6 +8,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 import pandas as pd
+from mesa.agent import AgentSet
 
 from sim import pathways
 from sim.agents import (
@@ -218,8 +219,7 @@ class InsertionModel(mesa.Model):
         self.pop = create_population(
             scenario, len(self.agencies), self.streams["population"], self.streams["arrivals"]
         )
-        if scenario.run.person_views:
-            Person.create_agents(self, self.pop.n, row=np.arange(self.pop.n))
+        self._views: dict[int, Person] = {}  # person views made so far, by row (on demand)
         self.ledger = Ledger(self)
         self.recorder = Recorder(self)
         self.flows: dict[str, float] = {}
@@ -511,6 +511,38 @@ class InsertionModel(mesa.Model):
             self.step()
             if progress is not None:
                 progress()
+
+    # ------------------------------------------------------------------ person views
+    def person(self, row: int) -> Person:
+        """The ``mesa.Agent`` view of population row ``row``, made the first time it is asked for.
+
+        Views are registered with the model when made (``model.agents_by_type[Person]`` holds
+        those made so far) and kept: asking again returns the same agent. No view is made up
+        front (DESIGN.md decision 1): the monthly step never needs one.
+
+        Raises:
+            IndexError: ``row`` is not a row of the population.
+            ValueError: the run turned person views off (``run.person_views: false``).
+        """
+        if not self.spec.run.person_views:
+            raise ValueError("person views are off for this run (run.person_views: false)")
+        row = int(row)
+        if not 0 <= row < self.pop.n:
+            raise IndexError(f"no person at row {row}: rows are 0 to {self.pop.n - 1}")
+        view = self._views.get(row)
+        if view is None:
+            view = self._views[row] = Person(self, row)
+        return view
+
+    def persons(self, rows=None) -> AgentSet:
+        """The views of ``rows`` (default: every person observed so far) as a Mesa ``AgentSet``.
+
+        Views are made on demand (see :meth:`person`): asking for every person of a large run
+        makes as many agents; select rows on the arrays first (``np.flatnonzero(...)``).
+        """
+        if rows is None:
+            rows = np.flatnonzero(observed(self.pop))
+        return AgentSet([self.person(r) for r in np.atleast_1d(rows)], random=self.random)
 
     # ------------------------------------------------------------------ results
     def persons_frame(self) -> pd.DataFrame:

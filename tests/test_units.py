@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mesa
 import numpy as np
 import pytest
 from conftest import small_scenario
@@ -92,26 +93,50 @@ def test_population_composition_follows_the_scenario_shares():
     assert (~initial).sum() == pytest.approx(expected_arrivals, rel=0.05)
 
 
-def test_person_view_reads_and_writes_its_row():
+def test_building_a_model_makes_no_person_view():
     model = InsertionModel(small_scenario(**{"run.persons": 200}))
-    people = model.agents_by_type[Person]
-    assert len(people) == model.pop.n, "one view per population row"
-    person = next(p for p in people if p.row == 5)
-    person.confidence = 0.9
-    assert model.pop.confidence[5] == pytest.approx(0.9)
-    model.pop.obstacles[OB["french"], 5] = 2
-    assert person.obstacle_french == 2
-    with pytest.raises(ValueError, match="0-3"):
-        person.obstacle_debt = 7
+    assert Person not in model.agents_by_type or len(model.agents_by_type[Person]) == 0, (
+        "views are made on demand, none up front"
+    )
     assert len(model.agents_by_type[Shelter]) == len(model.shelters) > 0
     assert len(model.agents_by_type[Siae]) == model.n_siae > 0
 
 
+def test_a_view_made_on_demand_reads_and_writes_its_row():
+    model = InsertionModel(small_scenario(**{"run.persons": 200}))
+    model.run()
+    pop = model.pop
+    row = int(np.flatnonzero(pop.present())[5])
+    person = model.person(row)
+    assert isinstance(person, mesa.Agent) and person.model is model and person.row == row
+    assert list(model.agents_by_type[Person]) == [person], "registered with the model when made"
+    assert model.person(row) is person, "the same view when asked again"
+    # Reads the row as the arrays hold it, at any time...
+    assert person.status == pop.status[row] and person.age == pytest.approx(pop.age[row])
+    assert person.obstacle_french == pop.obstacles[OB["french"], row]
+    # ...and writes it.
+    person.confidence = 0.9
+    assert pop.confidence[row] == pytest.approx(0.9)
+    pop.obstacles[OB["french"], row] = 2
+    assert person.obstacle_french == 2
+    person.status = Status.TRAINING
+    assert pop.status[row] == Status.TRAINING
+    with pytest.raises(ValueError, match="0-3"):
+        person.obstacle_debt = 7
+    assert person.pathway()[-1]["month"] == model.t, "its month-by-month record"
+    cohort = np.flatnonzero(pop.t_entry == 0)[:3]
+    views = model.persons(cohort)
+    assert [p.row for p in views] == cohort.tolist() and model.person(int(cohort[0])) in views
+    with pytest.raises(IndexError, match="no person at row"):
+        model.person(pop.n)
+
+
 def test_person_views_can_be_turned_off():
     model = InsertionModel(small_scenario(**{"run.persons": 200, "run.person_views": False}))
-    assert Person not in model.agents_by_type or len(model.agents_by_type[Person]) == 0
     model.step()
     assert model.pop.present().sum() > 0
+    with pytest.raises(ValueError, match="person views are off"):
+        model.person(0)
 
 
 def _supported_model(logic: Logic, wish: bool, phase: Phase):

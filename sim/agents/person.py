@@ -2,8 +2,10 @@
 
 Persons' state lives in :class:`sim.population.Population` (one NumPy array per attribute) so that
 the monthly step is vectorised. A ``Person`` is a thin view of one row: ``person.status`` reads
-``model.pop.status[person.row]`` and assigning to it writes the array. Every person has a view
-unless the run turns views off (``run.person_views: false``) to save memory at national scale.
+``model.pop.status[person.row]`` and assigning to it writes the array. Views are made on demand,
+when someone looks at a person (``model.person(row)``, ``model.persons(rows)``: the explorer, a
+notebook, a test), and registered with the model then; building a model makes none (DESIGN.md
+decision 1: 190,000 views nobody used cost more than the model's first year).
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ class Person(mesa.Agent):
     """
 
     def __init__(self, model, row: int):
-        """Register the view of row ``row`` with ``model``."""
+        """Register the view of row ``row`` with ``model`` (use ``model.person(row)``)."""
         super().__init__(model)
         self.row = int(row)
 

@@ -33,7 +33,9 @@ class RunSettings(Strict):
     persons: int = Field(ge=1, le=5_000_000, description="persons present at start [person]")
     seed: int = Field(ge=0, le=2**63 - 1, description="seed of numpy.random.SeedSequence")
     start: dt.date = Field(strict=False, description="calendar date of month 0 (YYYY-MM-DD)")
-    person_views: bool = Field(description="create one mesa.Agent view per person")
+    person_views: bool = Field(
+        description="persons can be looked at as mesa.Agent views, made on demand (model.person)"
+    )
     check_invariants: bool = Field(description="check invariants after every step")
 
 
