@@ -2,10 +2,11 @@
 
 Cheap checks: occupancy never exceeds capacity; every person has exactly one valid status and
 holds a post, place or referent only while that status allows it; persons are conserved; the
-ledger balances; nobody holds a place of a group they were not eligible for (see
-:func:`check_eligibility`); every referent structure uses at most its staff hours and makes at
-most its mediation contacts, and the ledger pays the contacts made. Enabled in any run with
-``run.check_invariants: true``; the tests run them.
+ledger balances; the occupancy kept step by step for every structure equals a full recount;
+nobody holds a place of a group they were not eligible for (see :func:`check_eligibility`); every
+referent structure uses at most its staff hours and makes at most its mediation contacts, and the
+ledger pays the contacts made. Enabled in any run with ``run.check_invariants: true``; the tests
+run them.
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ def check_invariants(model) -> None:
         f"month {t}: {counts[Status.NOT_ARRIVED]} not arrived, expected {pop.n - arrived}",
     )
     _require(int(counts.sum()) == pop.n, "persons are not conserved")
+    later = pop.column("status")[pop.n :]
+    _require(
+        bool(np.all(later == Status.NOT_ARRIVED)),
+        f"month {t}: a person not arrived yet (a row the month does not show) has a status",
+    )
 
     ref = model.referents
     used = occupancy(pop.referent, ref.n)
@@ -87,9 +93,30 @@ def check_invariants(model) -> None:
         tapaj <= model.tapaj_places,
         f"month {t}: TAPAJ over capacity",
     )
+    # Posts and programme places are held only in their status, so that the counts kept per
+    # structure (which read the holdings) are the occupancy checked above.
+    _require(bool(np.array_equal(in_siae, pop.siae >= 0)), "a SIAE post held outside a SIAE")
+    _require(
+        bool(np.array_equal(low, pop.programme != Programme.NONE)),
+        "a programme place held outside a low-threshold programme",
+    )
+    # The occupancy the rules read is kept step by step (Population.write): it must equal a
+    # full recount of the persons in each structure.
+    for name in pop.tracked():
+        kept, recount = pop.count(name), pop.recount(name)
+        _require(
+            bool(np.array_equal(kept, recount)),
+            f"month {t}: the {name} occupancy kept step by step ({kept.tolist()}) differs from"
+            f" a full recount ({recount.tolist()}): a rule changed a holding without"
+            " Population.write",
+        )
     served = np.bincount(pop.service[pop.service >= 0], minlength=len(Service) - 1)
     _require(bool(np.all(served <= model.service_places)), f"month {t}: a service is over capacity")
     in_training = (st == Status.TRAINING) | (pop.t_job_training_end != NEVER)
+    _require(
+        bool(np.array_equal(in_training, pop.training_unit >= 0)),
+        f"month {t}: a training place held outside a training, or the reverse",
+    )
     _require(
         bool(np.all((pop.service >= 0) == (pop.service_unit >= 0))),
         f"month {t}: a service place is held without its group, or the reverse",

@@ -219,6 +219,20 @@ class InsertionModel(mesa.Model):
         self.pop = create_population(
             scenario, len(self.agencies), self.streams["population"], self.streams["arrivals"]
         )
+        for name, n in (
+            ("shelter", self.n_shelters),
+            ("referent", self.referents.n),
+            ("global_support", self.referents.n),
+            ("siae", self.n_siae),
+            ("service", len(self.service_places)),
+            ("service_unit", self.service_unit_places.size),
+            ("training_unit", self.training_unit_places.size),
+            ("mediator", self.mediation_places.size),
+            ("phc", self.n_siae),
+            ("tapaj", 1),
+            ("aava", self.n_shelters),
+        ):
+            self.pop.track(name, n)  # occupancy per structure, kept up to date
         self._views: dict[int, Person] = {}  # person views made so far, by row (on demand)
         self.ledger = Ledger(self)
         self.recorder = Recorder(self)
@@ -456,6 +470,8 @@ class InsertionModel(mesa.Model):
     def step(self) -> None:
         """Advance one month through the nine phases of the class docstring."""
         self.t += 1
+        self.streams.start_month(self.t)
+        self.pop.activate(self.t)  # the rows of the persons arrived by now
         self.flows = dict.fromkeys(FLOWS, 0.0)
         self.queues = dict.fromkeys(QUEUES, 0)
         # 0. Month 0 opens the observation.
@@ -527,8 +543,8 @@ class InsertionModel(mesa.Model):
         if not self.spec.run.person_views:
             raise ValueError("person views are off for this run (run.person_views: false)")
         row = int(row)
-        if not 0 <= row < self.pop.n:
-            raise IndexError(f"no person at row {row}: rows are 0 to {self.pop.n - 1}")
+        if not 0 <= row < self.pop.size:
+            raise IndexError(f"no person at row {row}: rows are 0 to {self.pop.size - 1}")
         view = self._views.get(row)
         if view is None:
             view = self._views[row] = Person(self, row)

@@ -54,7 +54,6 @@ from sim.states import (
     SiaeType,
     Status,
 )
-from sim.submodels.capacity import occupancy
 
 INDICATORS = (
     "employment_rate_6m",
@@ -116,7 +115,7 @@ def start_observation(pop: Population) -> None:
     ) | (pop.referent >= 0)
     pop.t_first_support[present] = np.where(reached[present], 0, NEVER)
     pop.homeless_at_entry[present] = pop.homeless()[present]
-    pop.n_obstacles_at_entry[present] = pop.n_obstacles()[present]
+    pop.n_obstacles_at_entry[present] = pop.n_obstacles(rows=present)
     pop.months_without_work_at_entry[present] = pop.months_without_work[present]
 
 
@@ -163,7 +162,9 @@ class Recorder:
         self.model = model
         self.months: list[dict] = []
         self.history = (
-            np.zeros((model.spec.run.months, model.pop.n), dtype=np.int8) if keep_history else None
+            np.zeros((model.spec.run.months, model.pop.size), dtype=np.int8)
+            if keep_history
+            else None
         )
 
     def count_months(self) -> None:
@@ -183,10 +184,11 @@ class Recorder:
         employed, durable = pop.employed(), pop.durable()
         self._snapshots(pop, t, employed, durable)
         if self.history is not None:
-            self.history[t] = pop.status
+            self.history[t, : pop.n] = pop.status  # rows not arrived yet stay NOT_ARRIVED (0)
 
         row: dict = {"month": t}
         counts = np.bincount(pop.status, minlength=len(Status))
+        counts[Status.NOT_ARRIVED] += pop.size - pop.n  # rows of persons still to come
         row.update({f"n_{s.name.lower()}": int(counts[s]) for s in Status})
         row.update({f"flow_{k}": v for k, v in m.flows.items()})
         row.update({f"queue_{k}": v for k, v in m.queues.items()})
@@ -219,7 +221,7 @@ class Recorder:
         m = self.model
         pop, ref = m.pop, m.referents
         out: dict[str, float] = {}
-        used = occupancy(pop.referent, ref.n)
+        used = pop.count("referent")
         out["used_caseload_shelters"] = int(used[: ref.n_shelters].sum())
         out["cap_caseload_shelters"] = int(ref.capacity[: ref.n_shelters].sum())
         out["used_caseload_france_travail"] = int(used[ref.n_shelters : ref.first_team].sum())
@@ -228,30 +230,27 @@ class Recorder:
         )
         out["used_caseload_referent_groups"] = int(used[ref.first_team :].sum())
         out["cap_caseload_referent_groups"] = int(ref.capacity[ref.first_team :].sum())
-        out["used_places_mediation"] = int(np.count_nonzero(pop.mediator >= 0))
+        out["used_places_mediation"] = int(pop.count("mediator").sum())
         out["cap_places_mediation"] = int(m.mediation_places.sum())
-        places = occupancy(pop.shelter, m.n_shelters)
+        places = pop.count("shelter")
         for kind in ShelterKind:
             mine = m.shelter_kind == kind
             out[f"used_places_{kind.name.lower()}"] = int(places[mine].sum())
             out[f"cap_places_{kind.name.lower()}"] = int(m.shelter_places[mine].sum())
-        posts = occupancy(np.where(pop.status == Status.SIAE, pop.siae, -1), m.n_siae)
+        posts = pop.count("siae")
         for typ in SiaeType:
             mine = m.siae_type == typ
             out[f"used_posts_{typ.name.lower()}"] = int(posts[mine].sum())
             out[f"cap_posts_{typ.name.lower()}"] = int(m.siae_posts[mine].sum())
-        low = pop.status == Status.LOW_THRESHOLD
         caps = {
             Programme.PHC: int(m.siae_phc_places.sum()),
             Programme.TAPAJ: m.tapaj_places,
             Programme.AAVA: int(m.shelter_aava_places.sum()),
         }
         for prog, cap in caps.items():
-            out[f"used_places_{prog.name.lower()}"] = int(
-                np.count_nonzero(low & (pop.programme == prog))
-            )
+            out[f"used_places_{prog.name.lower()}"] = int(pop.count(prog.name.lower()).sum())
             out[f"cap_places_{prog.name.lower()}"] = cap
-        in_service = np.bincount(pop.service[pop.service >= 0], minlength=len(Service) - 1)
+        in_service = pop.count("service")
         for s in Service:
             if s is not Service.NONE:
                 out[f"used_places_{s.name.lower()}"] = int(in_service[s])

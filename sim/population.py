@@ -126,6 +126,23 @@ FIELDS: dict[str, tuple[type, object]] = {
     "housed_24": (np.int8, -1),
 }
 
+# What each person holds in a structure with a capacity, as a structure index per row (-1 none),
+# from the columns it depends on: the count per structure is kept up to date by
+# :meth:`Population.write` (see :meth:`Population.track`).
+HOLDINGS: dict[str, tuple[str, ...]] = {
+    "shelter": ("shelter",),  # a shelter place (index of the shelter)
+    "referent": ("referent",),  # a slot in a referent structure's caseload
+    "global_support": ("referent", "global_support"),  # a place in accompagnement global
+    "siae": ("siae",),  # a SIAE post
+    "service": ("service",),  # a service place (index of the Service)
+    "service_unit": ("service_unit",),  # a place in a group of service places (its index)
+    "training_unit": ("training_unit",),  # a place in a group of training places (its index)
+    "mediator": ("mediator",),  # a place followed by a mediation team (its index)
+    "phc": ("programme", "programme_host"),  # a PHC place (index of the host SIAE)
+    "tapaj": ("programme",),  # a TAPAJ place (one programme: index 0)
+    "aava": ("programme", "programme_host"),  # an AAVA place (index of the host shelter)
+}
+
 AGE_BOUNDS = {"young": (16.0, 26.0), "prime": (26.0, 50.0), "senior": (50.0, 65.0)}
 SHARE_MOTHERS_SINGLE_PARENT = 0.85  # INSEE: about 85% of single-parent families are mothers
 CONFIDENCE_CONCENTRATION = 4.0  # Beta(a, b) with a + b = 4: a wide spread (assumption)
@@ -134,35 +151,146 @@ CONFIDENCE_CONCENTRATION = 4.0  # Beta(a, b) with a + b = 4: a wide spread (assu
 class Population:
     """The state of every person, one array per attribute.
 
+    Rows are ordered by month of arrival, so the persons arrived by month ``t`` are the first
+    rows. Each month the model makes only those rows visible (:meth:`activate`): every attribute
+    (``pop.status``, ``pop.obstacles``...) is then a view of the first ``n`` rows of its column,
+    and every rule works on the persons who have arrived, not on the rows of persons still to
+    come. Writing to a view writes the column. :meth:`column` gives a whole column.
+
     Attributes:
-        n: number of rows (initial stock plus every scheduled arrival).
+        n: number of rows visible (all of them unless the model activated fewer).
+        size: number of rows (initial stock plus every scheduled arrival).
         obstacles: ``int8`` array of shape (len(OBSTACLES), n), severities 0-3.
     """
 
     def __init__(self, n: int):
-        """Allocate ``n`` rows filled with each field's default."""
+        """Allocate ``n`` rows filled with each field's default, all visible."""
+        self.size = n
+        self._columns = {
+            name: np.full(n, fill, dtype=dtype) for name, (dtype, fill) in FIELDS.items()
+        }
+        self._obstacles = np.zeros((len(OBSTACLES), n), dtype=np.int8)
+        self._arrival = np.zeros(n, dtype=np.int32)  # month of arrival, sorted (schedule)
+        self._counts: dict[str, np.ndarray] = {}  # holdings counted per structure (track)
+        self.show(n)
+
+    def schedule(self) -> None:
+        """Keep the rows' months of arrival (``t_entry`` as drawn, sorted) for :meth:`activate`."""
+        if np.any(np.diff(self.t_entry) < 0):
+            raise ValueError("rows must be ordered by month of arrival")
+        self._arrival = self.t_entry.copy()
+
+    def activate(self, t: int) -> None:
+        """Make visible the rows of the persons who arrive by month ``t``."""
+        self.show(int(np.searchsorted(self._arrival, t, side="right")))
+
+    def show(self, n: int) -> None:
+        """Make the first ``n`` rows visible: every attribute becomes a view of them."""
         self.n = n
-        for name, (dtype, fill) in FIELDS.items():
-            setattr(self, name, np.full(n, fill, dtype=dtype))
-        self.obstacles = np.zeros((len(OBSTACLES), n), dtype=np.int8)
+        for name, column in self._columns.items():
+            setattr(self, name, column[:n])
+        self.obstacles = self._obstacles[:, :n]
+
+    # --------------------------------------------------------------- holdings, counted
+    def holding(self, name: str, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """The structure each of ``rows`` holds a place in, for holding ``name`` (-1: none)."""
+        if name in (
+            "shelter", "referent", "siae", "service", "service_unit", "training_unit", "mediator"
+        ):
+            return getattr(self, name)[rows].astype(np.int64)
+        if name == "global_support":
+            return np.where(self.global_support[rows], self.referent[rows], -1)
+        programme = self.programme[rows]
+        if name == "tapaj":
+            return np.where(programme == Programme.TAPAJ, 0, -1)
+        kind = Programme.PHC if name == "phc" else Programme.AAVA
+        return np.where(programme == kind, self.programme_host[rows], -1)
+
+    def recount(self, name: str) -> np.ndarray:
+        """Persons per structure for holding ``name``, counted over every row shown."""
+        held = self.holding(name)
+        n = self._counts[name].size
+        return np.bincount(held[held >= 0], minlength=n)[:n]
+
+    def track(self, name: str, n_structures: int) -> None:
+        """Keep the count of holding ``name`` per structure (of ``n_structures``) up to date.
+
+        Counted once now; afterwards :meth:`write` updates it for the rows it changes, so that
+        rules read the occupancy of every structure without scanning every person. A write that
+        bypasses :meth:`write` leaves the count wrong, which :func:`sim.invariants.
+        check_invariants` reports (the count must equal :meth:`recount`).
+        """
+        self._counts[name] = np.zeros(max(int(n_structures), 0), dtype=np.int64)
+        self._counts[name][:] = self.recount(name)
+
+    def retrack(self) -> None:
+        """Count every tracked holding again (after fields were set without :meth:`write`)."""
+        for name, counts in self._counts.items():
+            counts[:] = self.recount(name)
+
+    def tracked(self) -> list[str]:
+        """The holdings whose count per structure is kept (see :meth:`track`)."""
+        return list(self._counts)
+
+    def count(self, name: str) -> np.ndarray:
+        """Persons per structure holding a place of kind ``name`` (kept up to date; read only)."""
+        return self._counts[name]
+
+    def write(self, rows: np.ndarray, **values) -> None:
+        """Set fields of ``rows`` (``pop.write(rows, shelter=3, t_shelter_since=t)``).
+
+        The counts of the holdings that depend on the fields written (:data:`HOLDINGS`) are
+        updated for those rows. Fields that no holding depends on may be written either way.
+        """
+        rows = np.asarray(rows)
+        if rows.dtype == bool:
+            rows = np.flatnonzero(rows)
+        affected = [h for h in self._counts if set(HOLDINGS[h]) & values.keys()]
+        before = {h: self.holding(h, rows) for h in affected}
+        for name, value in values.items():
+            getattr(self, name)[rows] = value
+        for h in affected:
+            counts = self._counts[h]
+            old, new = before[h], self.holding(h, rows)
+            counts -= np.bincount(old[old >= 0], minlength=counts.size)[: counts.size]
+            counts += np.bincount(new[new >= 0], minlength=counts.size)[: counts.size]
+
+    def column(self, name: str) -> np.ndarray:
+        """The whole column of a field (every row, visible or not); ``obstacles`` is 2-D."""
+        return self._obstacles if name == "obstacles" else self._columns[name]
+
+    def __getstate__(self) -> dict:
+        """Pickle the columns only (the views are made again when unpickled)."""
+        return {k: v for k, v in self.__dict__.items() if k not in FIELDS and k != "obstacles"}
+
+    def __setstate__(self, state: dict) -> None:
+        """Restore the columns and the views of the visible rows."""
+        self.__dict__.update(state)
+        self.show(state["n"])
 
     def obstacle(self, name: str) -> np.ndarray:
         """The severities of one obstacle (a view: writing to it changes the population)."""
         return self.obstacles[OB[name]]
 
-    def n_obstacles(self, min_severity: int = 1) -> np.ndarray:
-        """Number of obstacles of at least ``min_severity``, per person."""
-        return (self.obstacles >= min_severity).sum(axis=0)
+    def n_obstacles(self, min_severity: int = 1, rows: np.ndarray | None = None) -> np.ndarray:
+        """Number of obstacles of at least ``min_severity``, per person (or for ``rows``)."""
+        obstacles = self.obstacles if rows is None else self.obstacles[:, rows]
+        return (obstacles >= min_severity).sum(axis=0)
+
+    def severities(self, kinds: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Severities of the obstacles ``kinds`` (indices into OBSTACLES) of ``rows``: (k, rows)."""
+        return self.obstacles[np.ix_(kinds, rows)]
 
     def max_severity(self) -> np.ndarray:
         """Highest obstacle severity, per person."""
         return self.obstacles.max(axis=0)
 
     def status_in(self, *statuses: Status) -> np.ndarray:
-        """Whether each person's status is one of ``statuses`` (a table look-up, no sort)."""
-        table = np.zeros(len(Status), dtype=bool)
-        table[list(statuses)] = True
-        return table[self.status]
+        """Whether each person's status is one of ``statuses`` (comparisons, no sort)."""
+        out = self.status == statuses[0]
+        for status in statuses[1:]:
+            out |= self.status == status
+        return out
 
     def present(self) -> np.ndarray:
         """Persons in the territory this month (arrived and not left)."""
@@ -260,6 +388,7 @@ def create_population(scenario, n_agencies: int, rng: np.random.Generator, rng_a
     n = len(t_entry)
     pop = Population(n)
     pop.t_entry[:] = t_entry
+    pop.schedule()
 
     group = _pick(rng, spec.age.model_dump(), n)
     lows = np.array([b[0] for b in AGE_BOUNDS.values()])

@@ -1,14 +1,30 @@
-"""Named random streams derived from the scenario seed (DESIGN.md, decision 7).
+"""Random draws derived from the scenario seed, keyed so that scenarios share them (DESIGN.md 7).
 
-Each random process of the model (arrivals, orientation, obstacle changes, each kind of hiring,
-separations, departures...) draws from its own ``numpy.random.Generator``, spawned from one
-``numpy.random.SeedSequence`` in a fixed order of names. Two scenarios run with the same seed thus
-share common random numbers: a policy change that alters one process does not shift the draws of
-the others. Processes draw one number per person (for every row, eligible or not) so that a
-person's draw does not depend on who else is eligible.
+Each random process of the model (orientation, obstacle changes, each kind of hiring, separations,
+departures...) has its own stream, named in ``STREAMS`` and derived from one
+``numpy.random.SeedSequence``. Within a month, a draw is a function of the seed, the process,
+the month, a label naming the draw in the process (``"leave"``, ``"incapacity"``...) and the
+person's row, and of nothing else: a counter-based generator (the SplitMix64 output function of
+the row under a 64-bit key made from the seed, process, month and label). Hence:
+
+- **Common random numbers.** A person's draw does not depend on who else draws, on how many
+  draws were made before it, by this process or another, nor on the policy: two scenarios run
+  with the same seed give the same number to the same person for the same purpose, and differ
+  only where their policies do.
+- **Only what is needed is drawn.** A process draws for the rows at risk this month (the
+  employed for a break, the persons outside support for an orientation), not for every row.
+- **No state.** A month's draws do not depend on the months before, so a run can start from a
+  snapshot of the model at any month and continue with the draws it would have had.
+
+Draws other than uniforms (Poisson counts of vacancies and housing allocations) come from
+``numpy.random.Generator(Philox(key))`` with the same keys (:meth:`Streams.generator`). The
+persons and the arrival months are drawn once, when the model is built, from sequential
+generators of their own streams (``streams["population"]``, ``streams["arrivals"]``).
 """
 
 from __future__ import annotations
+
+import hashlib
 
 import numpy as np
 
@@ -35,30 +51,117 @@ STREAMS = (
     "staff",  # who the referents see when hours run out; who gets a mediation contact
 )
 
+MASK = (1 << 64) - 1
+GAMMA = 0x9E3779B97F4A7C15  # SplitMix64's increment: the golden ratio in 64 bits
+_GAMMA = np.uint64(GAMMA)
+_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+_S30, _S27, _S31, _S40 = (np.uint64(s) for s in (30, 27, 31, 40))
+_UNIT = np.float32(2.0**-24)
+CHUNK = 32_768  # rows hashed at once: the temporaries stay in the processor's cache
+KEYED = 2**31  # spawn-key offset of the keyed streams' bases (apart from the sequential ones)
+
+
+def mix64(x: int) -> int:
+    """SplitMix64's output function on a Python int (a bijection of 64-bit words)."""
+    x &= MASK
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK
+    return x ^ (x >> 31)
+
+
+def uniforms(key: int, rows: np.ndarray) -> np.ndarray:
+    """One uniform float32 in [0, 1) per row: the top 24 bits of mix64(key + row x GAMMA).
+
+    For a fixed key these are SplitMix64's outputs for the states ``key + row x GAMMA``, i.e.
+    the SplitMix64 sequence seeded with ``key``, read at positions ``row``.
+    """
+    rows = np.asarray(rows)
+    out = np.empty(rows.size, dtype=np.float32)
+    k = np.uint64(key & MASK)
+    for start in range(0, rows.size, CHUNK):
+        z = rows[start : start + CHUNK].astype(np.uint64)
+        z *= _GAMMA
+        z += k
+        t = z >> _S30
+        z ^= t
+        z *= _M1
+        np.right_shift(z, _S27, out=t)
+        z ^= t
+        z *= _M2
+        np.right_shift(z, _S31, out=t)
+        z ^= t
+        z >>= _S40
+        chunk = out[start : start + CHUNK]
+        chunk[:] = z
+        chunk *= _UNIT
+    return out
+
+
+def _label_hash(label: str) -> int:
+    return int.from_bytes(hashlib.blake2b(label.encode(), digest_size=8).digest(), "little")
+
 
 class Streams:
-    """One generator per named process, all derived from one seed."""
+    """The random streams of one run, all derived from one seed (see the module docstring)."""
 
     def __init__(self, seed: int | np.random.SeedSequence):
-        """Spawn one child SeedSequence per stream name, in the fixed order of ``STREAMS``."""
+        """Derive one stream per name in ``STREAMS``, in that fixed order."""
         root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         self.seed_sequence = root
-        # The children root.spawn() would give a fresh root, built without spawning, so that
-        # the caller's SeedSequence is left untouched and can be used again.
-        children = [
-            np.random.SeedSequence(
-                root.entropy, spawn_key=(*root.spawn_key, i), pool_size=root.pool_size
+
+        # Children as root.spawn() would give them, built without spawning, so that the caller's
+        # SeedSequence is left untouched and can be used again.
+        def child(*key: int) -> np.random.SeedSequence:
+            return np.random.SeedSequence(
+                root.entropy, spawn_key=(*root.spawn_key, *key), pool_size=root.pool_size
             )
-            for i in range(len(STREAMS))
-        ]
-        self._gens = {
-            name: np.random.default_rng(ss) for name, ss in zip(STREAMS, children, strict=True)
+
+        self._gens = {name: np.random.default_rng(child(i)) for i, name in enumerate(STREAMS)}
+        self._base = {
+            name: int(child(i, KEYED).generate_state(1, np.uint64)[0])
+            for i, name in enumerate(STREAMS)
         }
+        self._labels: dict[str, int] = {}
+        self.month = 0
+        self._used: set[tuple[str, str]] = set()
 
     def __getitem__(self, name: str) -> np.random.Generator:
-        """The generator of process ``name``."""
+        """The sequential generator of ``name``, for what is drawn once when the model is built."""
         return self._gens[name]
 
-    def uniform(self, name: str, n: int) -> np.ndarray:
-        """``n`` uniform draws in [0, 1) from process ``name`` (one per person row)."""
-        return self._gens[name].random(n, dtype=np.float32)
+    def start_month(self, month: int) -> None:
+        """Key the draws that follow by ``month`` (the model calls it at the start of a step)."""
+        self.month = int(month)
+        self._used.clear()
+
+    def key(self, process: str, label: str = "") -> int:
+        """The 64-bit key of a draw: the seed, ``process``, this month and ``label``.
+
+        Raises:
+            RuntimeError: the same draw was asked for twice this month (two purposes would get
+                the same numbers): give each purpose its own label.
+        """
+        if (process, label) in self._used:
+            raise RuntimeError(
+                f"draw {process!r}/{label!r} made twice in month {self.month}: give each"
+                " purpose its own label"
+            )
+        self._used.add((process, label))
+        h = self._labels.get(label)
+        if h is None:
+            h = self._labels[label] = _label_hash(label)
+        return mix64(mix64(self._base[process] ^ h) + (self.month & MASK) * GAMMA)
+
+    def uniform(self, process: str, rows: np.ndarray | int, label: str = "") -> np.ndarray:
+        """A uniform float32 in [0, 1) for each of ``rows`` (an int n: rows 0 to n - 1).
+
+        The draw of a row depends only on the seed, ``process``, the month, ``label`` and the
+        row: not on the other rows drawn, nor on the draws made before.
+        """
+        if isinstance(rows, int | np.integer):
+            rows = np.arange(int(rows))
+        return uniforms(self.key(process, label), rows)
+
+    def generator(self, process: str, label: str = "") -> np.random.Generator:
+        """A generator for this month's non-uniform draws of ``process`` under ``label``."""
+        return np.random.Generator(np.random.Philox(key=self.key(process, label)))

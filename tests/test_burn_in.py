@@ -112,17 +112,17 @@ def test_the_month_0_cohort_enters_at_month_0_as_the_burn_in_left_it():
     supported = pop.referent >= 0
     employed = pop.employed()
     assert employed[present].mean() > 0.05, "contracts are under way at the end of the burn-in"
-    model.step()  # month 0
-    cohort = present
+    model.step()  # month 0; the rows of its arrivals come after those of the burn-in
+    cohort = np.flatnonzero(present)
     assert np.all(pop.t_entry[cohort] == 0), "the persons present enter at month 0"
     assert np.array_equal(pop.homeless_at_entry[cohort], homeless[cohort])
     assert np.array_equal(pop.n_obstacles_at_entry[cohort], obstacles[cohort])
-    assert np.all(pop.t_first_support[cohort & supported] == 0), "supported from month 0"
-    kept = cohort & employed & pop.employed() & (pop.t_contract_start < 0)
-    assert kept.any() and np.all(pop.t_first_job[kept] == NEVER), (
+    assert np.all(pop.t_first_support[cohort[supported[cohort]]] == 0), "supported from month 0"
+    kept = cohort[employed[cohort] & pop.employed()[cohort] & (pop.t_contract_start[cohort] < 0)]
+    assert kept.size and np.all(pop.t_first_job[kept] == NEVER), (
         "a job held since the burn-in was found before the observation: no first job yet"
     )
-    in_siae = cohort & (pop.status == Status.SIAE) & (pop.t_contract_start < -1)
-    assert in_siae.any() and np.all(pop.months_siae[in_siae] >= 2), (
+    in_siae = cohort[(pop.status[cohort] == Status.SIAE) & (pop.t_contract_start[cohort] < -1)]
+    assert in_siae.size and np.all(pop.months_siae[in_siae] >= 2), (
         "months in a SIAE during the burn-in count towards the 24-month IAE cap"
     )

@@ -66,10 +66,42 @@ def test_streams_are_reproducible_and_independent_of_each_other():
     a, b = Streams(7), Streams(7)
     assert np.array_equal(a.uniform("arrivals", 5), b.uniform("arrivals", 5))
     b.uniform("siae_hiring", 100)  # b draws from another process first
+    b.uniform("separations", 100, "other")  # and from the same process for another purpose
     assert np.array_equal(a.uniform("separations", 5), b.uniform("separations", 5)), (
-        "draws of one process must not depend on draws made by another"
+        "draws of one process must not depend on draws made before them"
     )
     assert not np.array_equal(Streams(8).uniform("arrivals", 5), Streams(7).uniform("arrivals", 5))
+
+
+def test_a_persons_draw_does_not_depend_on_who_else_draws():
+    rows = np.array([3, 17, 40_000, 123_456])
+    everyone, some = Streams(7), Streams(7)
+    for s in (everyone, some):
+        s.start_month(4)
+    all_draws = everyone.uniform("separations", 200_000, "break")  # hashed in chunks
+    assert np.array_equal(some.uniform("separations", rows, "break"), all_draws[rows])
+    later = Streams(7)
+    later.start_month(5)
+    assert not np.array_equal(later.uniform("separations", rows, "break"), all_draws[rows]), (
+        "another month, other draws"
+    )
+    with pytest.raises(RuntimeError, match="twice"):
+        everyone.uniform("separations", rows, "break")  # one purpose, one draw a month
+
+
+def test_keyed_draws_are_uniform_and_independent():
+    s = Streams(11)
+    u = s.uniform("obstacles", 400_000, "a").astype(float)
+    v = s.uniform("obstacles", 400_000, "b").astype(float)
+    # Mean 1/2 and variance 1/12 within 5 standard errors; deciles within 5 standard errors.
+    assert abs(u.mean() - 0.5) < 5 * np.sqrt(1 / 12 / u.size)
+    assert abs(u.var() - 1 / 12) < 5 * np.sqrt(1 / 180 / u.size)
+    counts = np.bincount((u * 10).astype(int), minlength=10)
+    assert np.all(np.abs(counts - u.size / 10) < 5 * np.sqrt(u.size * 0.09)), counts
+    assert u.min() >= 0.0 and u.max() < 1.0
+    # Neither two labels nor neighbouring rows are correlated (|r| < 5 / sqrt(n)).
+    for x, y in ((u, v), (u[:-1], u[1:])):
+        assert abs(np.corrcoef(x, y)[0, 1]) < 5 / np.sqrt(x.size)
 
 
 def test_population_composition_follows_the_scenario_shares():
@@ -144,6 +176,7 @@ def _supported_model(logic: Logic, wish: bool, phase: Phase):
     model = InsertionModel(small_scenario(**{"run.persons": 300}))
     model.step()
     model.staff.hours[:] = 1e9  # staff time is not what these tests look at
+    model.streams.start_month(model.t)  # the phases called again below draw this month again
     pop = model.pop
     rows = np.flatnonzero(pop.present())
     pop.status[rows] = Status.SUPPORTED
@@ -213,7 +246,8 @@ def test_ledger_balances_and_attributes_costs_to_persons(baseline_run):
 
 def test_aide_au_poste_follows_c7_per_full_time_post():
     model = InsertionModel(small_scenario(**{"run.persons": 300}))
-    model.step()
+    model.warm_up()
+    model.step()  # month 0: the first month whose costs are in the ledger
     model.staff.hours[:] = 1e9  # staff time is not what these tests look at
     pop = model.pop
     in_siae = pop.status == Status.SIAE
@@ -234,8 +268,26 @@ def test_programme_hosts_are_tracked_for_aava_and_phc(baseline_run):
 
 def test_streams_leave_the_seed_sequence_untouched():
     seed = np.random.SeedSequence(5, spawn_key=(3,))
-    first = Streams(seed).uniform("arrivals", 4)
-    assert np.array_equal(Streams(seed).uniform("arrivals", 4), first), "reusing a seed object"
+    first = Streams(seed)["arrivals"].random(4, np.float32)
+    again = Streams(seed)["arrivals"].random(4, np.float32)
+    assert np.array_equal(again, first), "reusing a seed object"
+    keyed = [Streams(seed).uniform("orientation", 4) for _ in range(2)]
+    assert np.array_equal(*keyed), "reusing a seed object, keyed draws"
     fresh = np.random.SeedSequence(5, spawn_key=(3,)).spawn(len(STREAMS))
     expected = np.random.default_rng(fresh[STREAMS.index("arrivals")]).random(4, np.float32)
     assert np.array_equal(first, expected), "children equal those spawn() gives a fresh seed"
+
+
+def test_occupancy_is_kept_per_structure_as_holdings_are_written():
+    pop = Population(6)
+    pop.track("shelter", 3)
+    pop.track("phc", 2)
+    pop.write(np.array([0, 1, 4]), shelter=np.array([2, 2, 0]))
+    assert pop.count("shelter").tolist() == [1, 0, 2]
+    pop.write(np.array([1, 3]), shelter=np.array([-1, 1]))  # one leaves, one enters
+    assert pop.count("shelter").tolist() == [1, 1, 1] == pop.recount("shelter").tolist()
+    # A PHC place depends on the programme and its host: both are written together.
+    pop.write(np.array([2, 5]), programme=Programme.PHC, programme_host=np.array([1, 1]))
+    assert pop.count("phc").tolist() == [0, 2]
+    pop.write(np.array([5]), programme=Programme.TAPAJ, programme_host=-1)
+    assert pop.count("phc").tolist() == [0, 1] == pop.recount("phc").tolist()

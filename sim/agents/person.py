@@ -18,10 +18,10 @@ from sim.states import OB, OBSTACLES
 
 def _field(name: str) -> property:
     def get(self):
-        return getattr(self.model.pop, name)[self.row].item()
+        return self.model.pop.column(name)[self.row].item()
 
     def set_(self, value):
-        getattr(self.model.pop, name)[self.row] = value
+        self.model.pop.column(name)[self.row] = value
 
     return property(get, set_, doc=f"This person's ``{name}`` (a view of the population row).")
 
@@ -30,12 +30,12 @@ def _obstacle(name: str) -> property:
     k = OB[name]
 
     def get(self):
-        return int(self.model.pop.obstacles[k, self.row])
+        return int(self.model.pop.column("obstacles")[k, self.row])
 
     def set_(self, value):
         if not 0 <= int(value) <= 3:
             raise ValueError(f"obstacle severity must be 0-3, got {value!r}")
-        self.model.pop.obstacles[k, self.row] = value
+        self.model.pop.column("obstacles")[k, self.row] = value
 
     return property(get, set_, doc=f"Severity 0-3 of the {name} obstacle.")
 

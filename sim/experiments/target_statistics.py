@@ -164,7 +164,7 @@ def _siae_leavers_employed(model, mask: np.ndarray, after: int = 6) -> float:
 @statistic
 def siae_leavers_employed_6m(model) -> float:
     """C4: SIAE leavers in a job 6 months after their exit."""
-    return _siae_leavers_employed(model, np.ones(model.pop.n, dtype=bool))
+    return _siae_leavers_employed(model, np.ones(model.pop.size, dtype=bool))
 
 
 @statistic

@@ -35,6 +35,7 @@ from sim.submodels.matching import (
     not_done,
 )
 
+# The obstacles each service works on, in Service order.
 _SERVICE_ROWS = [[OB[o] for o in SERVICE_OBSTACLES[s]] for s in sorted(SERVICE_OBSTACLES)]
 
 
@@ -43,9 +44,18 @@ def worst_service(pop: Population, rows: np.ndarray) -> np.ndarray:
 
     Ties go to the first service in ``Service`` order; persons with none get ``Service.NONE``.
     """
-    sev = np.stack([pop.obstacles[r][:, rows].max(axis=0) for r in _SERVICE_ROWS])
-    best = sev.argmax(axis=0).astype(np.int8)
-    best[sev.max(axis=0) == 0] = Service.NONE
+    best = np.zeros(rows.size, dtype=np.int8)
+    worst = None  # the worst severity seen so far, over the services before
+    for service, kinds in enumerate(_SERVICE_ROWS):
+        sev = pop.obstacles[kinds[0], rows]
+        for k in kinds[1:]:
+            np.maximum(sev, pop.obstacles[k, rows], out=sev)
+        if worst is None:
+            worst = sev
+        else:
+            best[sev > worst] = service  # strictly worse: ties stay with the first service
+            np.maximum(worst, sev, out=worst)
+    best[worst == 0] = Service.NONE
     return best
 
 
@@ -102,7 +112,7 @@ def postpone(pop: Population, rows: np.ndarray) -> None:
 def wish_arises(model, rows: np.ndarray) -> None:
     """The wish to work arises for some of ``rows`` (supported, seen) who had none."""
     pop, b = model.pop, model.behaviour
-    u = model.streams.uniform("pathway", pop.n)[rows]
+    u = model.streams.uniform("pathway", rows, "wish")
     pop.wish[rows[u < b.p_wish_arise * pop.confidence[rows]]] = True
 
 

@@ -59,11 +59,11 @@ def staircase(model, rows: np.ndarray, plan) -> None:
     pop.phase[passed] = Phase.PROJECT
     pop.t_phase_end[passed] = t + pr.dur_project[pop.logic[passed]]
     # 4. Professional project: it may include a training, before the job or in it.
-    u = model.streams.uniform("pathway", pop.n)
     r = due(in_phase(Phase.PROJECT))
+    u = model.streams.uniform("pathway", r, "training")
     profile = pop.logic[r]
     train = (pop.qualification[r] < pr.training_below_qualification[profile]) & (
-        u[r] < pr.p_training[profile]
+        u < pr.p_training[profile]
     )
     in_job = pr.training_in_job[profile]
     before = r[train & ~in_job]

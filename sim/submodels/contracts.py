@@ -34,7 +34,7 @@ import numpy as np
 from sim.population import NEVER
 from sim.states import Contract, Phase, Programme, Status
 from sim.submodels import iae
-from sim.submodels.capacity import allocate, occupancy
+from sim.submodels.capacity import allocate
 from sim.submodels.matching import employability, hire_into_siae, phc_reserved_left, siae_floors
 from sim.submodels.transitions import back_to_search, release_referent, to_outside, to_waiting
 
@@ -43,55 +43,58 @@ def breaks_and_ends(model, plan) -> None:
     """Jobs and CDDI break or end; people move on according to their support."""
     pop, t, b = model.pop, model.t, model.behaviour
     # A contract starts before it breaks; PHC is a CDDI but ends as a programme (below).
-    employed = pop.status_in(Status.JOB, Status.SIAE) & (pop.t_contract_start < t)
+    rows = np.flatnonzero(pop.status_in(Status.JOB, Status.SIAE) & (pop.t_contract_start < t))
+    status = pop.status[rows]
     # Support in the job: a month of the referent's follow-up (when the referent sees the
     # person), a SIAE's follow-up after an exit to a job, or the SIAE's insertion officers, as
     # far as their number covers the SIAE's employees.
-    support = (pop.status == Status.JOB) & (pop.phase == Phase.IN_JOB) & plan.seen
-    support |= iae.followed_up(model)  # a SIAE's follow-up after an exit to a job
+    support = (status == Status.JOB) & (pop.phase[rows] == Phase.IN_JOB) & plan.seen[rows]
+    support |= iae.followed_up(model)[rows]  # a SIAE's follow-up after an exit to a job
     support = support.astype(float)
-    in_siae = pop.status == Status.SIAE
-    support[in_siae] = model.siae_cip_coverage[pop.siae[in_siae]]
-    severity = pop.obstacles.sum(axis=0, dtype=np.int16)
+    in_siae = status == Status.SIAE
+    support[in_siae] = model.siae_cip_coverage[pop.siae[rows[in_siae]]]
+    severity = pop.obstacles[:, rows].sum(axis=0, dtype=np.int16)
     p = b.p_break * (1.0 + b.rel_break_per_severity * severity)
     p = p * (1.0 - support * (1.0 - b.rel_break_in_job_support))
-    u = model.streams.uniform("separations", pop.n)
-    u_renew = model.streams.uniform("renewals", pop.n)
-    broke = employed & (u < p)
-    ended = employed & ~broke & (pop.t_contract_end != NEVER) & (pop.t_contract_end <= t)
-    renewed = ended & (pop.status == Status.JOB) & (u_renew < b.p_renewal)
+    broke = rows[model.streams.uniform("separations", rows, "break") < p]
+    due = pop.t_contract_end[rows]
+    ends = rows[(due != NEVER) & (due <= t)]
+    ends = np.setdiff1d(ends, broke, assume_unique=True)
+    may_renew = ends[pop.status[ends] == Status.JOB]
+    renewed = may_renew[model.streams.uniform("renewals", may_renew, "renew") < b.p_renewal]
     pop.t_contract_end[renewed] += (
         np.where(pop.contract[renewed] == Contract.CDD_LONG, b.dur_cdd_long, b.dur_short)
         .round()
         .clip(1)
         .astype(np.int32)
     )
-    ended &= ~renewed
-    model.flows["renewals"] += int(np.count_nonzero(renewed))
+    ended = np.setdiff1d(ends, renewed, assume_unique=True)
+    model.flows["renewals"] += renewed.size
     pop.n_breaks[broke] += 1
-    model.flows["breaks"] += int(np.count_nonzero(broke))
-    model.flows["contract_ends"] += int(np.count_nonzero(ended))
+    model.flows["breaks"] += broke.size
+    model.flows["contract_ends"] += ended.size
 
-    siae = pop.status == Status.SIAE
-    kept = iae.cdi_inclusion(model, np.flatnonzero(siae & ended))
-    ended[kept] = False
-    leavers = np.flatnonzero(siae & (broke | ended))
+    in_siae = pop.status[broke] == Status.SIAE, pop.status[ended] == Status.SIAE
+    kept = iae.cdi_inclusion(model, ended[in_siae[1]])
+    if kept.size:
+        keep = ~np.isin(ended, kept)
+        ended, in_siae = ended[keep], (in_siae[0], in_siae[1][keep])
+    leavers = np.concatenate([broke[in_siae[0]], ended[in_siae[1]]])
     model.siae_results["exits"] += np.bincount(pop.siae[leavers], minlength=model.n_siae)
-    to_outside(pop, np.flatnonzero(siae & broke))
-    to_waiting(pop, np.flatnonzero(siae & ended), t)
+    to_outside(pop, broke[in_siae[0]])
+    to_waiting(pop, ended[in_siae[1]], t)
 
-    job = pop.status == Status.JOB
-    restart = np.flatnonzero(
-        job & (broke | ended) & (pop.phase == Phase.IN_JOB) & (pop.referent >= 0)
-    )
-    to_outside(pop, np.flatnonzero(job & (broke | ended) & (pop.referent < 0)))
+    jobs = np.sort(np.concatenate([broke[~in_siae[0]], ended[~in_siae[1]]]))
+    followed = pop.referent[jobs] >= 0
+    restart = jobs[followed & (pop.phase[jobs] == Phase.IN_JOB)]
+    to_outside(pop, jobs[~followed])
     back_to_search(pop, restart, model.practices.restart_phase[pop.logic[restart]])
     model.flows["restarts"] += restart.size
 
     support_over = np.flatnonzero(
-        (pop.status == Status.JOB)
-        & (pop.t_in_job_support_end != NEVER)
+        (pop.t_in_job_support_end != NEVER)
         & (pop.t_in_job_support_end <= t)
+        & (pop.status == Status.JOB)
     )
     release_referent(pop, support_over)
 
@@ -107,8 +110,10 @@ def programmes(model) -> None:
     done_share = np.clip(1.0 - (pop.t_programme_end[rows] - t) / dur, 0.0, 1.0)
     pop.hours[rows] = lt.phc_hours_start + done_share * (lt.phc_hours_end - lt.phc_hours_start)
 
-    u = model.streams.uniform("low_threshold", pop.n)
-    drop = in_prog & (pop.programme == Programme.TAPAJ) & (u < lt.p_tapaj_drop)
+    tapaj = np.flatnonzero(in_prog & (pop.programme == Programme.TAPAJ))
+    drop = np.zeros(pop.n, dtype=bool)
+    u = model.streams.uniform("low_threshold", tapaj, "tapaj drop")
+    drop[tapaj[u < lt.p_tapaj_drop]] = True
     due = in_prog & (pop.t_programme_end <= t)
     ending = np.flatnonzero((due | drop) & ~phc)
     _back_to_support(pop, ending, t)
@@ -120,13 +125,13 @@ def programmes(model) -> None:
     group = model.siae_group[host]
     for g, mask in model.targeting.allowed("siae", model.siae_group_names, phc_done).items():
         ok &= np.where(group == g, mask, True)
-    hired = _phc_to_cddi(model, phc_done[ok], u)
+    hired = _phc_to_cddi(model, phc_done[ok])
     model.flows["phc_to_cddi"] += hired.size
-    _back_to_support(pop, np.setdiff1d(np.flatnonzero(phc & due), hired), t)
+    _back_to_support(pop, np.setdiff1d(phc_done, hired), t)
 
 
-def _phc_to_cddi(model, rows: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """PHC completers ``rows`` apply to their host ACI; the hired start a CDDI there.
+def _phc_to_cddi(model, rows: np.ndarray) -> np.ndarray:
+    """PHC completers ``rows`` (sorted) apply to their host ACI; the hired start a CDDI there.
 
     First the posts reserved to PHC completers (no selection floor), then the host's other
     free posts through its hiring rule (floor; the most employable first if it ranks).
@@ -134,23 +139,21 @@ def _phc_to_cddi(model, rows: np.ndarray, u: np.ndarray) -> np.ndarray:
     pop = model.pop
     if rows.size == 0:
         return rows
+    u = model.streams.uniform("low_threshold", rows, "phc order")
     host = pop.programme_host[rows]
-    free = model.siae_posts - occupancy(
-        np.where(pop.status == Status.SIAE, pop.siae, -1), model.n_siae
-    )
+    free = model.siae_posts - pop.count("siae")
     reserved = np.minimum(phc_reserved_left(model), np.maximum(free, 0))
-    first = allocate(rows, host, reserved, u[rows])
-    hire_into_siae(model, first, pop.programme_host[first])
+    first = allocate(rows, host, reserved, u)
+    hire_into_siae(model, first, pop.programme_host[first], "phc reserved")
     rest = np.setdiff1d(rows, first)
+    u_rest = u[np.searchsorted(rows, rest)]
     host = pop.programme_host[rest]
-    free = model.siae_posts - occupancy(
-        np.where(pop.status == Status.SIAE, pop.siae, -1), model.n_siae
-    )
+    free = model.siae_posts - pop.count("siae")
     score = employability(model, rest)
     floors, ranks = siae_floors(model)
-    key = np.where(ranks[host], -score, u[rest])
+    key = np.where(ranks[host], -score, u_rest)
     then = allocate(rest, host, free, key, acceptable=score >= floors[host])
-    hire_into_siae(model, then, pop.programme_host[then])
+    hire_into_siae(model, then, pop.programme_host[then], "phc to cddi")
     return np.union1d(first, then)
 
 
@@ -161,8 +164,7 @@ def _back_to_support(pop, rows: np.ndarray, t: int) -> None:
     """
     followed = rows[pop.referent[rows] >= 0]
     pop.status[followed] = Status.SUPPORTED
-    pop.programme[followed] = Programme.NONE
-    pop.programme_host[followed] = -1
+    pop.write(followed, programme=Programme.NONE, programme_host=-1)
     pop.hours[followed] = 0.0
     pop.t_programme_end[followed] = NEVER
     pop.t_programme_start[followed] = NEVER

@@ -27,17 +27,16 @@ def arrivals(model) -> np.ndarray:
 def departures(model) -> None:
     """Departures from the territory and orientation to the incapacity route."""
     pop, b = model.pop, model.behaviour
-    active = pop.present() & (pop.status != Status.INCAPACITY)
-    u = model.streams.uniform("departures", pop.n)
-    leave = np.flatnonzero(active & (u < model.spec.population.p_leave))
+    active = np.flatnonzero(pop.present() & (pop.status != Status.INCAPACITY))
+    u = model.streams.uniform("departures", active, "leave")
+    leave = active[u < model.spec.population.p_leave]
     leave_shelter(model, leave)
     leave_territory(pop, leave, Status.LEFT)
     model.flows["departures"] += leave.size
 
     severe = (pop.obstacles[OB["mental_health"]] == 3) | (pop.obstacles[OB["physical_health"]] == 3)
-    v = model.streams.uniform("departures", pop.n)
-    incapacity = np.flatnonzero(
-        pop.present() & (pop.status != Status.INCAPACITY) & severe & (v < b.p_incapacity)
-    )
+    at_risk = np.flatnonzero(pop.present() & (pop.status != Status.INCAPACITY) & severe)
+    v = model.streams.uniform("departures", at_risk, "incapacity")
+    incapacity = at_risk[v < b.p_incapacity]
     leave_territory(pop, incapacity, Status.INCAPACITY)
     model.flows["incapacity"] += incapacity.size

@@ -161,13 +161,12 @@ def leave_shelter(model, rows: np.ndarray) -> None:
     shelter = pop.shelter[held]
     keep = ~model.shelter_is_hotel[shelter]
     model.vacancies.record(model.t, shelter[keep], pop.place_type(held)[keep])
-    pop.shelter[rows] = -1
-    pop.t_shelter_since[rows] = NEVER
+    pop.write(rows, shelter=-1, t_shelter_since=NEVER)
 
 
 def _enter_shelter(model, rows: np.ndarray, shelter: np.ndarray) -> None:
     pop = model.pop
-    pop.shelter[rows] = shelter
+    pop.write(rows, shelter=shelter)
     pop.housing[rows] = model.shelter_housing[shelter]
     pop.t_shelter_since[rows] = model.t
 
@@ -223,7 +222,8 @@ def initial_shelter(model, rows: np.ndarray) -> None:
     CHU place of their type, else a hotel room.
     """
     pop = model.pop
-    u = model.streams.uniform("housing", pop.n)
+    u = np.zeros(pop.n, dtype=np.float32)
+    u[rows] = model.streams.uniform("housing", rows, "arrival")
     for housing in (Housing.EMERGENCY_SHELTER, Housing.CHRS, Housing.ADAPTED):
         want = rows[pop.housing[rows] == housing]
         kinds = [k for k, h in SHELTER_HOUSING.items() if h == housing and k != ShelterKind.HOTEL]
@@ -242,11 +242,17 @@ def admissions_and_exits(model, plan) -> None:
     time) decides who is supported in their tenancy.
     """
     pop, t = model.pop, model.t
-    g = model.streams["housing"]
-    u_ask, u_place, u_move, u_refuse, u_loss, u_exit = g.random((6, pop.n), dtype=np.float32)
-    # Both counts are drawn every month whatever the housing logic (common random numbers).
-    n_social = g.poisson(model.housing_per_month["social"])
-    n_housing_first = g.poisson(model.housing_per_month["housing_first"])
+    streams = model.streams
+    # One keyed uniform per person and purpose (sim.rng): a person's draw is the same whoever
+    # else draws and whichever housing logic runs.
+    u_ask, u_place, u_move, u_refuse, u_loss, u_exit = (
+        streams.uniform("housing", pop.n, label)
+        for label in ("ask", "placement", "move", "refuse", "loss", "exit")
+    )
+    n_social = streams.generator("housing", "social").poisson(model.housing_per_month["social"])
+    n_housing_first = streams.generator("housing", "housing first").poisson(
+        model.housing_per_month["housing_first"]
+    )
     present = pop.present()
     gone = ~present & (pop.allocation != Allocation.NONE)
     pop.allocation[gone] = Allocation.NONE
@@ -328,11 +334,11 @@ def _staircase(model, present: np.ndarray, u_move: np.ndarray, u_place: np.ndarr
         )
         movers = here[u_move[here] < b.p_move_on]
         old = pop.shelter[movers].copy()
-        pop.shelter[movers] = -1  # free the place they leave only if they get the next
+        pop.write(movers, shelter=-1)  # free the place they leave only if they get the next
         since = pop.t_shelter_since[movers].astype(float)
         moved = _place(model, movers, upper, since, u_place[movers])
         stay = np.isin(movers, moved, invert=True)
-        pop.shelter[movers[stay]] = old[stay]
+        pop.write(movers[stay], shelter=old[stay])
         left_from = old[~stay]
         keep = ~model.shelter_is_hotel[left_from]
         model.vacancies.record(t, left_from[keep], pop.place_type(movers[~stay])[keep])

@@ -49,7 +49,7 @@ from sim.states import (
     Status,
 )
 from sim.submodels import iae
-from sim.submodels.capacity import allocate, choose_allowed, choose_weighted, occupancy
+from sim.submodels.capacity import allocate, choose_allowed, choose_weighted
 from sim.submodels.transitions import release_referent
 
 TAPAJ_MAX_AGE = 26  # TAPAJ is for people aged 16-25 (seed 003)
@@ -133,15 +133,17 @@ def low_threshold(model, plan) -> None:
     support they reach.
     """
     pop, lt, t = model.pop, model.spec.territory.low_threshold, model.t
-    u = model.streams.uniform("low_threshold", pop.n)
     supported = pop.status == Status.SUPPORTED
-    in_programme = pop.status == Status.LOW_THRESHOLD
     outreach = (
         pop.status_in(Status.OUTSIDE, Status.WAITING)
         & (pop.housing <= Housing.EMERGENCY_SHELTER)
         & pop.wish
     )
     young = pop.age < TAPAJ_MAX_AGE
+    # One draw per possible candidate, whichever programme they are a candidate for.
+    pool = np.flatnonzero((supported & (plan.want_low_threshold != Programme.NONE)) | outreach)
+    u = np.zeros(pop.n, dtype=np.float32)
+    u[pool] = model.streams.uniform("low_threshold", pool, "admission")
     key = u  # no selection: prescribed and outreach candidates in one random order
     targeting = model.targeting
 
@@ -160,16 +162,12 @@ def low_threshold(model, plan) -> None:
         & may
     )
     cand = eligible("phc", cand)
-    used = occupancy(
-        np.where(in_programme & (pop.programme == Programme.PHC), pop.programme_host, -1),
-        model.n_siae,
-    )
-    free = model.siae_phc_places - used
+    free = model.siae_phc_places - pop.count("phc")
     host = choose_weighted(u[cand], np.maximum(free, 0).astype(float))
     ok = host >= 0
     got = allocate(cand[ok], host[ok], free, key[cand[ok]], rank=rank("phc", cand[ok]))
-    _start(model, got, Programme.PHC, lt.phc_hours_start, lt.dur_phc)
-    pop.programme_host[got] = host[ok][np.searchsorted(cand[ok], got)] if got.size else got
+    where = host[ok][np.searchsorted(cand[ok], got)] if got.size else got
+    _start(model, got, Programme.PHC, where, lt.phc_hours_start, lt.dur_phc)
 
     # TAPAJ, the territory's places.
     cand = np.flatnonzero(
@@ -178,27 +176,21 @@ def low_threshold(model, plan) -> None:
         & may
     )
     cand = eligible("tapaj", cand)
-    free = np.array(
-        [model.tapaj_places - np.count_nonzero(in_programme & (pop.programme == Programme.TAPAJ))]
-    )
+    free = np.array([model.tapaj_places]) - pop.count("tapaj")
     got = allocate(
         cand, np.zeros(cand.size, dtype=np.int64), free, key[cand], rank=rank("tapaj", cand)
     )
-    _start(model, got, Programme.TAPAJ, TAPAJ_WEEKLY_HOURS, lt.dur_tapaj)
+    _start(model, got, Programme.TAPAJ, -1, TAPAJ_WEEKLY_HOURS, lt.dur_tapaj)
 
     # AAVA, run by the shelter for its own residents.
     cand = np.flatnonzero(
         supported & (plan.want_low_threshold == Programme.AAVA) & (pop.shelter >= 0)
     )
     cand = eligible("aava", cand)
-    used = occupancy(
-        np.where(in_programme & (pop.programme == Programme.AAVA), pop.programme_host, -1),
-        model.n_shelters,
-    )
-    free = model.shelter_aava_places - used
+    free = model.shelter_aava_places - pop.count("aava")
     got = allocate(cand, pop.shelter[cand], free, u[cand], rank=rank("aava", cand))
-    _start(model, got, Programme.AAVA, lt.aava_hours_per_month / WEEKS_PER_MONTH, lt.dur_aava)
-    pop.programme_host[got] = pop.shelter[got]
+    hours = lt.aava_hours_per_month / WEEKS_PER_MONTH
+    _start(model, got, Programme.AAVA, pop.shelter[got], hours, lt.dur_aava)
     wanted = supported & (plan.want_low_threshold != Programme.NONE)
     model.queues["low_threshold"] = int(np.count_nonzero(wanted & (pop.status == Status.SUPPORTED)))
     model.flows["outreach_starts"] += int(
@@ -208,10 +200,11 @@ def low_threshold(model, plan) -> None:
     )
 
 
-def _start(model, rows: np.ndarray, programme: Programme, hours: float, duration: float) -> None:
+def _start(model, rows: np.ndarray, programme: Programme, host, hours: float, duration: float):
+    """``rows`` start ``programme`` hosted by ``host`` (a SIAE for PHC, a shelter for AAVA)."""
     pop = model.pop
     pop.status[rows] = Status.LOW_THRESHOLD
-    pop.programme[rows] = programme
+    pop.write(rows, programme=programme, programme_host=host)
     pop.hours[rows] = hours
     pop.t_programme_end[rows] = model.t + max(1, int(round(duration)))
     pop.t_programme_start[rows] = model.t
@@ -265,8 +258,9 @@ def phc_reserved_left(model) -> np.ndarray:
     reserved = np.where(
         model.siae_phc_places > 0, np.floor(share * model.siae_posts).astype(np.int64), 0
     )
-    from_phc = (pop.status == Status.SIAE) & ~not_done(pop, Programme.PHC)
-    held = occupancy(np.where(from_phc, pop.siae, -1), model.n_siae)
+    employed = np.flatnonzero(pop.siae >= 0)
+    from_phc = employed[~not_done(pop, Programme.PHC, employed)]
+    held = np.bincount(pop.siae[from_phc], minlength=model.n_siae)[: model.n_siae]
     return np.maximum(reserved - held, 0)
 
 
@@ -276,46 +270,44 @@ def siae_hiring(model, plan) -> None:
     Posts reserved to PHC completers (:func:`phc_reserved_left`) are not offered to others.
     """
     pop = model.pop
-    u = model.streams.uniform("siae_hiring", pop.n)
     cand = np.flatnonzero(plan.want_iae & (pop.status == Status.SUPPORTED))
     cand = cand[may_work(pop, cand)]
-    free = (
-        model.siae_posts
-        - occupancy(np.where(pop.status == Status.SIAE, pop.siae, -1), model.n_siae)
-        - phc_reserved_left(model)
-    )
+    u_cand = model.streams.uniform("siae_hiring", cand, "pick")
+    free = model.siae_posts - pop.count("siae") - phc_reserved_left(model)
     target = choose_allowed(
-        u[cand], np.maximum(free, 0).astype(float), model.siae_group, iae.allowed(model, cand)
+        u_cand, np.maximum(free, 0).astype(float), model.siae_group, iae.allowed(model, cand)
     )
-    cand, target = cand[target >= 0], target[target >= 0]
+    ok = target >= 0
+    cand, target, u = cand[ok], target[ok], u_cand[ok]
     score = employability(model, cand)
     floors, ranks = siae_floors(model)
-    key = np.where(ranks[target], -score, u[cand])
+    key = np.where(ranks[target], -score, u)
     mod = model.policy.funding.modulation
     if mod.enabled and mod.share > 0 and mod.reward == "furthest":
-        key = -pop.n_obstacles_at_entry[cand] + u[cand]
+        key = -pop.n_obstacles_at_entry[cand] + u
     rank = model.targeting.rank("siae", model.siae_group_names, model.siae_group[target], cand)
     hired = allocate(cand, target, free, key, acceptable=score >= floors[target], rank=rank)
     where = target[np.searchsorted(cand, hired)] if hired.size else hired
-    hire_into_siae(model, hired, where)
+    hire_into_siae(model, hired, where, "siae hire")
     model.flows["siae_applicants"] += cand.size
-    model.flows["siae_applicant_obstacles"] += float(pop.n_obstacles()[cand].sum())
-    model.flows["siae_hire_obstacles"] += float(pop.n_obstacles()[hired].sum())
+    model.flows["siae_applicant_obstacles"] += float(pop.n_obstacles(rows=cand).sum())
+    model.flows["siae_hire_obstacles"] += float(pop.n_obstacles(rows=hired).sum())
     model.queues["siae"] = cand.size - hired.size
 
 
-def hire_into_siae(model, rows: np.ndarray, siae: np.ndarray) -> None:
+def hire_into_siae(model, rows: np.ndarray, siae: np.ndarray, label: str) -> None:
     """``rows`` start a CDDI or mission in ``siae``; its length is drawn (C5).
 
     At least the structure's legal minimum, and never beyond the IAE pathway's cap (24 months,
     or the structure's longer cap and legal extensions, :func:`sim.submodels.iae.cap`; someone
-    near the end of it gets what remains, at least one month).
+    near the end of it gets what remains, at least one month). ``label`` names the draws of this
+    hiring (stream ``contracts``).
     """
     pop, t = model.pop, model.t
-    g = model.streams["contracts"]
     # Gamma(2) lengths around the structure's mean, at least the legal minimum, within what
     # remains of the IAE pathway (a person who had CDDI before has less left).
-    draw = -np.log(g.random((2, pop.n))[:, rows]).sum(axis=0) / 2.0
+    u = [model.streams.uniform("contracts", rows, f"{label} length {i}") for i in (1, 2)]
+    draw = -(np.log(1.0 - u[0].astype(float)) + np.log(1.0 - u[1].astype(float))) / 2.0
     limit = iae.cap(model, rows, siae)
     months = np.clip(np.round(draw * model.siae_dur_mean[siae]), model.siae_min_months[siae], limit)
     left = limit - pop.months_siae[rows]
@@ -323,9 +315,7 @@ def hire_into_siae(model, rows: np.ndarray, siae: np.ndarray) -> None:
     model.ledger.mobilised(rows)  # before the support (and its measure) ends
     release_referent(pop, rows)
     pop.status[rows] = Status.SIAE
-    pop.siae[rows] = siae
-    pop.programme[rows] = Programme.NONE
-    pop.programme_host[rows] = -1
+    pop.write(rows, siae=siae, programme=Programme.NONE, programme_host=-1)
     pop.hours[rows] = model.siae_hours[siae]
     pop.t_contract_start[rows] = t
     pop.t_contract_end[rows] = t + months.astype(np.int32)
@@ -340,13 +330,9 @@ def hire_into_siae(model, rows: np.ndarray, siae: np.ndarray) -> None:
 def employer_hiring(model, plan) -> None:
     """Ordinary employers hire among this month's applicants, up to their vacancies."""
     pop, t, b = model.pop, model.t, model.behaviour
-    g = model.streams["employer_hiring"]
-    u_apply, u_pick, u_hire = g.random((3, pop.n), dtype=np.float32)
-    vacancies = g.poisson(model.employer_vacancies)
+    streams = model.streams
+    vacancies = streams.generator("employer_hiring", "vacancies").poisson(model.employer_vacancies)
     status = pop.status
-    rel = np.ones(pop.n)
-    followed = pop.referent >= 0
-    rel[followed] = model.referents.rel_search[pop.referent[followed]]
     in_siae = status == Status.SIAE
     siae_search = (
         in_siae
@@ -356,31 +342,38 @@ def employer_hiring(model, plan) -> None:
     coached = plan.search & (status == Status.SUPPORTED)
     # Own search, whoever wishes to work and is not coached this month (support or not).
     alone = pop.status_in(Status.OUTSIDE, Status.WAITING, Status.SUPPORTED) & pop.wish & ~coached
-    applies = (
-        (coached & (u_apply < b.p_apply * rel))
-        | (siae_search & (u_apply < b.p_apply))
-        | (alone & (u_apply < b.p_search_alone))
+    # Who may apply this month (the three groups are disjoint), and how likely.
+    rows = np.flatnonzero(coached | siae_search | alone)
+    rel = model.referents.rel_search[np.maximum(pop.referent[rows], 0)]
+    p_apply = np.where(
+        coached[rows],
+        b.p_apply * rel,
+        np.where(siae_search[rows], b.p_apply, b.p_search_alone),
     )
-    immersed = status == Status.IMMERSION
-    seekers = np.flatnonzero((applies | immersed) & may_work(pop, np.arange(pop.n)))
+    applies = rows[streams.uniform("employer_hiring", rows, "apply") < p_apply]
+    seekers = np.union1d(applies, np.flatnonzero(status == Status.IMMERSION))
+    seekers = seekers[may_work(pop, seekers)]
+    immersed = status[seekers] == Status.IMMERSION
     employer = np.where(
-        immersed[seekers],
+        immersed,
         pop.employer[seekers],
-        choose_employer(model, u_pick[seekers], seekers),
+        choose_employer(model, streams.uniform("employer_hiring", seekers, "pick"), seekers),
     )
     ok = employer >= 0
-    seekers, employer = seekers[ok], employer[ok]
+    seekers, employer, immersed = seekers[ok], employer[ok], immersed[ok]
+    u_hire = streams.uniform("employer_hiring", seekers, "hire")
 
     # Mediation: a contact of the referent within the structure's capacity, the job developer of
     # a mediation team (sim.submodels.mediation), or the SIAE's for its employees.
     team = pop.mediator[seekers] >= 0
     asks = seekers[plan.mediation[seekers] & coached[seekers] & ~team]
     contacted, priority = model.staff.mediate(model, asks)
-    presenter_order = np.full(pop.n, np.inf)
-    presenter_order[contacted] = priority
-    by_team = seekers[team]
-    presenter_order[by_team] = -(pop.obstacles[:, by_team] >= 1).sum(axis=0)
-    by_referent = np.isin(seekers, contacted, assume_unique=True)
+    presenter_order = np.full(seekers.size, np.inf)  # per seeker (sorted rows)
+    by_referent = np.zeros(seekers.size, dtype=bool)
+    at = np.searchsorted(seekers, contacted)
+    presenter_order[at] = priority
+    by_referent[at] = True
+    presenter_order[team] = -(pop.obstacles[:, seekers[team]] >= 1).sum(axis=0)
     presented = by_referent | team
     from_siae = in_siae[seekers]  # only they have a SIAE (a territory may have none)
     siae_mediation = np.zeros(seekers.size, dtype=bool)
@@ -402,14 +395,14 @@ def employer_hiring(model, plan) -> None:
     openness = e["openness"][employer]
     openness = openness + mediated * (1.0 - openness) * b.mediation_openness_gain
     score = employer_score(model, seekers, mediated, secured)
-    p_hire = np.where(immersed[seekers], b.p_immersion_hire, openness * _sigmoid(score))
-    acceptable = np.where(immersed[seekers], True, meets) & (u_hire[seekers] < p_hire)
+    p_hire = np.where(immersed, b.p_immersion_hire, openness * _sigmoid(score))
+    acceptable = np.where(immersed, True, meets) & (u_hire < p_hire)
     # The host of an immersion considers its immersed person first; then the candidates a
     # mediator presented (the post negotiated for them, seed 003 L332), in the mediators'
     # order; then the others, most employable first (publics of a priority list before others).
     key = np.select(
-        [immersed[seekers], presented, mediated],
-        [np.full(seekers.size, -np.inf), presenter_order[seekers] - 2e6, -score - 1e6],
+        [immersed, presented, mediated],
+        [np.full(seekers.size, -np.inf), presenter_order - 2e6, -score - 1e6],
         -score,
     )
     rank = model.targeting.rank(
@@ -424,7 +417,7 @@ def employer_hiring(model, plan) -> None:
     pop.phase[back] = Phase.JOB_SEARCH
     pop.employer[back] = -1
     model.flows["job_applicants"] += seekers.size
-    model.flows["own_search_applicants"] += int(np.count_nonzero(applies & alone))
+    model.flows["own_search_applicants"] += int(np.count_nonzero(alone[applies]))
     model.flows["mediated_applications"] += int(np.count_nonzero(by_referent))
     model.flows["vacancies"] += int(vacancies.sum())
 
@@ -453,7 +446,7 @@ def choose_employer(model, u: np.ndarray, rows: np.ndarray) -> np.ndarray:
 def hire_into_job(model, rows: np.ndarray, employer: np.ndarray) -> None:
     """``rows`` start an ordinary job with ``employer``: contract, hours and end are drawn."""
     pop, t, b = model.pop, model.t, model.behaviour
-    u = model.streams.uniform("contracts", pop.n)[rows]
+    u = model.streams.uniform("contracts", rows, "job contract")
     e = model.employers
     contract = np.where(
         u < e["p_cdi"][employer],
@@ -468,9 +461,7 @@ def hire_into_job(model, rows: np.ndarray, employer: np.ndarray) -> None:
     model.siae_results["positive_exits"] += np.bincount(pop.siae[from_siae], minlength=model.n_siae)
     model.siae_results["exits"] += np.bincount(pop.siae[from_siae], minlength=model.n_siae)
     model.flows["siae_exits_to_job"] += from_siae.size
-    pop.siae[rows] = -1
-    pop.programme[rows] = Programme.NONE
-    pop.programme_host[rows] = -1
+    pop.write(rows, siae=-1, programme=Programme.NONE, programme_host=-1)
     pop.status[rows] = Status.JOB
     pop.employer[rows] = employer
     pop.contract[rows] = contract
@@ -502,12 +493,10 @@ def hire_into_job(model, rows: np.ndarray, employer: np.ndarray) -> None:
 def immersions(model, plan) -> None:
     """Persons in job search start a one-month immersion (PMSMP) with an employer."""
     pop, b = model.pop, model.behaviour
-    u = model.streams.uniform("immersion", pop.n)
-    v = model.streams.uniform("immersion", pop.n)
-    rows = np.flatnonzero(
-        plan.want_immersion & (pop.status == Status.SUPPORTED) & (u < b.p_immersion)
-    )
-    employer = choose_employer(model, v[rows], rows)
+    rows = np.flatnonzero(plan.want_immersion & (pop.status == Status.SUPPORTED))
+    rows = rows[model.streams.uniform("immersion", rows, "start") < b.p_immersion]
+    v = model.streams.uniform("immersion", rows, "employer")
+    employer = choose_employer(model, v, rows)
     rows = rows[employer >= 0]
     pop.status[rows] = Status.IMMERSION
     pop.employer[rows] = employer[employer >= 0]

@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.population import NEVER
 from sim.states import Status
-from sim.submodels.capacity import allocate, choose_allowed, occupancy
+from sim.submodels.capacity import allocate, choose_allowed
 
 
 def assign(model, plan) -> None:
@@ -25,11 +25,11 @@ def assign(model, plan) -> None:
     pop, t = model.pop, model.t
     searching = (pop.status == Status.SUPPORTED) & plan.search
     leave = (pop.mediator >= 0) & ~searching
-    pop.mediator[leave] = -1
+    pop.write(np.flatnonzero(leave), mediator=-1)
     pop.t_mediation_start[leave] = NEVER
     cand = np.flatnonzero(searching & (pop.mediator < 0))
-    free = model.mediation_places - occupancy(pop.mediator, len(model.mediation_teams))
-    u = model.streams.uniform("targeting", pop.n)[cand]
+    free = model.mediation_places - pop.count("mediator")
+    u = model.streams.uniform("targeting", cand, "mediation")
     names = model.mediation_group_names
     team = choose_allowed(
         u,
@@ -42,7 +42,7 @@ def assign(model, plan) -> None:
     rank = model.targeting.rank("mediation", names, model.mediation_group[team], cand)
     got = allocate(cand, team, free, u, rank=rank)
     if got.size:
-        pop.mediator[got] = team[np.searchsorted(cand, got)]
+        pop.write(got, mediator=team[np.searchsorted(cand, got)])
         pop.t_mediation_start[got] = t
     model.flows["mediation_starts"] += got.size
     plan.mediation |= pop.mediator >= 0

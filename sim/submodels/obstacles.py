@@ -34,7 +34,7 @@ from sim.states import (
     Status,
 )
 from sim.submodels import iae
-from sim.submodels.capacity import allocate, occupancy
+from sim.submodels.capacity import allocate
 
 WEEKS_PER_MONTH = 52 / 12
 
@@ -55,11 +55,11 @@ REFERENT_ROWS = np.array([OB[o] for o in REFERENT_OBSTACLES])
 HEALTH_ROWS = SERVICE_ROWS[Service.HEALTH]
 
 
-def _lower_worst(model, rows: np.ndarray, obstacle_rows: np.ndarray, p: np.ndarray, stream: str):
+def _lower_worst(model, rows: np.ndarray, obstacle_rows: np.ndarray, p: np.ndarray, label: str):
     """Lower by one, with probability ``p``, the most severe of ``obstacle_rows`` for ``rows``."""
     pop = model.pop
-    u = model.streams.uniform(stream, pop.n)[rows]
-    sub = pop.obstacles[obstacle_rows][:, rows]
+    u = model.streams.uniform("obstacles", rows, label)
+    sub = pop.severities(obstacle_rows, rows)
     k = obstacle_rows[sub.argmax(axis=0)]
     hit = (u < p) & (sub.max(axis=0) > 0)
     pop.obstacles[k[hit], rows[hit]] -= 1
@@ -77,13 +77,13 @@ def _targeted_first(model, queue, kind, key, unit_kind, unit_places, unit_group,
         unit_places: per group of places, its places.
         unit_group: per group of places, its index in ``territory.service_groups`` (-1: the
             open places).
-        held: per person, the group of places held (-1 none).
+        held: the holding counted per group of places (``"service_unit"``, ``"training_unit"``).
 
     Returns:
         ``(admitted rows, their group of places, mask of the queue not admitted)``.
     """
     targeting, names = model.targeting, model.service_group_names
-    free = unit_places - occupancy(held.astype(np.int64), unit_places.size)
+    free = unit_places - model.pop.count(held)
     left = np.ones(queue.size, dtype=bool)
     got_rows, got_units = [], []
     for unit in np.flatnonzero(unit_group >= 0):
@@ -109,52 +109,54 @@ def services(model, plan) -> None:
     pop, b, t = model.pop, model.behaviour, model.t
     # A place is kept only while the referent still asks for that service.
     leave = (pop.service != Service.NONE) & (pop.service != plan.want_service)
-    pop.service[leave] = Service.NONE
-    pop.service_unit[leave] = -1
+    pop.write(np.flatnonzero(leave), service=Service.NONE, service_unit=-1)
     pop.t_service_start[leave] = NEVER
     queue = np.flatnonzero((plan.want_service != Service.NONE) & (pop.service == Service.NONE))
     kind = plan.want_service[queue].astype(np.int64)
-    tie = model.streams.uniform("services", pop.n)[queue]
+    tie = model.streams.uniform("services", queue, "queue")
     key = tie - pop.global_support[queue] - 2.0 * iae.health_partners(model)[queue]
     unit_kind, unit_group = model.service_unit_kind, model.service_unit_group
     targeted, units, left = _targeted_first(
-        model, queue, kind, key, unit_kind, model.service_unit_places, unit_group, pop.service_unit
+        model, queue, kind, key, unit_kind, model.service_unit_places, unit_group, "service_unit"
     )
     # The open places of each kind take the rest.
     open_unit = np.full(len(Service) - 1, -1, dtype=np.int64)
     is_open = np.flatnonzero(unit_group < 0)
     open_unit[unit_kind[is_open]] = is_open
-    held = np.where(pop.service_unit >= 0, unit_group[np.maximum(pop.service_unit, 0)] < 0, False)
-    used = occupancy(np.where(held, pop.service.astype(np.int64), -1), len(Service) - 1)
-    free = model.service_unit_places[open_unit] - used
+    free = np.where(
+        open_unit >= 0,
+        model.service_unit_places[open_unit] - pop.count("service_unit")[open_unit],
+        0,
+    )
     admitted = allocate(queue[left], kind[left], free, key[left])
     units = np.concatenate([units, open_unit[plan.want_service[admitted].astype(np.int64)]])
     admitted = np.concatenate([targeted, admitted])
-    pop.service[admitted] = plan.want_service[admitted]
-    pop.service_unit[admitted] = units
+    pop.write(admitted, service=plan.want_service[admitted], service_unit=units)
     pop.t_service_start[admitted] = t
     model.flows["service_starts"] += admitted.size
     model.queues["services"] = queue.size - admitted.size
 
-    rel = np.where(pop.global_support, b.rel_global_support, 1.0)
+    def rel(rows: np.ndarray) -> np.ndarray:  # accompagnement global works faster
+        return np.where(pop.global_support[rows], b.rel_global_support, 1.0)
+
+    in_service = np.flatnonzero(pop.service != Service.NONE)
+    service = pop.service[in_service]
     for s, obstacle_rows in SERVICE_ROWS.items():
-        rows = np.flatnonzero(pop.service == s)
-        p = np.minimum(b.p_service_reduce * rel[rows], 1.0)
-        _lower_worst(model, rows, obstacle_rows, p, "obstacles")
-        solved = rows[pop.obstacles[obstacle_rows][:, rows].max(axis=0) == 0]
-        pop.service[solved] = Service.NONE
-        pop.service_unit[solved] = -1
+        rows = in_service[service == s]
+        p = np.minimum(b.p_service_reduce * rel(rows), 1.0)
+        _lower_worst(model, rows, obstacle_rows, p, f"service {int(s)}")
+        solved = rows[pop.severities(obstacle_rows, rows).max(axis=0) == 0]
+        pop.write(solved, service=Service.NONE, service_unit=-1)
         pop.t_service_start[solved] = NEVER
     # Referents (when they see the person), and SIAE insertion officers for their employees,
     # work on the other obstacles.
-    coverage = np.zeros(pop.n)
-    seen = plan.seen
-    coverage[seen] = rel[seen]
-    in_siae = pop.status == Status.SIAE
-    coverage[in_siae] = model.siae_cip_coverage[pop.siae[in_siae]]
-    rows = np.flatnonzero(coverage > 0)
-    p = np.minimum(b.p_referent_reduce * coverage[rows], 1.0)
-    _lower_worst(model, rows, REFERENT_ROWS, p, "obstacles")
+    seen = np.flatnonzero(plan.seen)
+    in_siae = np.flatnonzero(pop.status == Status.SIAE)
+    rows = np.concatenate([seen, in_siae])
+    coverage = np.concatenate([rel(seen), model.siae_cip_coverage[pop.siae[in_siae]]])
+    rows, coverage = rows[coverage > 0], coverage[coverage > 0]
+    p = np.minimum(b.p_referent_reduce * coverage, 1.0)
+    _lower_worst(model, rows, REFERENT_ROWS, p, "referent")
 
 
 def in_training(pop) -> np.ndarray:
@@ -176,31 +178,28 @@ def training(model, plan) -> None:
     pop.phase[done] = Phase.JOB_SEARCH
     pop.t_programme_end[done] = NEVER
     pop.t_programme_start[done] = NEVER
-    pop.training_unit[done] = -1
+    pop.write(done, training_unit=-1)
     in_job = np.flatnonzero((pop.t_job_training_end != NEVER) & (pop.t_job_training_end <= t))
     pop.qualification[in_job] = np.minimum(pop.qualification[in_job] + 1, 3)
     pop.t_job_training_end[in_job] = NEVER
     pop.t_programme_start[in_job] = NEVER
-    pop.training_unit[in_job] = -1
+    pop.write(in_job, training_unit=-1)
     pop.training_planned[in_job] = False
     working = pop.status == Status.JOB
     queue = np.flatnonzero(plan.want_training & ((pop.status == Status.SUPPORTED) | working))
-    tie = model.streams.uniform("services", pop.n)[queue]
+    tie = model.streams.uniform("services", queue, "training")
     unit_group, places = model.training_unit_group, model.training_unit_places
     kind = np.zeros(queue.size, dtype=np.int64)
-    holding = in_training(pop)
-    held = np.where(holding, pop.training_unit, -1)
     unit_kind = np.zeros(places.size, dtype=np.int64)
     targeted, units, left = _targeted_first(
-        model, queue, kind, tie, unit_kind, places, unit_group, held
+        model, queue, kind, tie, unit_kind, places, unit_group, "training_unit"
     )
     open_unit = places.size - 1  # the open places come last
-    held = holding & (pop.training_unit == open_unit)
-    free = np.array([places[open_unit] - np.count_nonzero(held)])
+    free = np.array([places[open_unit] - pop.count("training_unit")[open_unit]])
     admitted = allocate(queue[left], np.zeros(int(left.sum()), dtype=np.int64), free, tie[left])
     units = np.concatenate([units, np.full(admitted.size, open_unit, dtype=np.int64)])
     admitted = np.concatenate([targeted, admitted])
-    pop.training_unit[admitted] = units
+    pop.write(admitted, training_unit=units)
     pop.t_programme_start[admitted] = t
     at_work = admitted[working[admitted]]
     pop.t_job_training_end[at_work] = t + int(round(b.dur_training))
@@ -226,15 +225,17 @@ def obstacle_changes(model, plan) -> None:
     only waiting for a service place neither gains nor loses.
     """
     pop, b = model.pop, model.behaviour
-    street = np.flatnonzero(pop.present() & (pop.housing == Housing.STREET))
+    present = pop.present()
+    street = np.flatnonzero(present & (pop.housing == Housing.STREET))
     for k in HEALTH_ROWS:
-        u = model.streams.uniform("obstacles", pop.n)[street]
+        u = model.streams.uniform("obstacles", street, f"street {int(k)}")
         worse = street[(u < b.p_street_worsen) & (pop.obstacles[k, street] < 3)]
         pop.obstacles[k, worse] += 1
 
-    working = pop.employed() | (pop.status == Status.LOW_THRESHOLD)
+    employed = pop.employed()
+    working = employed | (pop.status == Status.LOW_THRESHOLD)
     w = np.flatnonzero(working)
-    u = model.streams.uniform("obstacles", pop.n)[w]
+    u = model.streams.uniform("obstacles", w, "french at work")
     french = pop.obstacles[OB["french"]]
     learn = w[(u < b.p_french_at_work) & (french[w] > 0)]
     french[learn] -= 1
@@ -254,13 +255,14 @@ def obstacle_changes(model, plan) -> None:
         )
     )
     idle = pop.status_in(Status.OUTSIDE, Status.WAITING)
-    gain = np.where(working, b.confidence_gain_work, 0.0)
-    gain = np.where(active, b.confidence_gain_activity, gain)
-    gain = np.where(idle, -b.confidence_loss_idle, gain)
-    pop.confidence[:] = np.clip(pop.confidence + gain, 0.0, 1.0)
+    f32 = np.float32
+    gain = np.where(working, f32(b.confidence_gain_work), f32(0.0))
+    gain = np.where(active, f32(b.confidence_gain_activity), gain)
+    gain = np.where(idle, f32(-b.confidence_loss_idle), gain)
+    pop.confidence += gain
+    np.clip(pop.confidence, 0.0, 1.0, out=pop.confidence)
 
-    employed = pop.employed()
-    pop.experience[employed] += 1.0
-    present = pop.present()
-    pop.months_without_work[employed] = 0.0
-    pop.months_without_work[present & ~employed] += 1.0
+    # A month of experience at work; time without work restarts at work, grows otherwise.
+    pop.experience += employed
+    pop.months_without_work *= ~employed
+    pop.months_without_work += present & ~employed

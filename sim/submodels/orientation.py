@@ -39,7 +39,7 @@ from sim.states import (
     ReferentKind,
     Status,
 )
-from sim.submodels.capacity import allocate, choose_allowed, occupancy
+from sim.submodels.capacity import allocate, choose_allowed
 from sim.submodels.matching import employability
 from sim.submodels.transitions import to_outside
 
@@ -173,7 +173,7 @@ def end_of_support(model) -> None:
     ended = (pop.t_support_end != NEVER) & (pop.t_support_end <= t) & (pop.referent >= 0)
     ended &= pop.status == Status.SUPPORTED
     rows = np.flatnonzero(ended)
-    u = model.streams.uniform("orientation", pop.n)[rows]
+    u = model.streams.uniform("orientation", rows, "renew")
     renew = (pop.n_support_renewals[rows] < b.n_support_renewals) & (u < b.p_support_renewal)
     renewed = rows[renew]
     pop.n_support_renewals[renewed] += 1
@@ -191,34 +191,36 @@ def orient(model) -> None:
     wait (for the team first, see :func:`assign_referents`).
     """
     pop, b, t = model.pop, model.behaviour, model.t
-    outside = pop.status == Status.OUTSIDE
-    u = model.streams.uniform("orientation", pop.n)
-    p = np.where(pop.benefit == Benefit.RSA, b.p_orientation_rsa, b.p_orientation_other)
+    outside = np.flatnonzero(pop.status == Status.OUTSIDE)
+    u = model.streams.uniform("orientation", outside, "orient")
+    rsa = pop.benefit[outside] == Benefit.RSA
+    p = np.where(rsa, b.p_orientation_rsa, b.p_orientation_other)
     # Residents are oriented by their shelter's social workers; hotels have none.
-    staffed = (pop.shelter >= 0) & (model.referents.capacity[np.maximum(pop.shelter, 0)] > 0)
+    shelter = pop.shelter[outside]
+    staffed = (shelter >= 0) & (model.referents.capacity[np.maximum(shelter, 0)] > 0)
     p = np.where(staffed, 1.0, p)
-    oriented = outside & (u < p)
+    oriented = u < p
     ref = model.referents
     if ref.n_teams and ref.p_outreach.any():
-        v = model.streams.uniform("targeting", pop.n)
-        p_reach = np.zeros(pop.n)
+        v = model.streams.uniform("targeting", outside, "outreach")
+        p_reach = np.zeros(outside.size)
         for g, name in enumerate(ref.team_names):
             p_group = ref.p_outreach[ref.team_group == g]
             if p_group.size == 0 or p_group.max() <= 0:
                 continue
-            eligible = model.targeting.eligible("referent", name)
+            eligible = model.targeting.eligible("referent", name, outside)
             reach = p_group.max() if eligible is None else np.where(eligible, p_group.max(), 0.0)
             p_reach = np.maximum(p_reach, reach)
-        reached = outside & ~oriented & (v < p_reach)
+        reached = ~oriented & (v < p_reach)
         model.flows["outreach_reached"] += int(np.count_nonzero(reached))
         oriented |= reached
-    rows = np.flatnonzero(oriented)
+    rows = outside[oriented]
     pop.status[rows] = Status.WAITING
     pop.t_waiting_since[rows] = t
     model.flows["oriented"] += rows.size
 
 
-def queue_key(model, rows: np.ndarray, target: np.ndarray) -> np.ndarray:
+def queue_key(model, rows: np.ndarray, target: np.ndarray, label: str = "queue") -> np.ndarray:
     """Order of the waiting lists (lowest first).
 
     First come, first served; but when the RSA measure pays a variable part on results,
@@ -226,7 +228,7 @@ def queue_key(model, rows: np.ndarray, target: np.ndarray) -> np.ndarray:
     the most employable when it rewards exits, the most obstructed when it rewards the furthest.
     """
     pop = model.pop
-    tie = model.streams.uniform("orientation", pop.n)[rows]
+    tie = model.streams.uniform("orientation", rows, label)
     key = pop.t_waiting_since[rows] + tie
     rule = model.policy.funding.measure
     if rule.variable_part:
@@ -234,7 +236,7 @@ def queue_key(model, rows: np.ndarray, target: np.ndarray) -> np.ndarray:
         if rule.reward == "exits":
             rank = -employability(model, rows)
         else:
-            rank = -pop.n_obstacles()[rows].astype(float)
+            rank = -pop.n_obstacles(rows=rows).astype(float)
         key = np.where(at_ft, rank + tie * 1e-3, key)
     return key
 
@@ -254,12 +256,12 @@ def assign_referents(model) -> None:
     target = np.where(
         in_shelter & has_staff, pop.shelter[waiting], ref.n_shelters + pop.home_agency[waiting]
     )
-    free = ref.capacity - occupancy(pop.referent, ref.n)
+    free = ref.capacity - pop.count("referent")
     rows = allocate(waiting, target, free, queue_key(model, waiting, target))
     referent = target[np.searchsorted(waiting, rows)] if rows.size else rows
     start_support(model, rows, referent)
     model.flows["support_starts"] += rows.size
-    model.flows["support_start_obstacles"] += float(pop.n_obstacles()[rows].sum())
+    model.flows["support_start_obstacles"] += float(pop.n_obstacles(rows=rows).sum())
     model.flows["waiting_months"] += float(np.sum(t - pop.t_waiting_since[rows]))
 
 
@@ -268,32 +270,33 @@ def _assign_teams(model) -> None:
     pop, ref = model.pop, model.referents
     waiting = np.flatnonzero(pop.status == Status.WAITING)
     teams = np.arange(ref.first_team, ref.n)
-    free = ref.capacity[teams] - occupancy(pop.referent, ref.n)[teams]
+    free = ref.capacity[teams] - pop.count("referent")[teams]
     allowed = model.targeting.allowed("referent", ref.team_names, waiting)
-    u = model.streams.uniform("targeting", pop.n)[waiting]
+    u = model.streams.uniform("targeting", waiting, "team")
     team = choose_allowed(u, np.maximum(free, 0).astype(float), ref.team_group, allowed)
     cand, team = waiting[team >= 0], team[team >= 0]
     if cand.size == 0:
         return
-    key = queue_key(model, cand, ref.first_team + team)
+    key = queue_key(model, cand, ref.first_team + team, "team queue")
     rank = model.targeting.rank("referent", ref.team_names, ref.team_group[team], cand)
     rows = allocate(cand, team, free, key, rank=rank)
     referent = ref.first_team + team[np.searchsorted(cand, rows)] if rows.size else rows
-    start_support(model, rows, referent)
+    start_support(model, rows, referent, "team logic")
     model.flows["support_starts"] += rows.size
-    model.flows["support_start_obstacles"] += float(pop.n_obstacles()[rows].sum())
+    model.flows["support_start_obstacles"] += float(pop.n_obstacles(rows=rows).sum())
     model.flows["waiting_months"] += float(np.sum(model.t - pop.t_waiting_since[rows]))
 
 
-def start_support(model, rows: np.ndarray, referent: np.ndarray) -> None:
+def start_support(model, rows: np.ndarray, referent: np.ndarray, label: str = "logic") -> None:
     """``rows`` start a support with ``referent`` (unified index); their profile is drawn.
 
     After a real break (more than ``behaviour.dur_real_break`` months without a referent, or
     none before) the support starts with a diagnostic; after a shorter gap it resumes the phase
-    reached (job search for someone whose follow-up in a job ended), due at once.
+    reached (job search for someone whose follow-up in a job ended), due at once. ``label``
+    names the draw of the profile (one per way in, as a person takes at most one a month).
     """
     pop, t, b, ref = model.pop, model.t, model.behaviour, model.referents
-    pop.referent[rows] = referent
+    pop.write(rows, referent=referent)
     is_shelter = referent < ref.n_shelters
     is_ft = ref.is_france_travail(referent)
     pop.referent_kind[rows] = np.select(
@@ -304,7 +307,7 @@ def start_support(model, rows: np.ndarray, referent: np.ndarray) -> None:
     pop.t_support_start[rows] = t
     pop.n_support_renewals[rows] = 0
     pop.t_waiting_since[rows] = NEVER
-    u = model.streams.uniform("logic", pop.n)[rows]
+    u = model.streams.uniform("logic", rows, label)
     cum = ref.practice_for(model, rows, referent)
     pop.logic[rows] = np.minimum((u[:, None] >= cum).sum(axis=1), cum.shape[1] - 1)
     last = pop.t_last_followed[rows]
@@ -338,7 +341,6 @@ def _global_support(model, rows: np.ndarray) -> None:
     pop, ref = model.pop, model.referents
     severe = (pop.obstacles[:, rows] >= 2).sum(axis=0) >= GLOBAL_SUPPORT_MIN_SEVERE
     cand = rows[severe]
-    used = occupancy(np.where(pop.global_support, pop.referent, -1), ref.n)
-    free = ref.global_places - used
+    free = ref.global_places - pop.count("global_support")
     admitted = allocate(cand, pop.referent[cand], free, pop.t_entry[cand].astype(float))
-    pop.global_support[admitted] = True
+    pop.write(admitted, global_support=True)

@@ -94,7 +94,6 @@ class StaffBudget:
         ).astype(np.int64)
         self.contacts = np.zeros_like(self.capacity)
         left = self.hours - self.capacity * self.hours_per_contact
-        u = model.streams.uniform("staff", model.pop.n)[rows]
         n = self.hours.size
         self.hours_needed = np.bincount(referent, weights=need, minlength=n)[:n]
         seen = np.ones(rows.size, dtype=bool)
@@ -102,7 +101,8 @@ class StaffBudget:
         tight = np.flatnonzero(short[referent])
         if tight.size:
             g = referent[tight]
-            order = np.argsort(g + u[tight], kind="stable")  # by structure, random within
+            u = model.streams.uniform("staff", rows[tight], "ration")
+            order = np.argsort(g + u, kind="stable")  # by structure, random within
             g, h = g[order], need[tight][order]
             cum = np.cumsum(h)
             start = np.searchsorted(g, g, side="left")
@@ -122,7 +122,7 @@ class StaffBudget:
             their number of obstacles, plus a uniform tie-breaker).
         """
         pop = model.pop
-        u = model.streams.uniform("staff", pop.n)[candidates]
+        u = model.streams.uniform("staff", candidates, "mediation")
         key = u - (pop.obstacles[:, candidates] >= 1).sum(axis=0)
         got = allocate(candidates, pop.referent[candidates], self.capacity - self.contacts, key)
         self.contacts += np.bincount(pop.referent[got], minlength=self.contacts.size)

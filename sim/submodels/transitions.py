@@ -18,16 +18,19 @@ def release_referent(pop: Population, rows: np.ndarray) -> None:
 
     The RSA support measure ends with the support: its variable part is no longer due.
     """
-    pop.referent[rows] = -1
+    pop.write(
+        rows,
+        referent=-1,
+        global_support=False,
+        service=Service.NONE,
+        service_unit=-1,
+        mediator=-1,
+    )
     pop.measure[rows] = False
     pop.referent_kind[rows] = ReferentKind.NONE
     pop.logic[rows] = Logic.NONE
     pop.phase[rows] = Phase.NONE
-    pop.global_support[rows] = False
-    pop.service[rows] = Service.NONE
-    pop.service_unit[rows] = -1
     pop.t_service_start[rows] = NEVER
-    pop.mediator[rows] = -1
     pop.t_mediation_start[rows] = NEVER
     pop.t_support_start[rows] = NEVER
     pop.t_support_end[rows] = NEVER
@@ -37,16 +40,13 @@ def release_referent(pop: Population, rows: np.ndarray) -> None:
 
 def leave_activity(pop: Population, rows: np.ndarray) -> None:
     """End the contract, programme or training of ``rows`` (their post or place is freed)."""
-    pop.siae[rows] = -1
+    pop.write(rows, siae=-1, programme=Programme.NONE, programme_host=-1, training_unit=-1)
     pop.employer[rows] = -1
     pop.contract[rows] = Contract.NONE
     pop.hours[rows] = 0.0
-    pop.programme[rows] = Programme.NONE
-    pop.programme_host[rows] = -1
     pop.t_contract_end[rows] = NEVER
     pop.t_programme_end[rows] = NEVER
     pop.t_programme_start[rows] = NEVER
-    pop.training_unit[rows] = -1
     pop.t_contract_start[rows] = NEVER
     pop.t_job_training_end[rows] = NEVER
 
