@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SCENARIO ?= scenarios/baseline.yaml
 
-.PHONY: run test test-core lint chromium bench clean
+.PHONY: run test test-core lint chromium bench profile clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,7 +48,11 @@ test-core: $(STAMP)
 		tests/test_reproducibility.py tests/test_directional.py tests/test_reports.py
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_model.py
+	$(BIN)/python benchmarks/bench_speed.py
+
+# Where the time goes: a table of the monthly step's phases (100,000 persons x 60 months).
+profile: $(STAMP)
+	$(BIN)/python benchmarks/phases.py
 
 clean:
 	rm -rf $(VENV) .venv312 .pytest_cache .ruff_cache
