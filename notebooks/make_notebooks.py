@@ -152,15 +152,14 @@ model, they do not measure France."""
 import io
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from IPython.display import Image, display
 
-import numpy as np
-
 from sim.experiments.runner import replicate, run_scenario
-from sim.population import NEVER
 from sim.experiments.store import load_run
 from sim.outcomes import INDICATORS, publics
+from sim.population import NEVER
 from sim.present.report import fmt
 from sim.states import OBSTACLES, Benefit, Household, Housing, Phase, Sex, Status"""
     ),
