@@ -5,6 +5,8 @@ The model wires and orders; each mechanism lives in its own module (STYLE.md hab
 
 from __future__ import annotations
 
+import copy
+
 import mesa
 import numpy as np
 import pandas as pd
@@ -30,7 +32,8 @@ from sim.parameters import funding_values
 from sim.population import create_population, output_months
 from sim.preflight import check_resources
 from sim.rng import Streams
-from sim.scenario import Scenario
+from sim.scenario import Scenario, ScenarioError
+from sim.snapshot import ModelState, basis, check_start, seed_of
 from sim.states import SHELTER_HOUSING, Allocation, Programme, ShelterKind
 from sim.states import Service as ServiceKind
 from sim.submodels import (
@@ -200,10 +203,18 @@ class InsertionModel(mesa.Model):
     Args:
         scenario: a validated scenario.
         seed: overrides ``scenario.run.seed`` (an int or a ``numpy.random.SeedSequence``).
+        start: a model state (:meth:`state`) to start from instead of drawing the population: the
+            shared status-quo start of a comparison (:mod:`sim.snapshot`). The run continues
+            from the state's month with this scenario's institutions. The state is copied.
     """
 
-    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence | None = None):
-        """Build the institutions and the population of ``scenario``."""
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int | np.random.SeedSequence | None = None,
+        start: ModelState | None = None,
+    ):
+        """Build the institutions of ``scenario`` and its population (or take ``start``'s)."""
         self.streams = Streams(scenario.run.seed if seed is None else seed)
         super().__init__(rng=self.streams["institutions"])
         self.funding_values = funding_values(scenario)
@@ -216,23 +227,16 @@ class InsertionModel(mesa.Model):
         self.burn_in = scenario.run.burn_in
         self.t = -self.burn_in - 1  # the month last simulated; the first step is -burn_in
         self._build_institutions(scenario)
-        self.pop = create_population(
-            scenario, len(self.agencies), self.streams["population"], self.streams["arrivals"]
-        )
-        for name, n in (
-            ("shelter", self.n_shelters),
-            ("referent", self.referents.n),
-            ("global_support", self.referents.n),
-            ("siae", self.n_siae),
-            ("service", len(self.service_places)),
-            ("service_unit", self.service_unit_places.size),
-            ("training_unit", self.training_unit_places.size),
-            ("mediator", self.mediation_places.size),
-            ("phc", self.n_siae),
-            ("tapaj", 1),
-            ("aava", self.n_shelters),
-        ):
-            self.pop.track(name, n)  # occupancy per structure, kept up to date
+        if start is None:
+            self.pop = create_population(
+                scenario, len(self.agencies), self.streams["population"], self.streams["arrivals"]
+            )
+        else:
+            self._take_over(start)
+        for name, capacity in self.capacities().items():
+            self.pop.track(name, capacity.size)  # occupancy per structure, kept up to date
+        if start is not None:
+            self._check_capacities()
         self._views: dict[int, Person] = {}  # person views made so far, by row (on demand)
         self.ledger = Ledger(self)
         self.recorder = Recorder(self)
@@ -465,6 +469,68 @@ class InsertionModel(mesa.Model):
             self.service_unit_kind, weights=self.service_unit_places, minlength=len(ServiceKind) - 1
         ).astype(np.int64)
         self.training_places = int(self.training_unit_places.sum())
+
+    def capacities(self) -> dict[str, np.ndarray]:
+        """Capacity of every structure, by kind of holding (see ``sim.population.HOLDINGS``)."""
+        ref = self.referents
+        return {
+            "shelter": self.shelter_places,
+            "referent": ref.capacity,
+            "global_support": ref.global_places,
+            "siae": self.siae_posts,
+            "service": self.service_places,
+            "service_unit": self.service_unit_places,
+            "training_unit": self.training_unit_places,
+            "mediator": self.mediation_places,
+            "phc": self.siae_phc_places,
+            "tapaj": np.array([self.tapaj_places]),
+            "aava": self.shelter_aava_places,
+        }
+
+    def structures(self) -> dict[str, int]:
+        """Number of structures of each kind (their index spaces)."""
+        return {
+            "shelters": self.n_shelters,
+            "agencies": len(self.agencies),
+            "siae": self.n_siae,
+            "employers": len(self.employer_agents),
+        }
+
+    # ------------------------------------------------------------------ status-quo start
+    def state(self) -> ModelState:
+        """The model's state at the end of its last month, for runs to start from (a copy)."""
+        return copy.deepcopy(
+            ModelState(
+                t=self.t,
+                pop=self.pop,
+                siae_results=self.siae_results,
+                seed=seed_of(self.streams.seed_sequence),
+                basis=basis(self.spec, self.structures()),
+            )
+        )
+
+    def _take_over(self, start: ModelState) -> None:
+        """Continue from ``start``: its population, SIAE results and month (copied)."""
+        own = basis(self.spec, self.structures())
+        check_start(start, self.spec.name, own, seed_of(self.streams.seed_sequence))
+        start = copy.deepcopy(start)
+        self.pop, self.t = start.pop, start.t
+        self.siae_results = start.siae_results
+        self.pop.show(self.pop.n)
+
+    def _check_capacities(self) -> None:
+        """Every structure holds at most its capacity (a reform started from the status quo)."""
+        for name, capacity in self.capacities().items():
+            over = np.flatnonzero(self.pop.count(name) > capacity)
+            if over.size:
+                raise ScenarioError(
+                    self.spec.name,
+                    "--from-status-quo",
+                    f"{over.size} structure(s) hold more persons ({name}) at the start than "
+                    "this scenario's capacity: a reform that removes places people occupy "
+                    "cannot start from the status quo; run the comparison without it "
+                    "(--no-from-status-quo)",
+                )
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:

@@ -36,10 +36,19 @@ MORE_PHC = SCENARIOS / "more_phc.yaml"
 
 SEED = 4242  # not the scenario file's seed, so that a forgotten override would show
 PERSONS, MONTHS, REPLICATIONS = 1200, 18, 4
-RUN = {"seed": SEED, "persons": PERSONS, "months": MONTHS}
-RUN_ARGS = ("--seed", str(SEED), "--persons", str(PERSONS), "--months", str(MONTHS))
+# A shorter warm start than the scenarios' 36 months keeps these runs quick (posts and places
+# fill within 8 months of an empty start; tests/conftest.py).
+BURN_IN = 12
+RUN = {"seed": SEED, "persons": PERSONS, "months": MONTHS, "burn_in": BURN_IN}
+RUN_ARGS = (
+    *("--seed", str(SEED), "--persons", str(PERSONS)),
+    *("--months", str(MONTHS), "--burn-in", str(BURN_IN)),
+)
 # The quickest meaningful command-line run: one year observed, in this process.
-QUICK_ARGS = ("--seed", str(SEED), "--persons", "1000", "--months", "13", "--workers", "1")
+QUICK_ARGS = (
+    *("--seed", str(SEED), "--persons", "1000", "--months", "13"),
+    *("--burn-in", str(BURN_IN), "--workers", "1"),
+)
 TASK_KEYS = ["scenario", "point", "replication"]
 ROW_KEYS = [*TASK_KEYS, "indicator", "public"]
 T_975_4 = 2.7764451051977987  # Student's t, 97.5% quantile, 4 degrees of freedom
@@ -162,7 +171,9 @@ def test_replication_r_runs_with_the_r_th_spawned_child_seed(replicated):
     children = np.random.SeedSequence(SEED).spawn(REPLICATIONS)
     ind = replicated.indicators
     for rep in range(REPLICATIONS):
-        alone = run_scenario(BASELINE, seed=children[rep], persons=PERSONS, months=MONTHS)
+        alone = run_scenario(
+            BASELINE, seed=children[rep], persons=PERSONS, months=MONTHS, burn_in=BURN_IN
+        )
         mine = ind[ind["replication"] == rep].drop(columns=TASK_KEYS)
         assert_same_values(
             by_key(mine),
@@ -366,6 +377,8 @@ COMPARE_ARGS = (
     "1500",
     "--months",
     "13",
+    "--burn-in",
+    str(BURN_IN),
     "--workers",
     "1",
     "--quiet",
@@ -469,7 +482,15 @@ def grid_sweep(tmp_path_factory):
     out = tmp_path_factory.mktemp("sweep") / "grid"
     sets = [f"{path}={','.join(map(str, values))}" for path, values in GRID.items()]
     return sweep(
-        BASELINE, sets=sets, replications=2, seed=SEED, persons=1000, months=13, out=out, workers=1
+        BASELINE,
+        sets=sets,
+        replications=2,
+        seed=SEED,
+        persons=1000,
+        months=13,
+        burn_in=BURN_IN,
+        out=out,
+        workers=1,
     )
 
 
@@ -845,7 +866,9 @@ def test_results_show_prints_the_summary(interrupted):
 
 def test_resume_reruns_only_a_deleted_task(tmp_path, monkeypatch):
     out = tmp_path / "run"
-    first = replicate(BASELINE, 3, out=out, workers=1, seed=SEED, persons=1000, months=13)
+    first = replicate(
+        BASELINE, 3, out=out, workers=1, seed=SEED, persons=1000, months=13, burn_in=BURN_IN
+    )
     before = table(out, "indicators")
     ids = [t["id"] for t in first.manifest["tasks"]]
     gone, kept = ids[1], [ids[0], ids[2]]
@@ -871,7 +894,7 @@ def test_resume_records_the_status_of_every_task(tmp_path):
     """The state a kill leaves between a task's directory being renamed into place and the
     manifest recording it: the task is done on disk but missing from ``task_status``."""
     out = tmp_path / "run"
-    replicate(BASELINE, 3, out=out, workers=1, seed=SEED, persons=1000, months=13)
+    replicate(BASELINE, 3, out=out, workers=1, seed=SEED, persons=1000, months=13, burn_in=BURN_IN)
     manifest = json.loads((out / "manifest.json").read_text())
     ids = [t["id"] for t in manifest["tasks"]]
     manifest["status"] = "running"
@@ -897,7 +920,7 @@ def test_task_error_in_a_worker_process_is_reported(tmp_path):
     The error must reach the caller as what it is, naming the field, not as a broken pool.
     """
     out = tmp_path / "run"
-    replicate(BASELINE, 2, out=out, workers=1, seed=SEED, persons=1000, months=13)
+    replicate(BASELINE, 2, out=out, workers=1, seed=SEED, persons=1000, months=13, burn_in=BURN_IN)
     manifest = json.loads((out / "manifest.json").read_text())
     manifest["scenarios"]["baseline"]["run"]["persons"] = 0  # invalid: at least 1
     (out / "manifest.json").write_text(json.dumps(manifest))

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiments import store
+from sim.experiments import status_quo, store
 from sim.experiments.allocation import (
     TABLE_INDICATORS,
     TABLE_PUBLICS,
@@ -77,12 +77,14 @@ def allocate(
     seed: int | None = None,
     persons: int | None = None,
     months: int | None = None,
+    burn_in: int | None = None,
     out: str | Path | None = "auto",
     workers: int | None = None,
     backend: str = "local",
     scheduler: str | None = None,
     progress: bool = False,
     max_allocations: int = MAX_ALLOCATIONS,
+    from_status_quo: bool | None = None,
 ) -> Experiment:
     """Explore ways of splitting ``budget`` (EUR a year) across ``programmes``.
 
@@ -90,12 +92,15 @@ def allocate(
     shares for that indicator (at most ``max_evaluations`` allocations). Every allocation runs the
     same ``replications`` seeds. See :mod:`sim.experiments.allocation`. A grid of more than
     ``max_allocations`` allocations is refused, stating how many it has (the command line's
-    ``--yes`` raises the limit to the number of tasks a run may hold).
+    ``--yes`` raises the limit to the number of tasks a run may hold). ``from_status_quo``:
+    run the burn-in once per replication under the scenario without the extra budget and start
+    every allocation from it (:mod:`sim.experiments.status_quo`; default: when it has a
+    burn-in).
     """
     from sim.experiments.sensitivity import public_names
     from sim.outcomes import INDICATORS
 
-    scn = resolve(scenario, seed, persons, months)
+    scn = resolve(scenario, seed, persons, months, burn_in=burn_in)
     file = str(scenario) if not isinstance(scenario, Scenario) else "<scenario>"
     check_programmes(programmes, file)
     if not (math.isfinite(budget) and 0 < budget <= MAX_EUROS):
@@ -145,6 +150,8 @@ def allocate(
     }
     run = {"workers": workers, "backend": backend, "scheduler": scheduler, "progress": progress}
     label = f"{scn.name}-allocate"
+    if from_status_quo is None:
+        from_status_quo = status_quo.default_on([scn], common_seeds=True)
     if steps:
         if steps < 1:
             raise ScenarioError(file, "--steps", "must be at least 1")
@@ -158,12 +165,15 @@ def allocate(
             label,
             extra={"allocation": spec},
             finish=allocation_outputs,
+            status_quo=from_status_quo,
             **run,
         )
-    return _optimise(scn, spec, replications, max_evaluations, out, label, run)
+    return _optimise(scn, spec, replications, max_evaluations, out, label, run, from_status_quo)
 
 
-def _optimise(scn, spec, replications, max_evaluations, out, label, run) -> Experiment:
+def _optimise(
+    scn, spec, replications, max_evaluations, out, label, run, from_status_quo
+) -> Experiment:
     from scipy.optimize import minimize
 
     programmes, budget = spec["programmes"], spec["budget"]
@@ -178,6 +188,7 @@ def _optimise(scn, spec, replications, max_evaluations, out, label, run) -> Expe
         label,
         extra={"allocation": spec},
         execute_now=False,
+        status_quo=from_status_quo,
     )
     sign = 1.0 if lower_is_better(spec["indicator"]) else -1.0
     cache: dict[tuple, float] = {}

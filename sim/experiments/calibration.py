@@ -206,6 +206,7 @@ def calibrate(
     seed: int | None = None,
     persons: int | None = None,
     months: int | None = None,
+    burn_in: int | None = None,
     out: str | Path | None = "auto",
     progress: bool = False,
 ) -> Calibration:
@@ -226,6 +227,7 @@ def calibrate(
         seed: overrides ``run.seed`` (the fit's common seeds derive from it).
         persons: overrides ``run.persons``.
         months: overrides ``run.months``.
+        burn_in: overrides ``run.burn_in``.
         out: the run directory (never overwritten); ``"auto"``: ``results/<id>``.
         progress: show a progress bar.
     """
@@ -235,7 +237,7 @@ def calibrate(
     if trials < 1 or replications < 1:
         raise ScenarioError("--trials", "trials", "trials and replications must be at least 1")
     file = str(scenario) if not isinstance(scenario, Scenario) else "<scenario>"
-    scn = resolve(scenario, seed, persons, months, {"run.person_views": False})
+    scn = resolve(scenario, seed, persons, months, {"run.person_views": False}, burn_in)
     spec = load_targets(targets, scn)
     names = list(dict.fromkeys(t.statistic for t in spec.targets))  # statistics to compute
     paths = {p.path: p for p in spec.parameters}

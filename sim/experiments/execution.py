@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.experiments import status_quo as sq
 from sim.experiments import store
 from sim.experiments.backends import MAX_WORKERS, backend_session, check_scheduler
 from sim.experiments.limits import MAX_REPLICATIONS, MAX_TASKS
@@ -70,10 +71,12 @@ def resolve(
     persons: int | None = None,
     months: int | None = None,
     overrides: dict | None = None,
+    burn_in: int | None = None,
 ) -> Scenario:
     """Load and validate a scenario with the command-line overrides applied."""
     extra = dict(overrides or {})
-    for key, value in (("run.seed", seed), ("run.persons", persons), ("run.months", months)):
+    run = (("run.seed", seed), ("run.persons", persons), ("run.months", months))
+    for key, value in (*run, ("run.burn_in", burn_in)):
         if value is not None:
             extra[key] = value
     if not isinstance(scenario, Scenario):
@@ -122,7 +125,8 @@ def run_task(task: dict[str, Any], progress=None) -> dict[str, Any]:
 
     A task is a plain mapping (it travels to worker processes and Dask workers): ``id``,
     ``out`` (the run directory), ``scenario`` (resolved, as data), ``entropy`` and ``spawn_key``
-    (its seed), ``persons_table`` (whether to keep the persons table).
+    (its seed), ``persons_table`` (whether to keep the persons table), and ``status_quo``
+    (start from the replication's status-quo state, :mod:`sim.experiments.status_quo`).
     """
     out = Path(task["out"])
     if store.task_done(out, task["id"]):
@@ -130,7 +134,9 @@ def run_task(task: dict[str, Any], progress=None) -> dict[str, Any]:
     start = time.perf_counter()
     file = task.get("source") or str(out / store.MANIFEST)
     scn = with_source(scenario_from_dict(task["scenario"], file), Source(file))
-    model = InsertionModel(scn, seed=child_seed(task["entropy"], task["spawn_key"]))
+    state = sq.load_state(out, task["replication"]) if task.get("status_quo") else None
+    seed = child_seed(task["entropy"], task["spawn_key"])
+    model = InsertionModel(scn, seed=seed, start=state)
     model.run(progress=progress)
     tables = {
         "indicators": model.indicators(),
@@ -182,6 +188,7 @@ def _plan(
     common_seeds: bool,
     persons_tables: bool,
     out: Path,
+    status_quo: bool = False,
 ) -> dict:
     """The manifest of a new experiment: its scenarios, points and every task."""
     check_size(len(scenarios), len(points), replications)
@@ -213,6 +220,9 @@ def _plan(
         "sources": {k: file_of(s) for k, s in zip(keys, scenarios, strict=True)},
         "points": [{"index": i, "values": p} for i, p in enumerate(points)],
         "persons_tables": persons_tables,
+        # The scenario whose burn-in every task of a replication starts from (the first one,
+        # without sweep point), or None: each task runs its own burn-in.
+        "status_quo": {"scenario": keys[0]} if status_quo else None,
         "versions": store.versions(),
         "git_commit": store.git_commit(),
         "command": " ".join(sys.argv),
@@ -257,10 +267,44 @@ def _check_manifest_scenarios(out: Path, manifest: dict) -> None:
         check_scenario(with_source(scenario_from_dict(data, file), Source(file)), file)
 
 
-def _executor(tasks: list[dict], workers: int, backend: str, scheduler: str | None, pool=None):
-    """Yield each task's result as it completes, on the chosen backend (or a given ``pool``)."""
+def _executor(
+    tasks: list[dict],
+    workers: int,
+    backend: str,
+    scheduler: str | None,
+    pool=None,
+    before: list[dict] | None = None,
+):
+    """Yield each task's result as it completes, on the chosen backend (or a given ``pool``).
+
+    ``before``: status-quo burn-ins, run (on the same backend) before any task.
+    """
     with backend_session(workers, backend, scheduler, pool) as run:
+        if before:
+            for _ in run(sq.run_status_quo, before):
+                pass
         yield from run(run_task, tasks)
+
+
+def status_quo_tasks(out: Path, manifest: dict, tasks: list[dict]) -> list[dict]:
+    """The status-quo burn-ins the ``tasks`` need whose state is not kept yet."""
+    spec = manifest.get("status_quo")
+    if not spec or not tasks:
+        return []
+    scenario = manifest["scenarios"][spec["scenario"]]
+    replications = sorted({t["replication"] for t in tasks})
+    return [
+        {
+            "id": f"status-quo-r{rep:03d}",
+            "out": str(out),
+            "scenario": scenario,
+            "entropy": manifest["seed"],
+            "spawn_key": [rep],
+            "replication": rep,
+        }
+        for rep in replications
+        if not sq.state_path(out, rep).exists()
+    ]
 
 
 def execute(
@@ -305,13 +349,20 @@ def execute(
             manifest["task_status"].pop(t["id"], None)
         scenario = task_scenario(manifest, t)
         todo.append(
-            {**t, "out": str(out), "scenario": scenario, "source": sources.get(t["scenario_key"])}
+            {
+                **t,
+                "out": str(out),
+                "scenario": scenario,
+                "source": sources.get(t["scenario_key"]),
+                "status_quo": bool(manifest.get("status_quo")),
+            }
         )
     tasks = todo
     if tasks and (manifest["status"] != "running" or "tables" in manifest):
         manifest["status"] = "running"  # complete again only once the tables are reassembled
         manifest.pop("tables", None)
         store.write_manifest(out, manifest)
+    before = status_quo_tasks(out, manifest, tasks)
     workers = min(workers or os.cpu_count() or 1, MAX_WORKERS)
     started = time.perf_counter()
     bar = None
@@ -330,9 +381,12 @@ def execute(
             run = tasks[0]["scenario"]["run"]
             bar.reset(total=run["months"] + run["burn_in"])
             bar.unit = "month"
+            for burn_in in before:
+                sq.run_status_quo(burn_in)
             done = iter([run_task(tasks[0], progress=bar.update)])
         else:
-            done = _executor(tasks, min(workers, max(len(tasks), 1)), backend, scheduler, pool)
+            n = min(workers, max(len(tasks), len(before), 1))
+            done = _executor(tasks, n, backend, scheduler, pool, before)
         for result in done:
             manifest["task_status"][result["id"]] = {
                 "status": "done",
@@ -416,6 +470,7 @@ def finalize(out: Path, manifest: dict, finish: Finish | None = None) -> Experim
     store.record_tables(out, manifest)
     manifest["status"] = "complete"
     store.write_manifest(out, manifest)
+    sq.remove_states(out)  # nothing will start from them again
     return Experiment(out, manifest, indicators, summary, differences)
 
 
@@ -435,6 +490,7 @@ def start_experiment(
     extra: dict | None = None,
     execute_now: bool = True,
     finish: Finish | None = None,
+    status_quo: bool = False,
     **run,
 ) -> Experiment | Path:
     """Check every scenario and point, create the run directory, then (by default) run it.
@@ -451,6 +507,8 @@ def start_experiment(
         extra: entries added to the manifest (a kind's own specification).
         execute_now: run the tasks now; otherwise return the run directory, planned.
         finish: the kind's own outputs (see :func:`finalize`).
+        status_quo: start every task from the status quo's burn-in, run once per replication
+            (:mod:`sim.experiments.status_quo`); the scenarios are checked for it first.
         **run: passed to :func:`execute` (``workers``, ``backend``, ``scheduler``, ...).
 
     Returns:
@@ -469,8 +527,12 @@ def start_experiment(
             check_scenario(with_point(scn, point), concurrent=workers if local else 1)
     if scheduler:
         check_scheduler(scheduler)
+    if status_quo:
+        sq.check_scenarios(scenarios, common_seeds)
     keep = n_tasks == 1 if persons_tables is None else persons_tables
-    manifest = _plan(kind, scenarios, points, replications, seed, common_seeds, keep, out_dir)
+    manifest = _plan(
+        kind, scenarios, points, replications, seed, common_seeds, keep, out_dir, status_quo
+    )
     manifest.update(extra or {})
     store.create_run_dir(out_dir, manifest)
     return execute(out_dir, finish=finish, checked=True, **run) if execute_now else out_dir

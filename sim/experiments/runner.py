@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiments import store
+from sim.experiments import status_quo, store
 from sim.experiments.allocation_run import allocate, allocation_outputs
 from sim.experiments.backends import backend_session
 from sim.experiments.execution import (
@@ -109,6 +109,7 @@ def run_scenario(
     persons: int | None = None,
     months: int | None = None,
     overrides: dict | None = None,
+    burn_in: int | None = None,
     progress=None,
 ) -> RunResult:
     """Run one scenario in memory (nothing written) and return the model and its indicators.
@@ -119,10 +120,11 @@ def run_scenario(
         persons: overrides ``run.persons`` (capacities scale with it).
         months: overrides ``run.months``.
         overrides: other values to set, by dotted path (``{"policy.housing_first": True}``).
+        burn_in: overrides ``run.burn_in``.
         progress: called after each month.
     """
     as_int = seed if isinstance(seed, int) else None
-    scn = resolve(scenario, as_int, persons, months, overrides)
+    scn = resolve(scenario, as_int, persons, months, overrides, burn_in)
     model = InsertionModel(scn, seed=seed if isinstance(seed, np.random.SeedSequence) else None)
     model.run(progress=progress)
     return RunResult(model=model, indicators=model.indicators())
@@ -136,6 +138,7 @@ def replicate(
     persons: int | None = None,
     months: int | None = None,
     overrides: dict | None = None,
+    burn_in: int | None = None,
     out: str | Path | None = "auto",
     workers: int | None = None,
     backend: str = "local",
@@ -144,7 +147,7 @@ def replicate(
     progress: bool = False,
 ) -> Experiment:
     """Run ``replications`` replications of one scenario (``parcours run``)."""
-    scn = resolve(scenario, seed, persons, months, overrides)
+    scn = resolve(scenario, seed, persons, months, overrides, burn_in)
     return start_experiment(
         "run",
         [scn],
@@ -166,25 +169,35 @@ def compare(
     seed: int | None = None,
     persons: int | None = None,
     months: int | None = None,
+    burn_in: int | None = None,
     out: str | Path | None = "auto",
     workers: int | None = None,
     backend: str = "local",
     scheduler: str | None = None,
     common_seeds: bool = True,
     progress: bool = False,
+    from_status_quo: bool | None = None,
 ) -> Experiment:
-    """Run every scenario on the same seeds; paired differences against the first."""
+    """Run every scenario on the same seeds; paired differences against the first.
+
+    ``from_status_quo``: run the burn-in once per replication under the first scenario (the
+    status quo) and start every scenario from its state at month 0
+    (:mod:`sim.experiments.status_quo`); by default on when the scenarios have a burn-in and
+    run on common seeds.
+    """
     if len(scenarios) < 2:
         raise ScenarioError("compare", "scenarios", "give at least two scenarios to compare")
     if len(scenarios) > MAX_SCENARIOS:
         raise ScenarioError(
             "compare", "scenarios", f"{len(scenarios)} scenarios; at most {MAX_SCENARIOS}"
         )
-    resolved = [resolve(s, seed, persons, months) for s in scenarios]
+    resolved = [resolve(s, seed, persons, months, burn_in=burn_in) for s in scenarios]
     if seed is None:
         seed = resolved[0].run.seed
         resolved = [resolve(s, seed) for s in resolved]
     label = "-vs-".join(s.name for s in resolved)
+    if from_status_quo is None:
+        from_status_quo = status_quo.default_on(resolved, common_seeds)
     return start_experiment(
         "compare",
         resolved,
@@ -193,6 +206,7 @@ def compare(
         out,
         label,
         common_seeds,
+        status_quo=from_status_quo,
         workers=workers,
         backend=backend,
         scheduler=scheduler,
@@ -209,6 +223,7 @@ def sweep(
     seed: int | None = None,
     persons: int | None = None,
     months: int | None = None,
+    burn_in: int | None = None,
     out: str | Path | None = "auto",
     workers: int | None = None,
     backend: str = "local",
@@ -220,7 +235,7 @@ def sweep(
     Every point is validated before anything runs: an unknown path or an invalid value raises
     :class:`ScenarioError` naming the path.
     """
-    scn = resolve(scenario, seed, persons, months)
+    scn = resolve(scenario, seed, persons, months, burn_in=burn_in)
     file = str(scenario) if not isinstance(scenario, Scenario) else "<scenario>"
     parsed = [parse_set(s) for s in sets or []]
     check_size(1, (lhs or 1) * grid_size(parsed), replications)

@@ -40,6 +40,7 @@ def sensitivity(
     seed: int | None = None,
     persons: int | None = None,
     months: int | None = None,
+    burn_in: int | None = None,
     out: str | Path | None = "auto",
     workers: int | None = None,
     backend: str = "local",
@@ -64,6 +65,7 @@ def sensitivity(
         seed: overrides ``run.seed``; seeds the sample, the runs and the bootstrap.
         persons: overrides ``run.persons``.
         months: overrides ``run.months``.
+        burn_in: overrides ``run.burn_in``.
         out: the run directory (``"auto"``: ``results/<scenario>-sensitivity-<time>-s<seed>``).
         workers: worker processes (default: the number of cores).
         backend: ``"local"`` or ``"dask"``.
@@ -76,7 +78,7 @@ def sensitivity(
     Raises:
         ScenarioError: an invalid input, naming the field.
     """
-    scn = resolve(scenario, seed, persons, months)
+    scn = resolve(scenario, seed, persons, months, burn_in=burn_in)
     file = str(scenario) if not isinstance(scenario, Scenario) else "<scenario>"
     samples = check_method(method, samples, file)
     check_indicator(indicator, public, scn.run.months, file)

@@ -49,8 +49,8 @@ from sim.present.cli.common import (
 @backend_options
 @handles_errors
 def calibrate(
-    scenario, targets, trials, replications, storage, study, truth, seed, persons, months, out,
-    workers, backend, scheduler, quiet,
+    scenario, targets, trials, replications, storage, study, truth, seed, persons, months,
+    burn_in, out, workers, backend, scheduler, quiet,
 ) -> None:  # fmt: skip
     """Fit SCENARIO's uncertain parameters to published figures (Optuna)."""
     from sim.experiments.calibration import calibrate as calibrate_
@@ -60,7 +60,8 @@ def calibrate(
         result = calibrate_(
             scenario, targets, trials, replications, workers=workers, backend=backend,
             scheduler=scheduler, storage=storage, study=study, truth=parse_truth(list(truth)),
-            seed=seed, persons=persons, months=months, out=out, progress=show_progress(quiet),
+            seed=seed, persons=persons, months=months, burn_in=burn_in, out=out,
+            progress=show_progress(quiet),
         )  # fmt: skip
     except KeyboardInterrupt:
         click.echo(
@@ -123,6 +124,7 @@ def sensitivity(
     seed,
     persons,
     months,
+    burn_in,
     out,
     as_json,
     workers,
@@ -145,6 +147,7 @@ def sensitivity(
         seed=seed,
         persons=persons,
         months=months,
+        burn_in=burn_in,
         out=out,
         workers=workers,
         backend=backend,

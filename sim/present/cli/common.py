@@ -136,6 +136,7 @@ scenario_options = _options(
     click.option("--seed", type=int, help="Override run.seed."),
     click.option("--persons", type=int, help="Override run.persons (capacities scale)."),
     click.option("--months", type=int, help="Override run.months."),
+    click.option("--burn-in", type=int, help="Override run.burn_in (months before month 0)."),
     click.option(
         "--out",
         type=click.Path(file_okay=False),
@@ -161,6 +162,15 @@ run_options = _options(
     json_option,
 )
 """Replications, scenario overrides and ``--json``."""
+
+status_quo_option = click.option(
+    "--from-status-quo/--no-from-status-quo",
+    "from_status_quo",
+    default=None,
+    help="Run the burn-in once per replication under the first scenario (the status quo) and "
+    "start every scenario from it at month 0 [default: on when the scenario has a burn-in].",
+)
+"""The shared status-quo start of ``compare`` and ``allocate``."""
 
 
 def _resumable(path: Path) -> Path | None:

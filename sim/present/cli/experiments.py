@@ -15,6 +15,7 @@ from sim.present.cli.common import (
     refuse_calibration,
     run_options,
     show_progress,
+    status_quo_option,
 )
 
 
@@ -43,6 +44,7 @@ def run(
     seed,
     persons,
     months,
+    burn_in,
     out,
     as_json,
     sets,
@@ -65,6 +67,7 @@ def run(
         persons=persons,
         months=months,
         overrides=dict(parse_override(s) for s in sets) or None,
+        burn_in=burn_in,
         out=out,
         workers=workers,
         backend=backend,
@@ -83,6 +86,7 @@ def run(
     is_flag=True,
     help="Give each scenario its own seeds (to measure what common seeds gain).",
 )
+@status_quo_option
 @experiment_options
 @handles_errors
 def compare(
@@ -91,9 +95,11 @@ def compare(
     seed,
     persons,
     months,
+    burn_in,
     out,
     as_json,
     independent_seeds,
+    from_status_quo,
     workers,
     backend,
     scheduler,
@@ -109,12 +115,14 @@ def compare(
         seed=seed,
         persons=persons,
         months=months,
+        burn_in=burn_in,
         out=out,
         workers=workers,
         backend=backend,
         scheduler=scheduler,
         common_seeds=not independent_seeds,
         progress=show_progress(quiet, as_json),
+        from_status_quo=from_status_quo,
     )
     echo_results(exp, as_json, with_report=with_report)
 
@@ -148,6 +156,7 @@ def sweep(
     seed,
     persons,
     months,
+    burn_in,
     out,
     as_json,
     workers,
@@ -168,6 +177,7 @@ def sweep(
         seed=seed,
         persons=persons,
         months=months,
+        burn_in=burn_in,
         out=out,
         workers=workers,
         backend=backend,

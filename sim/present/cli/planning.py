@@ -14,6 +14,7 @@ from sim.present.cli.common import (
     handles_errors,
     run_options,
     show_progress,
+    status_quo_option,
 )
 from sim.present.cli.tables import json_result
 from sim.scenario import MAX_EUROS
@@ -56,6 +57,7 @@ from sim.scenario import MAX_EUROS
     help="Allocations the optimiser may try.",
 )
 @run_options
+@status_quo_option
 @experiment_options
 @handles_errors
 def allocate(
@@ -68,10 +70,12 @@ def allocate(
     public,
     many,
     max_evaluations,
+    from_status_quo,
     replications,
     seed,
     persons,
     months,
+    burn_in,
     out,
     as_json,
     workers,
@@ -96,12 +100,14 @@ def allocate(
         seed=seed,
         persons=persons,
         months=months,
+        burn_in=burn_in,
         out=out,
         workers=workers,
         backend=backend,
         scheduler=scheduler,
         progress=show_progress(quiet, as_json),
         max_allocations=MAX_TASKS if many else MAX_ALLOCATIONS,
+        from_status_quo=from_status_quo,
     )
     if as_json:
         if with_report:

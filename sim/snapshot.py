@@ -1,0 +1,89 @@
+"""A model between two months, for runs to continue from it: the shared status-quo start.
+
+A reform is evaluated on today's territory (DESIGN.md decision 11): a comparison runs the burn-in
+once per replication under the status quo (its first scenario), keeps the model's state on the
+eve of month 0 (:class:`ModelState`, from :meth:`sim.model.InsertionModel.state`), and starts
+every scenario from that state (``InsertionModel(scenario, seed, start=state)``): the same
+persons, in the same places, posts, caseloads and contracts, at month 0.
+
+The state holds everything later months read that the scenario does not rebuild: the population
+(every row, the persons still to arrive included, with what they hold), the SIAE's results so
+far and the month. The institutions are rebuilt from the scenario that starts, with its own
+capacities and practices; draws depend only on the seed, the process, the month and the person
+(:mod:`sim.rng`), so a run from the state draws what it would have drawn had it run the burn-in.
+
+A scenario can start from a state if it shares with the run that made it what the state was
+drawn from and is indexed by: the seed, the run settings (persons, months, burn-in), the
+population section, and the numbers of structures of each kind (a person in shelter 3 of the
+status quo is in shelter 3 of the reform). Its capacities may differ, as long as every
+structure can hold the persons it holds at month 0: a reform that removes places people occupy
+cannot start from the status quo (:func:`check_start` and the model say which).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.population import Population
+from sim.scenario import Scenario, ScenarioError
+
+
+@dataclass
+class ModelState:
+    """What a model needs to continue from the end of a month (see the module docstring).
+
+    Attributes:
+        t: the last month simulated (-1: the eve of month 0).
+        pop: the population, every row.
+        siae_results: per SIAE, cumulative hires, hires of the furthest, exits, positive exits.
+        seed: the run's ``SeedSequence`` as (entropy, spawn key).
+        basis: what a scenario must share with the run to start from the state (:func:`basis`).
+    """
+
+    t: int
+    pop: Population
+    siae_results: dict[str, np.ndarray]
+    seed: tuple
+    basis: dict = field(default_factory=dict)
+
+
+def basis(scenario: Scenario, structures: dict[str, int]) -> dict:
+    """What the state of a run of ``scenario`` is drawn from and indexed by."""
+    run = scenario.run
+    return {
+        "run": {"persons": run.persons, "months": run.months, "burn_in": run.burn_in},
+        "population": scenario.population.model_dump(mode="json"),
+        "structures": dict(structures),
+    }
+
+
+def seed_of(seed_sequence: np.random.SeedSequence) -> tuple:
+    """A ``SeedSequence`` as (entropy, spawn key), comparable and storable."""
+    entropy = seed_sequence.entropy
+    entropy = int(entropy) if np.ndim(entropy) == 0 else tuple(int(e) for e in entropy)
+    return entropy, tuple(int(k) for k in seed_sequence.spawn_key)
+
+
+def check_start(state: ModelState, name: str, own_basis: dict, seed: tuple) -> None:
+    """Refuse to start scenario ``name`` from ``state`` unless they share seed and basis.
+
+    Raises:
+        ScenarioError: naming what differs, with the way out (``--no-from-status-quo``).
+    """
+    way_out = "run the comparison without the status-quo start (--no-from-status-quo)"
+    if seed != state.seed:
+        raise ScenarioError(
+            name, "--from-status-quo", f"the status quo ran on another seed; {way_out}"
+        )
+    for part in ("run", "structures", "population"):
+        mine, theirs = own_basis[part], state.basis[part]
+        if mine != theirs:
+            keys = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
+            raise ScenarioError(
+                name,
+                "--from-status-quo",
+                f"a scenario starting from the status quo must have the same {part} "
+                f"(differs in {', '.join(keys)}); {way_out}",
+            )

@@ -1,0 +1,129 @@
+"""The shared status-quo start (DESIGN.md decision 11): every scenario of a comparison starts from
+the same territory at month 0, the burn-in run once per replication and kept for resume."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import SCENARIOS, small_scenario
+
+from sim.experiments import status_quo as sq
+from sim.experiments import store
+from sim.experiments.execution import start_experiment, status_quo_tasks
+from sim.experiments.runner import compare, resume
+from sim.model import InsertionModel
+from sim.population import FIELDS
+from sim.scenario import ScenarioError
+
+SMALL = {"run.persons": 1200, "run.months": 13, "run.burn_in": 12, "run.seed": 3}
+
+
+def _status_quo():
+    model = InsertionModel(small_scenario(**SMALL))
+    model.warm_up()
+    return model.state()
+
+
+def _same_population(a, b) -> list[str]:
+    """The fields (and obstacles, and occupancy counts) in which two populations differ."""
+    differ = [f for f in FIELDS if not np.array_equal(a.column(f), b.column(f))]
+    if not np.array_equal(a.column("obstacles"), b.column("obstacles")):
+        differ.append("obstacles")
+    differ += [h for h in a.tracked() if not np.array_equal(a.count(h), b.count(h))]
+    return differ
+
+
+def test_two_scenarios_started_from_the_same_state_are_identical_at_month_0():
+    state = _status_quo()
+    starts = {
+        name: InsertionModel(small_scenario(name, **SMALL), start=state)
+        for name in ("baseline", "iterative", "more_phc")
+    }
+    for name, model in starts.items():
+        assert model.t == -1, f"{name} starts on the eve of month 0"
+        differ = _same_population(starts["baseline"].pop, model.pop)
+        assert not differ, f"{name} starts from another territory than the status quo: {differ}"
+        assert all(
+            np.array_equal(model.siae_results[k], state.siae_results[k]) for k in state.siae_results
+        )
+    # Without the shared start, each scenario's own burn-in leaves another territory.
+    own = {}
+    for name in ("baseline", "iterative"):
+        own[name] = InsertionModel(small_scenario(name, **SMALL))
+        own[name].warm_up()
+    assert _same_population(own["baseline"].pop, own["iterative"].pop), (
+        "burn-ins under two practices should leave different territories"
+    )
+    assert not _same_population(own["baseline"].pop, starts["iterative"].pop), (
+        "the shared start is the status quo's own burn-in"
+    )
+
+
+def test_a_run_from_its_own_state_equals_the_run_straight_through():
+    """The state keeps everything later months read: continuing from it changes nothing."""
+    straight = InsertionModel(small_scenario(**SMALL))
+    straight.warm_up()
+    state = pickle.loads(pickle.dumps(straight.state()))  # as kept on disk
+    straight.run()
+    resumed = InsertionModel(small_scenario(**SMALL), start=state)
+    resumed.run()
+    pd.testing.assert_frame_equal(straight.indicators(), resumed.indicators())
+    pd.testing.assert_frame_equal(straight.recorder.frame(), resumed.recorder.frame())
+    pd.testing.assert_frame_equal(straight.ledger.frame(), resumed.ledger.frame())
+
+
+def test_a_start_that_cannot_hold_is_refused_naming_why():
+    state = _status_quo()
+    fewer = small_scenario(**SMALL, **{"territory.shelters.emergency.places": 1})
+    with pytest.raises(ScenarioError, match="removes places people occupy"):
+        InsertionModel(fewer, start=state)
+    other = small_scenario(**{**SMALL, "run.persons": 1300})
+    with pytest.raises(ScenarioError, match="same run"):
+        InsertionModel(other, start=state)
+    with pytest.raises(ScenarioError, match="another seed"):
+        InsertionModel(small_scenario(**SMALL), seed=4, start=state)
+    with pytest.raises(ScenarioError, match="common seeds"):
+        compare(
+            [SCENARIOS / "baseline.yaml", SCENARIOS / "iterative.yaml"],
+            replications=1,
+            common_seeds=False,
+            from_status_quo=True,
+            out=None,
+        )
+
+
+def test_compare_starts_every_scenario_from_the_status_quo_and_resume_reuses_it(
+    tmp_path, monkeypatch
+):
+    scenarios = [small_scenario(n, **SMALL) for n in ("baseline", "iterative")]
+    out = tmp_path / "cmp"
+    start_experiment(
+        "compare", scenarios, [{}], 2, out, "x", status_quo=True, execute_now=False, workers=1
+    )
+    # Interrupted after the burn-ins: the states are kept in the run directory.
+    manifest = store.read_manifest(out)
+    assert manifest["status_quo"] == {"scenario": "baseline"}
+    for task in status_quo_tasks(out, manifest, manifest["tasks"]):
+        sq.run_status_quo(task)
+    kept = {r: sq.state_path(out, r).read_bytes() for r in (0, 1)}
+    burn_ins = []
+    monkeypatch.setattr(sq, "run_status_quo", lambda task: burn_ins.append(task))
+    exp = resume(out, workers=1)
+    assert burn_ins == [], "resume starts from the kept states, no burn-in runs again"
+    monkeypatch.undo()
+    assert not (out / sq.DIRECTORY).exists(), "the states are removed once the run is complete"
+    # Each task started from its replication's state: the month-0 cohort is the same size in
+    # both scenarios, and equal to that of a run straight through under the status quo.
+    for rep, data in kept.items():
+        state = pickle.loads(data)
+        straight = InsertionModel(scenarios[0], seed=np.random.SeedSequence(3, spawn_key=(rep,)))
+        straight.warm_up()
+        assert not _same_population(state.pop, straight.pop), "the state is the burn-in's"
+    # The result is that of a run never interrupted.
+    whole = start_experiment(
+        "compare", scenarios, [{}], 2, tmp_path / "whole", "x", status_quo=True, workers=1
+    )
+    pd.testing.assert_frame_equal(exp.indicators, whole.indicators)
