@@ -31,29 +31,34 @@ def mean_ci(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, 
     return mean, mean - half, mean + half
 
 
-def _describe(values: pd.Series) -> pd.Series:
-    v = values.to_numpy(dtype=float)
-    ok = v[~np.isnan(v)]
-    mean, low, high = mean_ci(ok)
-    return pd.Series(
-        {
-            "n": ok.size,
-            "mean": mean,
-            "median": float(np.median(ok)) if ok.size else float("nan"),
-            "p10": float(np.percentile(ok, 10)) if ok.size else float("nan"),
-            "p90": float(np.percentile(ok, 90)) if ok.size else float("nan"),
-            "ci_low": low,
-            "ci_high": high,
-        }
-    )
-
-
 def summarise(
     indicators: pd.DataFrame, by: tuple[str, ...] = ("scenario", "point")
 ) -> pd.DataFrame:
-    """Aggregate per-replication indicators: one row per group, indicator and public."""
+    """Aggregate per-replication indicators: one row per group, indicator and public.
+
+    Columns ``n`` (replications with a value), ``mean``, ``median``, ``p10``, ``p90`` (linear
+    interpolation, as ``numpy.percentile``), ``ci_low``, ``ci_high`` (as :func:`mean_ci`), all
+    groups at once.
+    """
     keys = [*by, "indicator", "public"]
-    out = indicators.groupby(keys, sort=False)["value"].apply(_describe).unstack().reset_index()
+    values = indicators.groupby(keys, sort=False)["value"]
+    out = pd.DataFrame(
+        {
+            "n": values.count(),
+            "mean": values.mean(),
+            "median": values.median(),
+            "p10": values.quantile(0.10),
+            "p90": values.quantile(0.90),
+        }
+    )
+    n = out["n"].to_numpy()
+    sd = values.std(ddof=1).to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t = stats.t.ppf(0.5 + CONFIDENCE / 2, np.where(n >= 2, n - 1, np.nan))
+        half = t * sd / np.sqrt(n)
+    out["ci_low"] = out["mean"] - half
+    out["ci_high"] = out["mean"] + half
+    out = out.reset_index()
     out["n"] = out["n"].astype(int)
     return out
 
