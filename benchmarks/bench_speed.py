@@ -173,6 +173,8 @@ def _line(label: str, run: dict) -> str:
         )
     elif "workers_cpu_s" in run:
         extra = f", workers' cpu {run['workers_cpu_s']:.1f} s"
+    elif "cpu_s" in run:
+        extra = f", cpu {run['cpu_s']:.1f} s"
     return f"  {label}: {run['total_s']:.2f} s{extra} (load {run['load']:.2f})"
 
 
@@ -253,7 +255,13 @@ def main() -> None:
     def per_pm(run: dict) -> float:
         return run["total_s"] / _pm(run)
 
+    def per(run: dict, key: str) -> float:
+        return run[key] / _pm(run)
+
     mesa_pm = [r["mesa"]["total_s"] / (persons * (burn_in + months)) for r in rounds]
+    mesa_cpu_pm = [
+        r["mesa"].get("cpu_s", float("nan")) / (persons * (burn_in + months)) for r in rounds
+    ]
     rows = []
     for name in [*trees, "no burn-in"]:
         runs = [r[name] for r in rounds if ok(r[name])]
@@ -296,18 +304,31 @@ def main() -> None:
             ),
         )
     )
+    # On a busy machine wall times include waiting for a core: the same ratios on CPU time.
+    cpu = [
+        (r["this tree"]["cpu_s"] / _pm(r["this tree"])) / m
+        for r, m in zip(rounds, mesa_cpu_pm, strict=True)
+        if ok(r["this tree"]) and m == m
+    ]
+    if cpu:
+        print(
+            "full model (this tree) / Mesa loop, CPU time per person-month, per round: "
+            + ", ".join(f"{x:.2f}" for x in cpu)
+            + f" (median {statistics.median(cpu):.2f})"
+        )
     if args.against:
-        ratios = [
-            per_pm(r["against"]) / per_pm(r["this tree"])
-            for r in rounds
-            if ok(r["against"]) and ok(r["this tree"])
-        ]
-        if ratios:
-            print(
-                "against / this tree, time per simulated person-month, per round: "
-                + ", ".join(f"{x:.2f}" for x in ratios)
-                + f" (median {statistics.median(ratios):.2f})"
-            )
+        for what, key in (("time", "total_s"), ("CPU time", "cpu_s")):
+            ratios = [
+                per(r["against"], key) / per(r["this tree"], key)
+                for r in rounds
+                if ok(r["against"]) and ok(r["this tree"])
+            ]
+            if ratios:
+                print(
+                    f"against / this tree, {what} per simulated person-month, per round: "
+                    + ", ".join(f"{x:.2f}" for x in ratios)
+                    + f" (median {statistics.median(ratios):.2f})"
+                )
 
     targets = []
     main_runs = [r["this tree"] for r in rounds if ok(r["this tree"])]

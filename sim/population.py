@@ -172,6 +172,7 @@ class Population:
         self._obstacles = np.zeros((len(OBSTACLES), n), dtype=np.int8)
         self._arrival = np.zeros(n, dtype=np.int32)  # month of arrival, sorted (schedule)
         self._counts: dict[str, np.ndarray] = {}  # holdings counted per structure (track)
+        self._affected: dict[frozenset, list[str]] = {}  # holdings each set of fields changes
         self.show(n)
 
     def schedule(self) -> None:
@@ -194,17 +195,7 @@ class Population:
     # --------------------------------------------------------------- holdings, counted
     def holding(self, name: str, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """The structure each of ``rows`` holds a place in, for holding ``name`` (-1: none)."""
-        if name in (
-            "shelter", "referent", "siae", "service", "service_unit", "training_unit", "mediator"
-        ):
-            return getattr(self, name)[rows].astype(np.int64)
-        if name == "global_support":
-            return np.where(self.global_support[rows], self.referent[rows], -1)
-        programme = self.programme[rows]
-        if name == "tapaj":
-            return np.where(programme == Programme.TAPAJ, 0, -1)
-        kind = Programme.PHC if name == "phc" else Programme.AAVA
-        return np.where(programme == kind, self.programme_host[rows], -1)
+        return _held(name, {c: getattr(self, c)[rows] for c in HOLDINGS[name]})
 
     def recount(self, name: str) -> np.ndarray:
         """Persons per structure for holding ``name``, counted over every row shown."""
@@ -222,6 +213,7 @@ class Population:
         """
         self._counts[name] = np.zeros(max(int(n_structures), 0), dtype=np.int64)
         self._counts[name][:] = self.recount(name)
+        self._affected.clear()
 
     def retrack(self) -> None:
         """Count every tracked holding again (after fields were set without :meth:`write`)."""
@@ -245,15 +237,23 @@ class Population:
         rows = np.asarray(rows)
         if rows.dtype == bool:
             rows = np.flatnonzero(rows)
-        affected = [h for h in self._counts if set(HOLDINGS[h]) & values.keys()]
-        before = {h: self.holding(h, rows) for h in affected}
+        if rows.size == 0:
+            return
+        fields = frozenset(values)
+        affected = self._affected.get(fields)
+        if affected is None:  # the holdings that depend on these fields, found once
+            affected = self._affected[fields] = [
+                h for h in self._counts if fields.intersection(HOLDINGS[h])
+            ]
+        columns = {c for h in affected for c in HOLDINGS[h]}
+        old = {c: getattr(self, c)[rows] for c in columns}  # each column gathered once
         for name, value in values.items():
             getattr(self, name)[rows] = value
+        new = {c: getattr(self, c)[rows] for c in columns}
         for h in affected:
             counts = self._counts[h]
-            old, new = before[h], self.holding(h, rows)
-            counts -= np.bincount(old[old >= 0], minlength=counts.size)[: counts.size]
-            counts += np.bincount(new[new >= 0], minlength=counts.size)[: counts.size]
+            _tally(counts, _held(h, old), -1)
+            _tally(counts, _held(h, new), 1)
 
     def column(self, name: str) -> np.ndarray:
         """The whole column of a field (every row, visible or not); ``obstacles`` is 2-D."""
@@ -335,6 +335,30 @@ class Population:
         for k, name in enumerate(OBSTACLES):
             cols[f"obstacle_{name}"] = self.obstacles[k]
         return pd.DataFrame(cols)
+
+
+def _held(name: str, columns: dict[str, np.ndarray]) -> np.ndarray:
+    """Holding ``name`` (structure index, -1 none) from the columns it depends on."""
+    if name == "global_support":
+        return np.where(columns["global_support"], columns["referent"], -1)
+    if name in ("phc", "tapaj", "aava"):
+        programme = columns["programme"]
+        if name == "tapaj":
+            return np.where(programme == Programme.TAPAJ, 0, -1)
+        kind = Programme.PHC if name == "phc" else Programme.AAVA
+        return np.where(programme == kind, columns["programme_host"], -1)
+    return columns[name].astype(np.int64)
+
+
+def _tally(counts: np.ndarray, held: np.ndarray, sign: int) -> None:
+    """Add ``sign`` to ``counts`` once per structure index in ``held`` (-1: none)."""
+    held = held[held >= 0]
+    if held.size == 0:
+        return
+    if held.size < 32:  # a few persons: cheaper than a count over every structure
+        np.add.at(counts, held, sign)
+    else:
+        counts += sign * np.bincount(held, minlength=counts.size)[: counts.size]
 
 
 def output_months(values: np.ndarray) -> np.ndarray:
