@@ -33,7 +33,7 @@ from sim.population import create_population, output_months
 from sim.preflight import check_resources
 from sim.rng import Streams
 from sim.scenario import Scenario, ScenarioError
-from sim.snapshot import ModelState, basis, check_start, seed_of
+from sim.snapshot import ModelState, basis, check_start, remap, seed_of
 from sim.states import SHELTER_HOUSING, Allocation, Programme, ShelterKind
 from sim.states import Service as ServiceKind
 from sim.submodels import (
@@ -506,14 +506,50 @@ class InsertionModel(mesa.Model):
                 siae_results=self.siae_results,
                 seed=seed_of(self.streams.seed_sequence),
                 basis=basis(self.spec, self.structures()),
+                units=self.units(),
             )
         )
+
+    def units(self) -> dict[str, list]:
+        """The name of each structure index of the holdings whose structures have names.
+
+        Referent structures (shelters, agencies, then teams by group), groups of service and
+        training places (by group, the open places by kind) and mediation teams (by group):
+        what a run started from another scenario's state matches (:func:`sim.snapshot.remap`).
+        """
+        ref = self.referents
+
+        def by_group(names, groups) -> list:
+            seen: dict[int, int] = {}
+            out = []
+            for g in groups:
+                seen[g] = seen.get(g, -1) + 1
+                out.append((names[g], seen[g]))
+            return out
+
+        return {
+            "referent": [("shelter", i) for i in range(ref.n_shelters)]
+            + [("agency", i) for i in range(ref.first_team - ref.n_shelters)]
+            + by_group(ref.team_names, ref.team_group.tolist()),
+            "service_unit": [
+                self.service_group_names[g] if g >= 0 else ("open", ServiceKind(k).name.lower())
+                for g, k in zip(
+                    self.service_unit_group.tolist(), self.service_unit_kind.tolist(), strict=True
+                )
+            ],
+            "training_unit": [
+                self.service_group_names[g] if g >= 0 else "open"
+                for g in self.training_unit_group.tolist()
+            ],
+            "mediator": by_group(self.mediation_group_names, self.mediation_group.tolist()),
+        }
 
     def _take_over(self, start: ModelState) -> None:
         """Continue from ``start``: its population, SIAE results and month (copied)."""
         own = basis(self.spec, self.structures())
         check_start(start, self.spec.name, own, seed_of(self.streams.seed_sequence))
         start = copy.deepcopy(start)
+        remap(start, self.units(), self.spec.name)
         self.pop, self.t = start.pop, start.t
         self.siae_results = start.siae_results
         self.pop.show(self.pop.n)
@@ -579,6 +615,7 @@ class InsertionModel(mesa.Model):
             self.ledger.discard_month()
         if self.spec.run.check_invariants:
             check_invariants(self)
+        self.streams.close_month()
 
     def warm_up(self, progress=None) -> None:
         """Run the burn-in months that remain, up to the eve of month 0."""

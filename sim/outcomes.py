@@ -255,8 +255,7 @@ class Recorder:
             if s is not Service.NONE:
                 out[f"used_places_{s.name.lower()}"] = int(in_service[s])
                 out[f"cap_places_{s.name.lower()}"] = int(m.service_places[s])
-        in_training = (pop.status == Status.TRAINING) | (pop.t_job_training_end != NEVER)
-        out["used_places_training"] = int(np.count_nonzero(in_training))
+        out["used_places_training"] = int(pop.count("training_unit").sum())
         out["cap_places_training"] = int(m.training_places)
         staff, n_sh = m.staff, ref.n_shelters
         for where, part in (("shelters", slice(None, n_sh)), ("france_travail", slice(n_sh, None))):

@@ -94,11 +94,11 @@ FIELDS: dict[str, tuple[type, object]] = {
     "t_contract_start": (np.int32, NEVER),
     "t_shelter_since": (np.int32, NEVER),
     # months of admission to the places held (eligibility is judged at admission)
-    "t_support_start": (np.int16, NEVER),
-    "t_service_start": (np.int16, NEVER),
-    "t_programme_start": (np.int16, NEVER),  # low-threshold programme or training
-    "t_mediation_start": (np.int16, NEVER),
-    "t_follow_up_end": (np.int16, NEVER),  # follow-up after a SIAE exit to a job (CVG)
+    "t_support_start": (np.int32, NEVER),
+    "t_service_start": (np.int32, NEVER),
+    "t_programme_start": (np.int32, NEVER),  # low-threshold programme or training
+    "t_mediation_start": (np.int32, NEVER),
+    "t_follow_up_end": (np.int32, NEVER),  # follow-up after a SIAE exit to a job (CVG)
     "t_housing_due": (np.int32, NEVER),  # month of moving into the allocated dwelling
     "t_affordable_since": (np.int32, NEVER),  # resources meet the rent rule since this month
     # history

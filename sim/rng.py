@@ -134,6 +134,14 @@ class Streams:
         self.month = int(month)
         self._used.clear()
 
+    def close_month(self) -> None:
+        """End the month's check of repeated draws (the model calls it at the end of a step).
+
+        A phase called again by hand after a step (in a test, a notebook) draws this month's
+        numbers again; within a step the same purpose is still drawn once.
+        """
+        self._used.clear()
+
     def key(self, process: str, label: str = "") -> int:
         """The 64-bit key of a draw: the seed, ``process``, this month and ``label``.
 

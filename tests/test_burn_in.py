@@ -33,6 +33,14 @@ def posts_and_places(model) -> np.ndarray:
     return (used / cap).to_numpy()
 
 
+def staff_time(model) -> np.ndarray:
+    """Share of the referents' staff hours used (activities and mediation contacts), by month."""
+    monthly = model.recorder.frame()
+    used = monthly.filter(regex="^used_staff_hours").sum(axis=1)
+    cap = monthly.filter(regex="^cap_staff_hours").sum(axis=1)
+    return (used / cap).to_numpy()
+
+
 @pytest.fixture(scope="module")
 def warm():
     """The baseline with its own burn-in (36 months), and from an empty start."""
@@ -44,6 +52,7 @@ def test_month_0_occupancy_is_the_level_it_keeps_afterwards(warm):
     for name, series in (
         ("posts and places", posts_and_places(model)),
         ("caseloads", occupancy(model, "caseload")),
+        ("staff time", staff_time(model)),
     ):
         later = series[1:].mean()
         assert abs(series[0] - later) <= TOLERANCE, (
@@ -72,6 +81,7 @@ def test_a_longer_burn_in_changes_month_0_occupancy_by_less_than_the_tolerance()
         month_0[burn_in] = {
             "posts and places": np.mean([posts_and_places(m)[0] for m in runs]),
             "caseloads": np.mean([occupancy(m, "caseload")[0] for m in runs]),
+            "staff time": np.mean([staff_time(m)[0] for m in runs]),
         }
     for name, default in month_0[36].items():
         more = month_0[48][name]

@@ -127,7 +127,9 @@ def test_cdi_inclusion_at_57_after_12_months():
             **{
                 "territory.siae.*.cdi_inclusion": True,
                 "behaviour.p_break": 0.0,
+                "behaviour.p_apply": 0.0,  # employees ending a CDDI do not leave for a job
                 "run.check_invariants": False,
+                "run.burn_in": 0,  # months 0-6 recorded
             }
         )
     )
@@ -182,17 +184,22 @@ def _homeless_aci_exits(model) -> tuple[int, int, int]:
     """
     pop = model.pop
     aci = model.siae_type == SiaeType.ACI
-    cohort = np.zeros(pop.n, dtype=bool)
-    exit_ = np.zeros(pop.n, dtype=np.int8)  # 0 not yet, 1 job or training, 2 other
+    cohort = np.zeros(pop.size, dtype=bool)  # every row; each month shows those arrived
+    exit_ = np.zeros(pop.size, dtype=np.int8)  # 0 not yet, 1 job or training, 2 other
+
+    def every_row(mask: np.ndarray) -> np.ndarray:
+        return np.pad(mask, (0, pop.size - mask.size))
+
     while model.t + 1 < model.months:
-        homeless = pop.homeless().copy()
-        before = (pop.status == Status.SIAE) & aci[np.maximum(pop.siae, 0)]
+        homeless = every_row(pop.homeless())
+        before = every_row((pop.status == Status.SIAE) & aci[np.maximum(pop.siae, 0)])
         model.step()
-        now = (pop.status == Status.SIAE) & aci[np.maximum(pop.siae, 0)]
-        entered = now & ~before & (pop.t_contract_start == model.t) & (exit_ == 0)
+        now = every_row((pop.status == Status.SIAE) & aci[np.maximum(pop.siae, 0)])
+        started = every_row(pop.t_contract_start == model.t)
+        entered = now & ~before & started & (exit_ == 0)
         cohort |= entered & homeless
         left = before & ~now & cohort & (exit_ == 0)
-        positive = left & pop.status_in(Status.JOB, Status.TRAINING)
+        positive = left & every_row(pop.status_in(Status.JOB, Status.TRAINING))
         exit_[positive] = 1
         exit_[left & ~positive] = 2
     return int(cohort.sum()), int((exit_ == 1).sum()), int((exit_ == 2).sum())

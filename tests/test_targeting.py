@@ -204,7 +204,8 @@ def test_the_invariant_catches_a_person_outside_the_eligible_public():
     pop = model.pop
     man = np.flatnonzero((pop.status == Status.OUTSIDE) & (pop.sex == Sex.MAN))[0]
     ei = int(np.flatnonzero(np.array(model.siae_group_names)[model.siae_group] == "ei")[0])
-    pop.status[man], pop.siae[man], pop.t_contract_start[man] = Status.SIAE, ei, model.t
+    pop.status[man], pop.t_contract_start[man] = Status.SIAE, model.t
+    pop.write(np.array([man]), siae=ei)  # the post counted as held (Population.write)
     with pytest.raises(InvariantError, match="outside the eligible public of siae group 'ei'"):
         check_invariants(model)
 

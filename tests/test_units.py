@@ -224,6 +224,7 @@ def test_linear_gate_passes_once_obstacles_are_low_and_confidence_high():
     assert np.all(pop.phase[rows] == Phase.RESOCIALISATION)
     pop.t_phase_end[rows] = model.t
     pop.confidence[rows] = 1.0
+    model.streams.start_month(model.t)  # the same month decided again: its draws again
     decide(model)
     assert np.all(pop.phase[rows] == Phase.PROJECT)
 

@@ -245,7 +245,7 @@ class Ledger:
                 per_person(name, np.flatnonzero(pop.service == s), v[f"place_per_month.{name}"])
         per_person(
             "training",
-            np.flatnonzero((pop.status == Status.TRAINING) | (pop.t_job_training_end >= 0)),
+            np.flatnonzero(pop.training_unit >= 0),  # in a training, before a job or in it
             v["place_per_month.training"],
         )
         per_person(
