@@ -15,7 +15,9 @@ capacities and practices; draws depend only on the seed, the process, the month 
 A scenario can start from a state if it shares with the run that made it what the state was
 drawn from and is indexed by: the seed, the run settings (persons, months, burn-in), the
 population section, and the numbers of structures of each kind (a person in shelter 3 of the
-status quo is in shelter 3 of the reform). Its capacities may differ, as long as every
+status quo is in shelter 3 of the reform). Referent teams, mediation teams and groups of service
+and training places are matched by name instead (:func:`remap`): a reform may add some, and a
+person keeps the team or group of places they hold. Its capacities may differ, as long as every
 structure can hold the persons it holds at month 0: a reform that removes places people occupy
 cannot start from the status quo (:func:`check_start` and the model say which).
 """
@@ -40,6 +42,8 @@ class ModelState:
         siae_results: per SIAE, cumulative hires, hires of the furthest, exits, positive exits.
         seed: the run's ``SeedSequence`` as (entropy, spawn key).
         basis: what a scenario must share with the run to start from the state (:func:`basis`).
+        units: per holding indexed by named structures (``referent``, ``service_unit``,
+            ``training_unit``, ``mediator``), the name of each index (:func:`remap`).
     """
 
     t: int
@@ -47,6 +51,39 @@ class ModelState:
     siae_results: dict[str, np.ndarray]
     seed: tuple
     basis: dict = field(default_factory=dict)
+    units: dict = field(default_factory=dict)
+
+
+def remap(state: ModelState, units: dict[str, list], name: str) -> None:
+    """Index the holdings of ``state.pop`` by the structures of a model whose names are ``units``.
+
+    Each structure of the state is found by its name among ``units`` (for example the second
+    team of the referent group ``convergence``); a person holding a structure that the model
+    does not have cannot start from the state.
+
+    Raises:
+        ScenarioError: a structure held at the start does not exist in the model.
+    """
+    pop = state.pop
+    for holding, theirs in state.units.items():
+        mine = units[holding]
+        if mine == theirs:
+            continue
+        where = {key: i for i, key in enumerate(mine)}
+        table = np.array([where.get(key, -1) for key in theirs] + [-1], dtype=np.int64)
+        column = pop.column(holding)
+        held = column >= 0
+        new = table[column[held]]
+        lost = np.unique(column[held][new < 0])
+        if lost.size:
+            gone = ", ".join(str(theirs[i]) for i in lost[:3])
+            raise ScenarioError(
+                name,
+                "--from-status-quo",
+                f"persons hold a {holding} ({gone}) that this scenario does not have; run the"
+                " comparison without the status-quo start (--no-from-status-quo)",
+            )
+        column[held] = new
 
 
 def basis(scenario: Scenario, structures: dict[str, int]) -> dict:

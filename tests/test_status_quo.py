@@ -16,7 +16,7 @@ from sim.experiments.execution import start_experiment, status_quo_tasks
 from sim.experiments.runner import compare, resume
 from sim.model import InsertionModel
 from sim.population import FIELDS
-from sim.scenario import ScenarioError
+from sim.scenario import ScenarioError, load_scenario
 
 SMALL = {"run.persons": 1200, "run.months": 13, "run.burn_in": 12, "run.seed": 3}
 
@@ -73,6 +73,61 @@ def test_a_run_from_its_own_state_equals_the_run_straight_through():
     pd.testing.assert_frame_equal(straight.indicators(), resumed.indicators())
     pd.testing.assert_frame_equal(straight.recorder.frame(), resumed.recorder.frame())
     pd.testing.assert_frame_equal(straight.ledger.frame(), resumed.ledger.frame())
+
+
+REFORM = """
+name: more_structures
+extends: {baseline}
+territory:
+  referent_groups:
+    perle:
+      n: 1
+      staff: 4
+      caseload: 25
+      practice: 1.0
+      eligible: {{publics: [sheltered], all_publics: [wish_to_work]}}
+  service_groups:
+    health_first:
+      service: health
+      places: 10
+      eligible: homeless
+    formations_seniors:
+      service: training
+      places: 20
+      eligible: {{age: [50, 57]}}
+  mediation:
+    forums_inverses:
+      n: 1
+      staff: 0.5
+      caseload: 40
+"""
+
+
+def test_a_reform_adding_teams_and_groups_of_places_starts_from_the_same_holdings(tmp_path):
+    """A reform that adds a referent team, groups of service and training places and a mediation
+    team (which come first in their index spaces) starts with each person in the structure of the
+    same name: indices are matched by name, not by position."""
+    base = InsertionModel(small_scenario(**SMALL))
+    base.warm_up()
+    state, names = base.state(), base.units()
+    path = tmp_path / "more_structures.yaml"
+    path.write_text(REFORM.format(baseline=SCENARIOS / "baseline.yaml"))
+    reform = InsertionModel(
+        load_scenario(path, {**SMALL, "run.check_invariants": True}), start=state
+    )
+    mine = reform.units()
+    for holding in names:
+        assert mine[holding] != names[holding], f"the reform adds {holding} structures"
+        before, after = state.pop.column(holding), reform.pop.column(holding)
+        held = np.flatnonzero(before >= 0)
+        assert held.size or holding == "mediator", f"someone holds a {holding} at the start"
+        assert np.array_equal(after >= 0, before >= 0), f"{holding}: nobody gains or loses one"
+        assert [names[holding][i] for i in before[held]] == [
+            mine[holding][i] for i in after[held]
+        ], f"{holding}: each person keeps the structure of the same name"
+    for name in reform.pop.tracked():
+        assert np.array_equal(reform.pop.count(name), reform.pop.recount(name)), name
+    reform.step()  # month 0 runs from there, invariants checked
 
 
 def test_a_start_that_cannot_hold_is_refused_naming_why():
