@@ -38,6 +38,8 @@ SERIES = {
     "PHC, TAPAJ, AAVA places": ("phc", "tapaj", "aava"),
     "service places": ("creche", "mobility", "french", "health"),
     "training places": ("training",),
+    "staff hours used (shelters)": ("staff_hours_shelters",),
+    "staff hours used (France Travail)": ("staff_hours_france_travail",),
 }
 
 

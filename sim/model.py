@@ -488,13 +488,11 @@ class InsertionModel(mesa.Model):
         }
 
     def structures(self) -> dict[str, int]:
-        """Number of structures of each kind (their index spaces)."""
-        return {
-            "shelters": self.n_shelters,
-            "agencies": len(self.agencies),
-            "siae": self.n_siae,
-            "employers": len(self.employer_agents),
-        }
+        """Number of structures of each kind matched by position (their index spaces).
+
+        Shelters, SIAE, teams and groups of places are matched by name instead (:meth:`units`).
+        """
+        return {"agencies": len(self.agencies), "employers": len(self.employer_agents)}
 
     # ------------------------------------------------------------------ status-quo start
     def state(self) -> ModelState:
@@ -513,9 +511,10 @@ class InsertionModel(mesa.Model):
     def units(self) -> dict[str, list]:
         """The name of each structure index of the holdings whose structures have names.
 
-        Referent structures (shelters, agencies, then teams by group), groups of service and
-        training places (by group, the open places by kind) and mediation teams (by group):
-        what a run started from another scenario's state matches (:func:`sim.snapshot.remap`).
+        Shelters and SIAE (by group), referent structures (shelters, agencies by position, then
+        teams by group), groups of service and training places (by group, the open places by
+        kind) and mediation teams (by group): what a run started from another scenario's state
+        matches (:func:`sim.snapshot.remap`).
         """
         ref = self.referents
 
@@ -527,10 +526,13 @@ class InsertionModel(mesa.Model):
                 out.append((names[g], seen[g]))
             return out
 
+        shelters = by_group(self.shelter_group_names, self.shelter_group.tolist())
         return {
-            "referent": [("shelter", i) for i in range(ref.n_shelters)]
+            "shelter": shelters,
+            "siae": by_group(self.siae_group_names, self.siae_group.tolist()),
+            "referent": [("shelter", *k) for k in shelters]
             + [("agency", i) for i in range(ref.first_team - ref.n_shelters)]
-            + by_group(ref.team_names, ref.team_group.tolist()),
+            + [("team", *k) for k in by_group(ref.team_names, ref.team_group.tolist())],
             "service_unit": [
                 self.service_group_names[g] if g >= 0 else ("open", ServiceKind(k).name.lower())
                 for g, k in zip(

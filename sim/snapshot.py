@@ -14,10 +14,11 @@ capacities and practices; draws depend only on the seed, the process, the month 
 
 A scenario can start from a state if it shares with the run that made it what the state was
 drawn from and is indexed by: the seed, the run settings (persons, months, burn-in), the
-population section, and the numbers of structures of each kind (a person in shelter 3 of the
-status quo is in shelter 3 of the reform). Referent teams, mediation teams and groups of service
-and training places are matched by name instead (:func:`remap`): a reform may add some, and a
-person keeps the team or group of places they hold. Its capacities may differ, as long as every
+population section, and the numbers of agencies and employers (matched by position). Shelters,
+SIAE, referent teams, mediation teams and groups of service and training places are matched by
+name (:func:`remap`): a reform may add some, and a person keeps the structure of the same name;
+a reform that removes or renames one that people hold at month 0 cannot start from the state.
+Its capacities may differ, as long as every
 structure can hold the persons it holds at month 0: a reform that removes places people occupy
 cannot start from the status quo (:func:`check_start` and the model say which).
 """
@@ -30,6 +31,7 @@ import numpy as np
 
 from sim.population import Population
 from sim.scenario import Scenario, ScenarioError
+from sim.states import Programme
 
 
 @dataclass
@@ -42,8 +44,9 @@ class ModelState:
         siae_results: per SIAE, cumulative hires, hires of the furthest, exits, positive exits.
         seed: the run's ``SeedSequence`` as (entropy, spawn key).
         basis: what a scenario must share with the run to start from the state (:func:`basis`).
-        units: per holding indexed by named structures (``referent``, ``service_unit``,
-            ``training_unit``, ``mediator``), the name of each index (:func:`remap`).
+        units: per holding indexed by named structures (``shelter``, ``siae``, ``referent``,
+            ``service_unit``, ``training_unit``, ``mediator``), the name of each index
+            (:func:`remap`).
     """
 
     t: int
@@ -55,28 +58,34 @@ class ModelState:
 
 
 def remap(state: ModelState, units: dict[str, list], name: str) -> None:
-    """Index the holdings of ``state.pop`` by the structures of a model whose names are ``units``.
+    """Index the holdings of ``state`` by the structures of a model whose names are ``units``.
 
     Each structure of the state is found by its name among ``units`` (for example the second
-    team of the referent group ``convergence``); a person holding a structure that the model
-    does not have cannot start from the state.
+    team of the referent group ``perle``); the hosts of PHC and AAVA places follow their SIAE
+    and shelter, the SIAE's results theirs. A person holding a structure that the model does not
+    have cannot start from the state.
 
     Raises:
         ScenarioError: a structure held at the start does not exist in the model.
     """
     pop = state.pop
+    tables = {}
     for holding, theirs in state.units.items():
-        mine = units[holding]
-        if mine == theirs:
-            continue
-        where = {key: i for i, key in enumerate(mine)}
-        table = np.array([where.get(key, -1) for key in theirs] + [-1], dtype=np.int64)
-        column = pop.column(holding)
-        held = column >= 0
+        where = {key: i for i, key in enumerate(units[holding])}
+        tables[holding] = np.array([where.get(key, -1) for key in theirs], dtype=np.int64)
+    columns = [(h, h, slice(None)) for h in tables]
+    programme = pop.column("programme")
+    for kind, host in ((Programme.PHC, "siae"), (Programme.AAVA, "shelter")):
+        if host in tables:
+            columns.append((host, "programme_host", programme == kind))
+    for holding, field_name, rows in columns:
+        table, column = tables[holding], pop.column(field_name)
+        if np.array_equal(table, np.arange(len(units[holding]))):
+            continue  # the same structures in the same order
+        held = np.flatnonzero((column >= 0) & rows)
         new = table[column[held]]
-        lost = np.unique(column[held][new < 0])
-        if lost.size:
-            gone = ", ".join(str(theirs[i]) for i in lost[:3])
+        if np.any(new < 0):
+            gone = ", ".join(str(state.units[holding][i]) for i in np.unique(column[held][new < 0]))
             raise ScenarioError(
                 name,
                 "--from-status-quo",
@@ -84,6 +93,12 @@ def remap(state: ModelState, units: dict[str, list], name: str) -> None:
                 " comparison without the status-quo start (--no-from-status-quo)",
             )
         column[held] = new
+    if "siae" in tables:
+        kept = tables["siae"] >= 0
+        for key, values in state.siae_results.items():
+            moved = np.zeros(len(units["siae"]), dtype=values.dtype)
+            moved[tables["siae"][kept]] = values[kept]
+            state.siae_results[key] = moved
 
 
 def basis(scenario: Scenario, structures: dict[str, int]) -> dict:

@@ -116,8 +116,10 @@ def test_a_reform_adding_teams_and_groups_of_places_starts_from_the_same_holding
         load_scenario(path, {**SMALL, "run.check_invariants": True}), start=state
     )
     mine = reform.units()
+    added = ("referent", "service_unit", "training_unit", "mediator")
     for holding in names:
-        assert mine[holding] != names[holding], f"the reform adds {holding} structures"
+        if holding in added:
+            assert mine[holding] != names[holding], f"the reform adds {holding} structures"
         before, after = state.pop.column(holding), reform.pop.column(holding)
         held = np.flatnonzero(before >= 0)
         assert held.size or holding == "mediator", f"someone holds a {holding} at the start"
@@ -128,6 +130,18 @@ def test_a_reform_adding_teams_and_groups_of_places_starts_from_the_same_holding
     for name in reform.pop.tracked():
         assert np.array_equal(reform.pop.count(name), reform.pop.recount(name)), name
     reform.step()  # month 0 runs from there, invariants checked
+
+
+def test_a_reform_that_converts_structures_held_at_the_start_is_refused():
+    """Convergence turns two of the ten open ACI worksites into CVG worksites: the persons
+    employed in the last two open worksites of the status quo have no worksite of that name."""
+    base = InsertionModel(small_scenario(**SMALL))
+    base.warm_up()
+    state = base.state()
+    held = {base.units()["siae"][i] for i in state.pop.column("siae") if i >= 0}
+    assert ("aci_worksites", 9) in held, "someone works in the tenth open worksite at month 0"
+    with pytest.raises(ScenarioError, match=r"siae \(.*'aci_worksites', [89]\)"):
+        InsertionModel(small_scenario("convergence", **SMALL), start=state)
 
 
 def test_a_start_that_cannot_hold_is_refused_naming_why():
