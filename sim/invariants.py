@@ -162,7 +162,7 @@ def check_invariants(model) -> None:
         "someone in ordinary housing still waits to move into an allocated dwelling",
     )
     _require(
-        bool(np.all(pending == (pop.t_housing_due != -1))),
+        bool(np.all(pending == (pop.t_housing_due != NEVER))),
         "an allocation without a due month to move in, or a due month without an allocation",
     )
     _require(

@@ -29,7 +29,7 @@ from sim.budget import apply_budgets
 from sim.invariants import check_invariants
 from sim.outcomes import Recorder, indicators, observed, publics, start_observation
 from sim.parameters import funding_values
-from sim.population import create_population, output_months
+from sim.population import NEVER, create_population, output_months
 from sim.preflight import check_resources
 from sim.rng import Streams
 from sim.scenario import Scenario, ScenarioError
@@ -505,6 +505,7 @@ class InsertionModel(mesa.Model):
                 seed=seed_of(self.streams.seed_sequence),
                 basis=basis(self.spec, self.structures()),
                 units=self.units(),
+                vacancies={"month": self.vacancies.month, "freed": self.vacancies.freed},
             )
         )
 
@@ -547,7 +548,7 @@ class InsertionModel(mesa.Model):
         }
 
     def _take_over(self, start: ModelState) -> None:
-        """Continue from ``start``: its population, SIAE results and month (copied)."""
+        """Continue from ``start`` (copied): population, SIAE results, vacancies and month."""
         own = basis(self.spec, self.structures())
         check_start(start, self.spec.name, own, seed_of(self.streams.seed_sequence))
         start = copy.deepcopy(start)
@@ -555,6 +556,12 @@ class InsertionModel(mesa.Model):
         self.pop, self.t = start.pop, start.t
         self.siae_results = start.siae_results
         self.pop.show(self.pop.n)
+        vacancies = start.vacancies
+        for month, freed in zip(
+            vacancies.get("month", ()), vacancies.get("freed", ()), strict=True
+        ):
+            if month != NEVER and month > self.t - self.vacancies.horizon:
+                self.vacancies.freed[self.vacancies.slot(int(month))] = freed
 
     def _check_capacities(self) -> None:
         """Every structure holds at most its capacity (a reform started from the status quo)."""

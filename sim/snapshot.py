@@ -47,6 +47,8 @@ class ModelState:
         units: per holding indexed by named structures (``shelter``, ``siae``, ``referent``,
             ``service_unit``, ``training_unit``, ``mediator``), the name of each index
             (:func:`remap`).
+        vacancies: shelter places freed in the last months and not yet filled again
+            (``month``: the month of each slot; ``freed``: places by slot, shelter and type).
     """
 
     t: int
@@ -55,6 +57,7 @@ class ModelState:
     seed: tuple
     basis: dict = field(default_factory=dict)
     units: dict = field(default_factory=dict)
+    vacancies: dict = field(default_factory=dict)
 
 
 def remap(state: ModelState, units: dict[str, list], name: str) -> None:
@@ -93,6 +96,13 @@ def remap(state: ModelState, units: dict[str, list], name: str) -> None:
                 " comparison without the status-quo start (--no-from-status-quo)",
             )
         column[held] = new
+    if "shelter" in tables and state.vacancies:
+        table = tables["shelter"]
+        kept = table >= 0
+        freed = state.vacancies["freed"]
+        moved = np.zeros((freed.shape[0], len(units["shelter"]), freed.shape[2]), freed.dtype)
+        moved[:, table[kept]] = freed[:, kept]
+        state.vacancies["freed"] = moved
     if "siae" in tables:
         kept = tables["siae"] >= 0
         for key, values in state.siae_results.items():

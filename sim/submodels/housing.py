@@ -97,7 +97,8 @@ class Vacancies:
         self.freed = np.zeros((self.horizon, n_structures, N_TYPES), dtype=np.int64)
         self.month = np.full(self.horizon, NEVER, dtype=np.int64)
 
-    def _slot(self, t: int) -> int:
+    def slot(self, t: int) -> int:
+        """The slot of month ``t`` (emptied when it last held an older month)."""
         slot = t % self.horizon
         if self.month[slot] != t:
             self.freed[slot] = 0
@@ -108,7 +109,7 @@ class Vacancies:
         """Places of ``shelter`` (one entry per place freed) of ``place_type`` free up in ``t``."""
         if shelter.size == 0 or self.dur == 0.0:
             return
-        freed = self.freed[self._slot(t)]
+        freed = self.freed[self.slot(t)]
         flat = np.bincount(shelter * N_TYPES + place_type, minlength=freed.size)
         freed += flat.reshape(freed.shape)
 
