@@ -506,16 +506,17 @@ class InsertionModel(mesa.Model):
                 basis=basis(self.spec, self.structures()),
                 units=self.units(),
                 vacancies={"month": self.vacancies.month, "freed": self.vacancies.freed},
+                carried_offers=self.carried_offers,
             )
         )
 
     def units(self) -> dict[str, list]:
         """The name of each structure index of the holdings whose structures have names.
 
-        Shelters and SIAE (by group), referent structures (shelters, agencies by position, then
-        teams by group), groups of service and training places (by group, the open places by
-        kind) and mediation teams (by group): what a run started from another scenario's state
-        matches (:func:`sim.snapshot.remap`).
+        Shelters and SIAE (group, rank in the group, kind or type), referent structures
+        (shelters, agencies by position, then teams by group), groups of service and training
+        places (by group, the open places by kind) and mediation teams (by group): what a run
+        started from another scenario's state matches (:func:`sim.snapshot.remap`).
         """
         ref = self.referents
 
@@ -527,11 +528,26 @@ class InsertionModel(mesa.Model):
                 out.append((names[g], seen[g]))
             return out
 
-        shelters = by_group(self.shelter_group_names, self.shelter_group.tolist())
+        shelters = [
+            (*key, int(kind))
+            for key, kind in zip(
+                by_group(self.shelter_group_names, self.shelter_group.tolist()),
+                self.shelter_kind.tolist(),
+                strict=True,
+            )
+        ]
+        siae = [
+            (*key, int(kind))
+            for key, kind in zip(
+                by_group(self.siae_group_names, self.siae_group.tolist()),
+                self.siae_type.tolist(),
+                strict=True,
+            )
+        ]
         return {
             "shelter": shelters,
-            "siae": by_group(self.siae_group_names, self.siae_group.tolist()),
-            "referent": [("shelter", *k) for k in shelters]
+            "siae": siae,
+            "referent": [("shelter", *k[:2]) for k in shelters]
             + [("agency", i) for i in range(ref.first_team - ref.n_shelters)]
             + [("team", *k) for k in by_group(ref.team_names, ref.team_group.tolist())],
             "service_unit": [
@@ -556,6 +572,7 @@ class InsertionModel(mesa.Model):
         self.pop, self.t = start.pop, start.t
         self.siae_results = start.siae_results
         self.pop.show(self.pop.n)
+        self.carried_offers.update(start.carried_offers)
         vacancies = start.vacancies
         for month, freed in zip(
             vacancies.get("month", ()), vacancies.get("freed", ()), strict=True

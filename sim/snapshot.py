@@ -17,7 +17,8 @@ drawn from and is indexed by: the seed, the run settings (persons, months, burn-
 population section, and the numbers of agencies and employers (matched by position). Shelters,
 SIAE, referent teams, mediation teams and groups of service and training places are matched by
 name (:func:`remap`): a reform may add some, and a person keeps the structure of the same name;
-a reform that removes or renames one that people hold at month 0 cannot start from the state.
+a shelter or SIAE that a reform moves to another group is matched with a structure of the same
+kind left over; a reform that removes one that people hold at month 0 cannot start from it.
 Its capacities may differ, as long as every
 structure can hold the persons it holds at month 0: a reform that removes places people occupy
 cannot start from the status quo (:func:`check_start` and the model say which).
@@ -49,6 +50,7 @@ class ModelState:
             (:func:`remap`).
         vacancies: shelter places freed in the last months and not yet filled again
             (``month``: the month of each slot; ``freed``: places by slot, shelter and type).
+        carried_offers: dwellings refused last month and offered again, by kind of allocation.
     """
 
     t: int
@@ -58,6 +60,30 @@ class ModelState:
     basis: dict = field(default_factory=dict)
     units: dict = field(default_factory=dict)
     vacancies: dict = field(default_factory=dict)
+    carried_offers: dict = field(default_factory=dict)
+
+
+def _match(theirs: list, mine: list, kinds: bool) -> np.ndarray:
+    """For each structure named in ``theirs``, its index in ``mine`` (-1: none).
+
+    By name first. Shelters and SIAE, named ``(group, rank, kind)``, are then matched by kind:
+    the structures left unmatched take, in order, those of the same kind left over (a worksite a
+    reform moves to another group of ACI keeps its employees).
+    """
+    name = (lambda k: k[:2]) if kinds else (lambda k: k)
+    where = {name(key): i for i, key in enumerate(mine)}
+    table = np.array([where.get(name(key), -1) for key in theirs], dtype=np.int64)
+    if kinds and np.any(table < 0):
+        taken = set(table[table >= 0].tolist())
+        left: dict[int, list[int]] = {}
+        for i, key in enumerate(mine):
+            if i not in taken:
+                left.setdefault(key[2], []).append(i)
+        for j in np.flatnonzero(table < 0):
+            spare = left.get(theirs[j][2])
+            if spare:
+                table[j] = spare.pop(0)
+    return table
 
 
 def remap(state: ModelState, units: dict[str, list], name: str) -> None:
@@ -74,16 +100,15 @@ def remap(state: ModelState, units: dict[str, list], name: str) -> None:
     pop = state.pop
     tables = {}
     for holding, theirs in state.units.items():
-        where = {key: i for i, key in enumerate(units[holding])}
-        tables[holding] = np.array([where.get(key, -1) for key in theirs], dtype=np.int64)
-    columns = [(h, h, slice(None)) for h in tables]
+        tables[holding] = _match(theirs, units[holding], holding in ("shelter", "siae"))
+    columns = [(h, h, True) for h in tables]
     programme = pop.column("programme")
     for kind, host in ((Programme.PHC, "siae"), (Programme.AAVA, "shelter")):
         if host in tables:
             columns.append((host, "programme_host", programme == kind))
     for holding, field_name, rows in columns:
         table, column = tables[holding], pop.column(field_name)
-        if np.array_equal(table, np.arange(len(units[holding]))):
+        if table.size == len(units[holding]) and np.array_equal(table, np.arange(table.size)):
             continue  # the same structures in the same order
         held = np.flatnonzero((column >= 0) & rows)
         new = table[column[held]]

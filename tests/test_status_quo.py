@@ -42,10 +42,24 @@ def test_two_scenarios_started_from_the_same_state_are_identical_at_month_0():
         name: InsertionModel(small_scenario(name, **SMALL), start=state)
         for name in ("baseline", "iterative", "more_phc")
     }
+    base = starts["baseline"]
     for name, model in starts.items():
         assert model.t == -1, f"{name} starts on the eve of month 0"
-        differ = _same_population(starts["baseline"].pop, model.pop)
-        assert not differ, f"{name} starts from another territory than the status quo: {differ}"
+        differ = _same_population(base.pop, model.pop)
+        # more_phc moves four ACI worksites to the PHC hosts' group: their employees and PHC
+        # participants stay in the same worksites, now indexed among the hosts.
+        moved = {"siae", "programme_host", "phc"} if name == "more_phc" else set()
+        assert set(differ) <= moved, (
+            f"{name} starts from another territory than the status quo: {differ}"
+        )
+        if moved:
+            held = base.pop.siae >= 0
+            assert np.array_equal(model.pop.siae >= 0, held), "the same persons hold a post"
+            assert np.array_equal(
+                base.siae_type[base.pop.siae[held]], model.siae_type[model.pop.siae[held]]
+            ), "each employee stays in a SIAE of the same type"
+            assert np.array_equal(base.pop.count("siae").sum(), model.pop.count("siae").sum())
+            continue
         assert all(
             np.array_equal(model.siae_results[k], state.siae_results[k]) for k in state.siae_results
         )
@@ -132,16 +146,17 @@ def test_a_reform_adding_teams_and_groups_of_places_starts_from_the_same_holding
     reform.step()  # month 0 runs from there, invariants checked
 
 
-def test_a_reform_that_converts_structures_held_at_the_start_is_refused():
-    """Convergence turns two of the ten open ACI worksites into CVG worksites: the persons
-    employed in the last two open worksites of the status quo have no worksite of that name."""
+def test_a_reform_that_removes_structures_held_at_the_start_is_refused():
+    """Without any ACI worksite left, the employees of the status quo's worksites have no
+    structure of their name or kind to start in."""
     base = InsertionModel(small_scenario(**SMALL))
     base.warm_up()
     state = base.state()
-    held = {base.units()["siae"][i] for i in state.pop.column("siae") if i >= 0}
-    assert ("aci_worksites", 9) in held, "someone works in the tenth open worksite at month 0"
-    with pytest.raises(ScenarioError, match=r"siae \(.*'aci_worksites', [89]\)"):
-        InsertionModel(small_scenario("convergence", **SMALL), start=state)
+    held = {base.units()["siae"][i][:2] for i in state.pop.column("siae") if i >= 0}
+    assert ("aci_worksites", 0) in held, "someone works in the first open worksite at month 0"
+    fewer = {"territory.siae.aci_worksites.n": 0, "territory.siae.aci_phc_hosts.n": 0}
+    with pytest.raises(ScenarioError, match=r"siae \(.*'aci_worksites', 0"):
+        InsertionModel(small_scenario(**SMALL, **fewer), start=state)
 
 
 def test_a_start_that_cannot_hold_is_refused_naming_why():

@@ -259,10 +259,10 @@ def assign_referents(model) -> None:
     free = ref.capacity - pop.count("referent")
     rows = allocate(waiting, target, free, queue_key(model, waiting, target))
     referent = target[np.searchsorted(waiting, rows)] if rows.size else rows
+    model.flows["waiting_months"] += float(np.sum(t - pop.t_waiting_since[rows]))  # before reset
     start_support(model, rows, referent)
     model.flows["support_starts"] += rows.size
     model.flows["support_start_obstacles"] += float(pop.n_obstacles(rows=rows).sum())
-    model.flows["waiting_months"] += float(np.sum(t - pop.t_waiting_since[rows]))
 
 
 def _assign_teams(model) -> None:
@@ -281,10 +281,10 @@ def _assign_teams(model) -> None:
     rank = model.targeting.rank("referent", ref.team_names, ref.team_group[team], cand)
     rows = allocate(cand, team, free, key, rank=rank)
     referent = ref.first_team + team[np.searchsorted(cand, rows)] if rows.size else rows
+    model.flows["waiting_months"] += float(np.sum(model.t - pop.t_waiting_since[rows]))
     start_support(model, rows, referent, "team logic")
     model.flows["support_starts"] += rows.size
     model.flows["support_start_obstacles"] += float(pop.n_obstacles(rows=rows).sum())
-    model.flows["waiting_months"] += float(np.sum(model.t - pop.t_waiting_since[rows]))
 
 
 def start_support(model, rows: np.ndarray, referent: np.ndarray, label: str = "logic") -> None:
