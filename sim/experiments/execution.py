@@ -35,7 +35,8 @@ from sim.experiments import store
 from sim.experiments.backends import backend_session
 from sim.experiments.summaries import paired_differences, summarise
 from sim.model import InsertionModel
-from sim.parameters import funding_values
+from sim.parameters import benefit_rules, funding_values
+from sim.parameters.benefit_table import benefit_scale
 from sim.scenario import (
     Scenario,
     ScenarioError,
@@ -75,7 +76,12 @@ def resolve(
 
 
 def check_scenario(scenario: Scenario, file: str = "<scenario>") -> list[dict]:
-    """Check a scenario's funding parameters and budgets before anything runs; the budget report."""
+    """Check a scenario's dated parameters, benefit amounts and budgets before anything runs.
+
+    Returns the budget report.
+    """
+    benefit_rules(scenario, file)
+    benefit_scale(scenario.run.start, scenario.policy.benefits.table, file)
     _, report = apply_budgets(scenario, funding_values(scenario, file), file)
     return report
 

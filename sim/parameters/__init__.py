@@ -1,9 +1,12 @@
-"""Dated parameters: funding rules with their values by date, unit and reference.
+"""Dated parameters: funding and benefit rules with their values by date, unit and reference.
 
-Parameters live in YAML files (``sim/parameters/funding.yaml`` by default), in the spirit of
-OpenFisca's parameters: a tree whose leaves have a ``description``, a ``unit``, a ``reference``
-and ``values`` by start date. :func:`values_at` gives, for each parameter (named by its dotted
-path, e.g. ``aide_au_poste.aci``), the value in force at a date, with a scenario's overrides.
+Parameters live in YAML files, in the spirit of OpenFisca's parameters: a tree whose leaves have
+a ``description``, a ``unit``, a ``reference`` and ``values`` by start date. Two files ship:
+``funding.yaml`` (unit costs and prices, :func:`funding_values`) and ``benefits.yaml`` (the rules
+of the RSA, of its recipients' duties and of unemployment insurance, :func:`benefit_rules`).
+:func:`values_at` gives, for each parameter (named by its dotted path, e.g. ``aide_au_poste.aci``),
+the value in force at a date, with a scenario's overrides. Benefit amounts come from
+OpenFisca-France through a table (:mod:`sim.parameters.benefit_table`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import yaml
 from sim.scenario import ScenarioError
 
 FUNDING_FILE = Path(__file__).with_name("funding.yaml")
+BENEFITS_FILE = Path(__file__).with_name("benefits.yaml")
 LEAF_KEYS = {"description", "unit", "reference", "values"}
 
 
@@ -104,7 +108,7 @@ def funding_values(scenario, file: str | Path = "<scenario>") -> dict[str, float
     """
     funding = scenario.policy.funding
     path = funding.parameters or FUNDING_FILE
-    values = values_at(scenario.run.start, funding.overrides, path, file)
+    values = values_at(scenario.run.start, funding.overrides, path, file, "policy.funding")
     highest = values["aide_au_poste.modulated_share_max"]
     if funding.modulation.share > highest:
         raise ScenarioError(
@@ -116,21 +120,56 @@ def funding_values(scenario, file: str | Path = "<scenario>") -> dict[str, float
     return values
 
 
+def benefit_rules(scenario, file: str | Path = "<scenario>") -> dict[str, float]:
+    """The benefit rules of a scenario: in force at ``run.start``, with its overrides.
+
+    Raises:
+        ScenarioError: an unknown override, no value in force, or a suspension the rules in
+            force do not allow (a share below the lowest, a length above the longest).
+    """
+    spec = scenario.policy.benefits
+    path = spec.parameters or BENEFITS_FILE
+    values = values_at(scenario.run.start, spec.overrides, path, file, "policy.benefits")
+    duties = scenario.policy.duties
+    lowest = values["duties.suspension_share_min"]
+    if duties.suspension_share < lowest:
+        raise ScenarioError(
+            file,
+            "policy.duties.suspension_share",
+            f"{duties.suspension_share} is below the lowest share in force on "
+            f"{scenario.run.start} ({lowest}, parameter duties.suspension_share_min)",
+        )
+    longest = values["duties.suspension_months_max"]
+    for name in ("dur_suspension_first", "dur_suspension_repeat"):
+        if getattr(duties, name) > longest:
+            raise ScenarioError(
+                file,
+                f"policy.duties.{name}",
+                f"{getattr(duties, name)} months is above the longest suspension in force "
+                f"({longest}, parameter duties.suspension_months_max)",
+            )
+    return values
+
+
 def values_at(
     date: dt.date,
     overrides: dict[str, float] | None = None,
     path: str | Path = FUNDING_FILE,
     file: str | Path = "<scenario>",
+    section: str = "policy.funding",
 ) -> dict[str, float]:
-    """The value in force at ``date`` of every parameter, with ``overrides`` by name."""
+    """The value in force at ``date`` of every parameter, with ``overrides`` by name.
+
+    ``section`` is where the scenario gives the file and its overrides (for error messages).
+    """
     params = load_parameters(path)
     values = {name: p.at(date, path) for name, p in params.items()}
     for name, value in (overrides or {}).items():
         if name not in values:
             raise ScenarioError(
                 file,
-                f"policy.funding.overrides.{name}",
-                f"unknown funding parameter; known: {', '.join(sorted(values))}",
+                f"{section}.overrides.{name}",
+                f"unknown parameter of {Path(path).name}; known: {', '.join(sorted(values))}",
             )
         values[name] = float(value)
     return values

@@ -39,10 +39,13 @@ from sim.scenario.loading import (
     scenario_to_dict,
 )
 from sim.scenario.policy import (
+    BenefitsSpec,
     Cofinancing,
+    DutiesSpec,
     Funder,
     FundingSpec,
     MeasureRule,
+    MeasureSpec,
     Modulation,
     PolicySpec,
 )
@@ -63,6 +66,7 @@ from sim.scenario.practice import (
 from sim.scenario.schema import RunSettings, Scenario
 from sim.scenario.territory import (
     ContractShares,
+    DepartementSpec,
     EmployerGroup,
     FranceTravailSpec,
     HousingSupply,
@@ -80,9 +84,12 @@ __all__ = [
     "AgeShares",
     "Behaviour",
     "BenefitShares",
+    "BenefitsSpec",
     "Cofinancing",
     "ContractShares",
     "Count",
+    "DepartementSpec",
+    "DutiesSpec",
     "Employability",
     "EmployerGroup",
     "FranceTravailSpec",
@@ -93,6 +100,7 @@ __all__ = [
     "HousingSupply",
     "LowThresholdSpec",
     "MeasureRule",
+    "MeasureSpec",
     "Modulation",
     "Months",
     "NonNeg",

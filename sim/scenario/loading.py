@@ -39,11 +39,15 @@ def _read_yaml(path: Path, chain: tuple[Path, ...]) -> dict[str, Any]:
         raise ScenarioError(path, "", f"not valid YAML: {err}") from err
     if not isinstance(data, dict):
         raise ScenarioError(path, "", "a scenario must be a YAML mapping of sections")
-    funding = (
-        data.get("policy", {}).get("funding", {}) if isinstance(data.get("policy"), dict) else {}
-    )
-    if isinstance(funding, dict) and isinstance(funding.get("parameters"), str):
-        funding["parameters"] = str((path.parent / funding["parameters"]).resolve())
+    policy = data.get("policy") if isinstance(data.get("policy"), dict) else {}
+    for section, key in (
+        ("funding", "parameters"),
+        ("benefits", "parameters"),
+        ("benefits", "table"),
+    ):
+        node = policy.get(section)
+        if isinstance(node, dict) and isinstance(node.get(key), str):
+            node[key] = str((path.parent / node[key]).resolve())
     parent = data.pop("extends", None)
     own_overrides = data.pop(OVERRIDES_KEY, None)
     if parent is not None:

@@ -13,7 +13,10 @@ from sim.scenario import load_scenario
 @handles_errors
 def validate(scenario) -> None:
     """Check SCENARIO (and the files it extends) without running it."""
+    from sim.experiments.runner import check_scenario
+
     scn = load_scenario(scenario)
+    check_scenario(scn, scenario)  # dated parameters in force, benefit amounts, budgets
     click.echo(
         f"{scenario}: valid scenario {scn.name!r} ({scn.run.persons} persons, "
         f"{scn.run.months} months, seed {scn.run.seed})"
