@@ -249,6 +249,8 @@ def check_eligibility(model) -> None:
         bool(np.all((pop.mediator >= 0) <= (pop.t_mediation_start != NEVER))),
         f"month {t}: a mediation place is held without its admission month",
     )
+
+
 def _check_benefits(model) -> None:
     """One benefit status each; allowances only to recipients; transfers as the ledger says."""
     pop, t, rules = model.pop, model.t, model.benefit_rules

@@ -225,7 +225,11 @@ class Recorder:
         out["used_places_training"] = int(np.count_nonzero(in_training))
         out["cap_places_training"] = int(m.training_places)
         staff, n_sh = m.staff, ref.n_shelters
-        for where, part in (("shelters", slice(None, n_sh)), ("france_travail", slice(n_sh, None))):
+        for where, part in (
+            ("shelters", slice(None, n_sh)),
+            ("france_travail", slice(n_sh, ref.departement)),
+            ("departement", slice(ref.departement, None)),
+        ):
             out[f"used_staff_hours_{where}"] = float(staff.hours_used[part].sum())
             out[f"need_staff_hours_{where}"] = float(staff.hours_needed[part].sum())
             out[f"cap_staff_hours_{where}"] = float(staff.hours[part].sum())
