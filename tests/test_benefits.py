@@ -33,7 +33,7 @@ from sim.states import (
     Status,
     Track,
 )
-from sim.submodels import benefits, duties, measure, orientation
+from sim.submodels import benefits, duties, measure, orientation, resources
 from sim.submodels.transitions import to_outside
 
 ALONE, NO_COSTS = BenefitHousehold.ALONE, HousingCosts.NO_HOUSING_COSTS
@@ -230,15 +230,17 @@ def test_the_incapacity_route_comes_with_the_aah(model):
 
 
 def test_monthly_resources_add_wage_and_benefits(model):
+    """The housing phase's resources are the benefit amounts of the month (and the net wage)."""
     m = model
     rows = np.arange(2)
     _outside(m, rows, Benefit.RSA)
     _behaviour(m, p_rsa_exit_household=0.0)
     benefits.update(m)
-    res = benefits.monthly_resources(m)
+    assert m.pop.rsa_amount[0] > 0, "an RSA recipient without a wage is due the RSA"
+    res = resources.monthly_resources(m)
     assert res[0] == pytest.approx(m.pop.rsa_amount[0]), "an RSA recipient without a wage"
     m.pop.suspension_share[1] = 0.5
-    res = benefits.monthly_resources(m)
+    res = resources.monthly_resources(m)
     assert res[1] == pytest.approx(0.5 * m.pop.rsa_amount[1]), "a suspended half is not income"
 
 

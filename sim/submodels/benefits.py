@@ -38,8 +38,8 @@ process):
 
 The allowance and the prime d'activité are paid in the funding phase (the ledger's
 ``rsa_allowance``, funded by the Département, and ``prime_activite``, by the State).
-:func:`monthly_resources` gives a person's resources for the month (wage, benefits, housing
-benefit).
+:func:`sim.submodels.resources.monthly_resources` reads these amounts for the rent rule of the
+housing phase (the net wage and the benefits of the month).
 """
 
 from __future__ import annotations
@@ -239,25 +239,3 @@ def record_job_ends(pop: Population, rows: np.ndarray, t: int) -> None:
     """
     pop.t_job_lost[rows] = t
     pop.months_last_job[rows] = np.maximum(t - pop.t_contract_start[rows], 0)
-
-
-def monthly_resources(model) -> np.ndarray:
-    """Each person's resources this month [EUR]: net wage and benefits, housing benefit included.
-
-    The net wage of the month's gross earnings, the RSA paid (after any suspension), the prime
-    d'activité, unemployment insurance, the AAH and the ASS at their full rates in force, and the
-    housing benefit of the table for tenants (at the table's rents). For rent affordability.
-    """
-    pop = model.pop
-    scale, kind, housing = model.benefit_scale, household_kind(pop), housing_costs(pop)
-    gross = monthly_earnings(model)
-    net = scale.amount("net_earnings", kind, housing, gross)
-    earned = mean_earnings(pop)
-    rsa = pop.rsa_amount * (1.0 - pop.suspension_share)
-    aah = np.where(pop.benefit == Benefit.AAH, scale.amount("aah", kind, housing, gross), 0.0)
-    ass = np.where(pop.benefit == Benefit.ASS, scale.amount("ass", kind, housing, gross), 0.0)
-    housing_benefit = np.where(
-        housing == HousingCosts.TENANT, scale.amount("aide_logement", kind, housing, earned), 0.0
-    )
-    total = net + rsa + pop.ppa_amount + pop.are_amount + aah + ass + housing_benefit
-    return np.where(pop.present(), total, 0.0)
