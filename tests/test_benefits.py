@@ -347,6 +347,31 @@ def test_social_track_recipients_go_to_the_departements_referents():
     assert ref.n_shelters <= pop.referent[1] < ref.departement, "the professional track: an agency"
 
 
+def test_the_departements_referents_draw_on_a_staff_budget_like_every_referent_structure():
+    scn = small_scenario(**{"run.persons": 2000, "run.months": 12})
+    m = InsertionModel(scn)
+    m.run()
+    staff, ref = scn.territory.staff, m.referents
+    expected = m.departement.social_referents * staff.hours_per_fte * staff.share_in_support
+    assert expected > 0, "the baseline's Département has social referents"
+    assert m.staff.hours[ref.departement] == pytest.approx(expected), (
+        "one budget of hours: FTE x hours_per_fte x share_in_support, as for agencies"
+    )
+    assert m.staff.hours.size == ref.n, "one budget per referent structure, the Département last"
+    monthly = m.recorder.frame()
+    used, cap = monthly.used_staff_hours_departement, monthly.cap_staff_hours_departement
+    assert (used <= cap + 1e-9).all(), "the social referents never use more hours than they have"
+    assert used.iloc[-1] > 0, "the social referents spend hours on the social track"
+    # Without staff hours, nobody the social referents follow is seen.
+    m0 = InsertionModel(
+        small_scenario(
+            **{"run.persons": 2000, "run.months": 6, "territory.staff.share_in_support": 0.0}
+        )
+    )
+    m0.run()
+    assert (m0.recorder.frame().used_staff_hours_departement == 0).all()
+
+
 # ----------------------------------------------------------------------------- the measure
 def test_the_measure_goes_to_its_public_lasts_six_months_and_is_renewed_once(monkeypatch):
     starts = []
