@@ -781,7 +781,7 @@ def test_esf_rates_are_dated_and_set_by_the_category_of_region():
         ("outermost", 2018): 0.85,
         ("outermost", 2024): 0.85,
     }
-    with pytest.raises(ScenarioError, match="no value in force"):
+    with pytest.raises(ScenarioError, match="run.start: no value of .* is in force on 2008"):
         params["esf.cofinancing_rate.transition"].at(dt.date(2008, 1, 1))
 
 
