@@ -277,6 +277,7 @@ def calibrate_abc(
     progress: bool = False,
     echo=None,
     drop_targets: list[str] | None = None,
+    max_simulations: int | None = None,
 ) -> Posterior:
     """Draw a posterior of the targets file's parameters by ABC-SMC; write the run directory.
 
@@ -302,6 +303,8 @@ def calibrate_abc(
         progress: show a progress bar per generation.
         echo: called with a line of text before the run starts (the cost estimate).
         drop_targets: target ids (``C3``) or names left out of the fit (leave-one-target-out).
+        max_simulations: no new generation once this many particles were simulated in all (a
+            bound on the wall time; the generation under way finishes).
     """
     import pyabc
 
@@ -369,6 +372,7 @@ def calibrate_abc(
         "generations": generations,
         "replications": replications,
         "min_epsilon": min_epsilon,
+        "max_simulations": max_simulations,
         "seed": seed_value,
         "versions": store.versions(),
         "git_commit": store.git_commit(),

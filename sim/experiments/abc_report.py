@@ -141,6 +141,16 @@ def abc_markdown(
         f"particle), seed {p['seed']}. Final distance threshold {p['final_epsilon']:.3g} (below "
         f"1: within tolerance on average), effective sample size {p['ess']:.0f}.",
         "",
+        *(
+            [
+                f"**Warning:** the last generation's effective sample size ({p['ess']:.0f}) is "
+                f"under a fifth of its {p['population']} particles: the posterior rests on few "
+                "particles and its intervals are unreliable; run more particles or generations.",
+                "",
+            ]
+            if p["ess"] < p["population"] / 5
+            else []
+        ),
         "## Generations",
         "",
         "| generation | threshold | simulations | acceptance | ESS |",

@@ -58,6 +58,10 @@ from sim.present.cli.common import (
     help="abc: stop once the distance threshold is this low (1 = within tolerance on average).",
 )  # fmt: skip
 @click.option(
+    "--max-simulations", type=click.IntRange(min=1),
+    help="abc: start no new generation past this many simulations in all (bounds the time).",
+)  # fmt: skip
+@click.option(
     "--leave-one-out", is_flag=True,
     help="abc: also rerun without each target id in turn (cost: one ABC run per id).",
 )  # fmt: skip
@@ -78,8 +82,8 @@ from sim.present.cli.common import (
 @handles_errors
 def calibrate(
     scenario, method, targets, trials, replications, population, generations, min_epsilon,
-    leave_one_out, storage, study, truth, seed, persons, months, out, workers, backend,
-    scheduler, quiet,
+    max_simulations, leave_one_out, storage, study, truth, seed, persons, months, out, workers,
+    backend, scheduler, quiet,
 ) -> None:  # fmt: skip
     """Fit SCENARIO's uncertain parameters to published figures (Optuna point or ABC posterior)."""
     from sim.experiments.calibration import calibrate as calibrate_
@@ -88,8 +92,8 @@ def calibrate(
     if method == "abc":
         _calibrate_abc(
             scenario, targets, replications or 1, population, generations, min_epsilon,
-            leave_one_out, storage, parse_truth(list(truth)), seed, persons, months, out,
-            workers, backend, scheduler, quiet,
+            max_simulations, leave_one_out, storage, parse_truth(list(truth)), seed, persons,
+            months, out, workers, backend, scheduler, quiet,
         )  # fmt: skip
         return
     if trials is None:
@@ -115,15 +119,16 @@ def calibrate(
 
 
 def _calibrate_abc(
-    scenario, targets, replications, population, generations, min_epsilon, leave_one_out,
-    storage, truth, seed, persons, months, out, workers, backend, scheduler, quiet,
+    scenario, targets, replications, population, generations, min_epsilon, max_simulations,
+    leave_one_out, storage, truth, seed, persons, months, out, workers, backend, scheduler, quiet,
 ) -> None:  # fmt: skip
     from sim.experiments.abc import calibrate_abc
     from sim.experiments.abc import leave_one_out as loo
 
     kwargs = dict(
         population=population, generations=generations, replications=replications,
-        min_epsilon=min_epsilon, workers=workers, backend=backend, scheduler=scheduler,
+        min_epsilon=min_epsilon, max_simulations=max_simulations, workers=workers,
+        backend=backend, scheduler=scheduler,
         truth=truth or None, seed=seed, persons=persons, months=months,
         progress=show_progress(quiet), echo=lambda line: click.echo(line, err=True),
     )  # fmt: skip
