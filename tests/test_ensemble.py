@@ -122,6 +122,11 @@ def test_compare_over_a_posterior_pairs_sets_and_seeds(tmp_path, posterior):
     assert (defined["mean"] == 0).all() and (defined["share_zero"] == 1).all()
     assert not defined["robust"].any()
     assert set(run["ensemble"]["scenario"]) == {"baseline", "baseline_2"}
+    from sim.present.report import write_report
+
+    _, md = write_report(exp.out)
+    text = md.read_text()
+    assert "Over the posterior" in text and "zero in every set" in text, text[-2000:]
 
 
 def test_cli_ensemble_errors_exit_2_and_write_nothing(tmp_path, posterior):
