@@ -453,8 +453,10 @@ def scenario_sha256(data: dict) -> str:
 
 
 def task_scenario(manifest: dict, task: dict) -> dict:
-    """The resolved scenario of a task: its scenario, its parameter set drawn from a posterior
-    (``--ensemble``), then its sweep point's values.
+    """The resolved scenario of a task: its scenario, posterior set, then sweep point's values.
+
+    The parameter set is the one drawn for the task's replication in a run over a posterior
+    (``--ensemble``); a sweep point's values are applied after it.
     """
     from sim.scenario import apply_overrides
 
