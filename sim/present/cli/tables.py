@@ -164,6 +164,11 @@ def json_result(exp) -> dict:
             }
             for name, g in d.groupby("scenario", sort=False)
         }
+    if exp.manifest.get("ensemble"):
+        from sim.experiments.store import load_run
+        from sim.present.cli.ensemble import ensemble_json
+
+        out["ensemble"] = ensemble_json(load_run(exp.out))
     return out
 
 
