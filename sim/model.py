@@ -14,6 +14,7 @@ from mesa.agent import AgentSet
 
 from sim import pathways
 from sim.agents import (
+    Departement,
     Employer,
     FranceTravailAgency,
     LowThresholdProgramme,
@@ -28,7 +29,8 @@ from sim.agents.base import table
 from sim.budget import apply_budgets
 from sim.invariants import check_invariants
 from sim.outcomes import Recorder, indicators, observed, publics, start_observation
-from sim.parameters import funding_values
+from sim.parameters import benefit_rules, funding_values
+from sim.parameters.benefit_table import benefit_scale
 from sim.population import NEVER, create_population, output_months
 from sim.preflight import check_resources
 from sim.rng import Streams
@@ -37,11 +39,14 @@ from sim.snapshot import ModelState, basis, check_start, remap, seed_of
 from sim.states import SHELTER_HOUSING, Allocation, Programme, ShelterKind
 from sim.states import Service as ServiceKind
 from sim.submodels import (
+    benefits,
     contracts,
     demography,
+    duties,
     housing,
     iae,
     matching,
+    measure,
     mediation,
     obstacles,
     orientation,
@@ -56,6 +61,7 @@ FLOWS = (
     "outreach_reached",
     "incapacity",
     "oriented",
+    "oriented_social",
     "support_starts",
     "support_ends",
     "support_renewals",
@@ -102,9 +108,19 @@ FLOWS = (
     "housing_exits",
     "housing_losses",
     "housing_first_losses",
+    "measure_starts",
+    "measure_renewals",
+    "measure_mobilised",
+    "rsa_entries",
+    "rsa_exits",
+    "unemployment_starts",
+    "duties_not_met",
+    "suspensions",
+    "remobilisations",
+    "rsa_drops_after_suspension",
 )
 COHORT_SAMPLE = 2000  # persons of the entry cohort whose monthly statuses are kept per run
-QUEUES = ("services", "training", "low_threshold", "siae", "shelter")
+QUEUES = ("services", "training", "low_threshold", "siae", "shelter", "measure")
 
 
 def _group_index(groups: dict) -> np.ndarray:
@@ -175,10 +191,11 @@ class InsertionModel(mesa.Model):
        (:mod:`sim.submodels.housing`); departures from the territory; orientation to the incapacity
        route.
     2. Orientation and referents (:mod:`sim.submodels.orientation`): support measures that reach
-       their end; persons outside support are oriented (and referent teams reach their public);
-       waiting persons get a referent where the caseload allows, referent teams first for their
-       public, then first come first served, except that France Travail takes first whom a
-       results-based measure rewards (:func:`sim.submodels.orientation.queue_key`).
+       their end; persons outside support are oriented (RSA recipients at once under automatic
+       registration; referent teams reach their public), the Département deciding the track of
+       RSA recipients; waiting persons get a referent where the caseload allows, referent teams
+       first for their public, then first come first served; then the intensive support measure
+       of seed 002 ends, is renewed or starts (:mod:`sim.submodels.measure`).
     3. Referents' logic (:mod:`sim.pathways`): each referent structure gives its staff hours
        (:mod:`sim.submodels.staff`: mediation reserved, the persons seen drawn when hours run
        out); the phase of each person seen moves on under their practice profile, and the
@@ -191,14 +208,19 @@ class InsertionModel(mesa.Model):
        employers' hiring, new immersions.
     6. Contracts (:mod:`sim.submodels.contracts`): breaks and ends, in-job support ends, programmes
        end (PHC leads to a CDDI).
-    7. Housing (:mod:`sim.submodels.housing`): the rent rule on this month's resources, SIAO
-       admissions (shelters, then hotels), staircase moves or Logement d'abord, allocations of
-       dwellings (refusals, a search time before moving in), tenancy loss.
-    8. Funding (:mod:`sim.submodels.funding`): the month's costs by programme and funder (from
-       month 0).
-    9. Recording (:mod:`sim.outcomes`): months employed and in a SIAE are counted every month
-       (the IAE cap reads them); snapshots, histories and the monthly record from month 0. Then
-       the invariants if the run checks them.
+    7. Benefits (:mod:`sim.submodels.benefits`): unemployment insurance, RSA exits and entries,
+       the month's amounts (RSA, prime d'activité) from the OpenFisca table, earnings history.
+    8. Duties (:mod:`sim.submodels.duties`): suspensions end or start for RSA recipients who do
+       not meet the hours of activity in force; remobilisation.
+    9. Housing (:mod:`sim.submodels.housing`): the rent rule on this month's resources
+       (:func:`sim.submodels.resources.monthly_resources`, from the benefit amounts of phase 7),
+       SIAO admissions (shelters, then hotels), staircase moves or Logement d'abord, allocations
+       of dwellings (refusals, a search time before moving in), tenancy loss.
+    10. Funding (:mod:`sim.submodels.funding`): the month's costs and transfers by programme and
+        funder (from month 0).
+    11. Recording (:mod:`sim.outcomes`): months employed and in a SIAE are counted every month
+        (the IAE cap reads them); snapshots, histories and the monthly record from month 0. Then
+        the invariants if the run checks them.
 
     Args:
         scenario: a validated scenario.
@@ -218,6 +240,8 @@ class InsertionModel(mesa.Model):
         self.streams = Streams(scenario.run.seed if seed is None else seed)
         super().__init__(rng=self.streams["institutions"])
         self.funding_values = funding_values(scenario)
+        self.benefit_rules = benefit_rules(scenario)
+        self.benefit_scale = benefit_scale(scenario.run.start, scenario.policy.benefits.table)
         scenario, self.budget_report = apply_budgets(scenario, self.funding_values)
         check_resources(scenario)  # before the population is allocated
         self.spec = scenario  # Mesa 3.5 reserves Model.scenario
@@ -229,12 +253,16 @@ class InsertionModel(mesa.Model):
         self._build_institutions(scenario)
         if start is None:
             self.pop = create_population(
-                scenario, len(self.agencies), self.streams["population"], self.streams["arrivals"]
+                scenario,
+                len(self.agencies),
+                self.streams["population"],
+                self.streams["arrivals"],
+                (self.benefit_rules["rsa.age_min"], self.benefit_rules["rsa.age_max"]),
             )
         else:
             self._take_over(start)
         for name, capacity in self.capacities().items():
-            self.pop.track(name, capacity.size)  # occupancy per structure, kept up to date
+            self.pop.keep_count(name, capacity.size)  # occupancy per structure, kept up to date
         if start is not None:
             self._check_capacities()
         self._views: dict[int, Person] = {}  # person views made so far, by row (on demand)
@@ -274,6 +302,9 @@ class InsertionModel(mesa.Model):
             for name, g in terr.referent_groups.items()
             for _ in range(g.n)
         ]
+        self.departement = Departement(
+            self, 0, terr.departement, practice(terr.departement.practice, None), k, terr.staff
+        )
         self.siaes = [
             Siae(self, 0, name, g, k) for name, g in terr.siae.items() for _ in range(g.n)
         ]
@@ -365,7 +396,6 @@ class InsertionModel(mesa.Model):
             "min_months",
         )
         self.n_siae = len(self.siaes)
-        self.cer_hours_per_week = terr.france_travail.cer_hours_per_week
         self.siae_type = si["type"].astype(np.int64).reshape(-1)
         self.siae_posts = si["posts"].astype(np.int64).reshape(-1)
         self.siae_hours = si["weekly_hours"].astype(float).reshape(-1)
@@ -423,8 +453,9 @@ class InsertionModel(mesa.Model):
                 for g, spec in enumerate(terr.referent_groups.values())
                 for _ in range(spec.n)
             ],
+            departement=self.departement,
         )
-        structures = self.shelters + self.agencies + self.referent_teams
+        structures = self.shelters + self.agencies + self.referent_teams + [self.departement]
         self.staff = StaffBudget.build(
             np.array([s.staff_hours for s in structures], dtype=float),
             np.array([s.practice @ self.practices.mediation_share[:-1] for s in structures]),
@@ -549,7 +580,8 @@ class InsertionModel(mesa.Model):
             "siae": siae,
             "referent": [("shelter", *k[:2]) for k in shelters]
             + [("agency", i) for i in range(ref.first_team - ref.n_shelters)]
-            + [("team", *k) for k in by_group(ref.team_names, ref.team_group.tolist())],
+            + [("team", *k) for k in by_group(ref.team_names, ref.team_group.tolist())]
+            + [("departement",)],
             "service_unit": [
                 self.service_group_names[g] if g >= 0 else ("open", ServiceKind(k).name.lower())
                 for g, k in zip(
@@ -596,7 +628,7 @@ class InsertionModel(mesa.Model):
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
-        """Advance one month through the nine phases of the class docstring."""
+        """Advance one month through the eleven phases of the class docstring."""
         self.t += 1
         self.streams.start_month(self.t)
         self.pop.activate(self.t)  # the rows of the persons arrived by now
@@ -611,10 +643,11 @@ class InsertionModel(mesa.Model):
         housing.initial_shelter(self, new)
         self.flows["arrivals"] += new.size
         demography.departures(self)
-        # 2. Orientation and referents.
+        # 2. Orientation and referents; the intensive support measure.
         orientation.end_of_support(self)
         orientation.orient(self)
         orientation.assign_referents(self)
+        measure.update(self)
         # 3. Referents' logic.
         plan = pathways.decide(self)
         # 4. Services and obstacles.
@@ -631,9 +664,13 @@ class InsertionModel(mesa.Model):
         # 6. Contracts.
         contracts.breaks_and_ends(self, plan)
         contracts.programmes(self)
-        # 7. Housing.
+        # 7. Benefits.
+        benefits.update(self)
+        # 8. Duties.
+        duties.update(self)
+        # 9. Housing.
         housing.admissions_and_exits(self, plan)
-        # 8. Funding and 9. recording (the month's record from month 0); invariants.
+        # 10. Funding and 11. recording (the month's record from month 0); invariants.
         self.recorder.count_months()
         if self.t >= 0:
             self.recorder.record(self.ledger.close_month())
@@ -726,6 +763,4 @@ class InsertionModel(mesa.Model):
 
     def indicators(self) -> pd.DataFrame:
         """The indicators, for everyone and by public (see :mod:`sim.outcomes`)."""
-        return indicators(
-            self.pop, self.ledger.frame(), self.t + 1, self.funding_values["rsa_single_person"]
-        )
+        return indicators(self.pop, self.ledger.frame(), self.t + 1)

@@ -49,6 +49,9 @@ STREAMS = (
     "vacancies",
     "targeting",  # referent teams: outreach and the choice of a team
     "staff",  # who the referents see when hours run out; who gets a mediation contact
+    "benefits",
+    "duties",
+    "measure",
 )
 
 MASK = (1 << 64) - 1
@@ -169,6 +172,20 @@ class Streams:
         if isinstance(rows, int | np.integer):
             rows = np.arange(int(rows))
         return uniforms(self.key(process, label), rows)
+
+    def chance(self, process: str, mask: np.ndarray, p, label: str) -> np.ndarray:
+        """Whether each row where ``mask`` holds draws below ``p`` (False elsewhere).
+
+        ``p`` is a probability, or one per row of ``mask``. The draws are keyed like
+        :meth:`uniform`: a row's outcome depends only on the seed, the process, the month, the
+        label and the row.
+        """
+        rows = np.flatnonzero(mask)
+        out = np.zeros(np.shape(mask), dtype=bool)
+        if rows.size:
+            p = np.asarray(p)
+            out[rows] = self.uniform(process, rows, label) < (p[rows] if p.ndim else p)
+        return out
 
     def generator(self, process: str, label: str = "") -> np.random.Generator:
         """A generator for this month's non-uniform draws of ``process`` under ``label``."""

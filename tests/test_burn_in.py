@@ -10,6 +10,7 @@ from conftest import run_small, small_scenario
 from sim.model import InsertionModel
 from sim.population import NEVER
 from sim.states import Status
+from sim.submodels.funding import TRANSFERS
 
 # 3,000 persons: about 100 SIAE posts and 300 places, so one person is about a third of a point
 # of occupancy and occupancy moves by 1-2 points from month to month.
@@ -108,8 +109,15 @@ def test_nothing_of_the_burn_in_is_counted(warm):
         assert np.all((months >= 0) | (months == NEVER)), f"{name}: a month of the burn-in"
         assert (persons[name] >= -1).all(), f"{name}: never is written -1"
     ind = model.indicators().set_index(["indicator", "public"])["value"]
-    assert ind[("cost_total", "all")] == pytest.approx(model.ledger.frame()["amount"].sum())
+    ledger = model.ledger.frame()
+    support = ledger[~ledger["programme"].isin(TRANSFERS)]  # cost_total: support, not benefits
+    assert ind[("cost_total", "all")] == pytest.approx(support["amount"].sum())
     assert pop.cost[~observed].sum() == 0, "costs of the burn-in are attributed to nobody"
+    # Benefit transfers too: what persons received is what the ledger paid from month 0.
+    for programme, paid in (("rsa_allowance", pop.cost_rsa), ("prime_activite", pop.cost_ppa)):
+        total = ledger.loc[ledger["programme"] == programme, "amount"].sum()
+        assert paid.sum() == pytest.approx(total), f"{programme}: the burn-in's transfers counted"
+        assert paid[~observed].sum() == 0, f"{programme} of the burn-in attributed to someone"
 
 
 def test_the_month_0_cohort_enters_at_month_0_as_the_burn_in_left_it():
@@ -122,11 +130,15 @@ def test_the_month_0_cohort_enters_at_month_0_as_the_burn_in_left_it():
     supported = pop.referent >= 0
     employed = pop.employed()
     assert employed[present].mean() > 0.05, "contracts are under way at the end of the burn-in"
+    benefit = pop.benefit.copy()
     model.step()  # month 0; the rows of its arrivals come after those of the burn-in
     cohort = np.flatnonzero(present)
     assert np.all(pop.t_entry[cohort] == 0), "the persons present enter at month 0"
     assert np.array_equal(pop.homeless_at_entry[cohort], homeless[cohort])
     assert np.array_equal(pop.n_obstacles_at_entry[cohort], obstacles[cohort])
+    assert np.array_equal(pop.benefit_at_entry[cohort], benefit[cohort]), (
+        "the month-0 cohort's benefit at entry is the benefit the burn-in left them on"
+    )
     assert np.all(pop.t_first_support[cohort[supported[cohort]]] == 0), "supported from month 0"
     kept = cohort[employed[cohort] & pop.employed()[cohort] & (pop.t_contract_start[cohort] < 0)]
     assert kept.size and np.all(pop.t_first_job[kept] == NEVER), (

@@ -33,9 +33,9 @@ def test_a_policy_change_keeps_the_same_persons_and_arrivals():
     base, other = run_small(), run_small(**policy)
     later = base.pop.t_entry > 0
     assert np.array_equal(later, other.pop.t_entry > 0), "the same persons arrive after month 0"
-    for field in ("age", "benefit", "refugee", "sex", "household"):
+    for field in ("age", "refugee", "sex", "household"):
         assert np.array_equal(getattr(base.pop, field), getattr(other.pop, field)), field
-    for field in ("t_entry", "homeless_at_entry", "n_obstacles_at_entry"):
+    for field in ("t_entry", "benefit_at_entry", "homeless_at_entry", "n_obstacles_at_entry"):
         assert np.array_equal(getattr(base.pop, field)[later], getattr(other.pop, field)[later]), (
             field
         )

@@ -281,8 +281,8 @@ def test_streams_leave_the_seed_sequence_untouched():
 
 def test_occupancy_is_kept_per_structure_as_holdings_are_written():
     pop = Population(6)
-    pop.track("shelter", 3)
-    pop.track("phc", 2)
+    pop.keep_count("shelter", 3)
+    pop.keep_count("phc", 2)
     pop.write(np.array([0, 1, 4]), shelter=np.array([2, 2, 0]))
     assert pop.count("shelter").tolist() == [1, 0, 2]
     pop.write(np.array([1, 3]), shelter=np.array([-1, 1]))  # one leaves, one enters

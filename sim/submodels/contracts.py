@@ -34,6 +34,7 @@ import numpy as np
 from sim.population import NEVER
 from sim.states import Contract, Phase, Programme, Status
 from sim.submodels import iae
+from sim.submodels.benefits import record_job_ends
 from sim.submodels.capacity import allocate
 from sim.submodels.matching import employability, hire_into_siae, phc_reserved_left, siae_floors
 from sim.submodels.transitions import back_to_search, release_referent, to_outside, to_waiting
@@ -75,6 +76,8 @@ def breaks_and_ends(model, plan) -> None:
     model.flows["contract_ends"] += ended.size
 
     in_siae = pop.status[broke] == Status.SIAE, pop.status[ended] == Status.SIAE
+    # How long the job lasted opens unemployment insurance (sim.submodels.benefits).
+    record_job_ends(pop, np.union1d(broke, ended), t)
     kept = iae.cdi_inclusion(model, ended[in_siae[1]])
     if kept.size:
         keep = ~np.isin(ended, kept)
