@@ -153,6 +153,7 @@ def _fake_model(
         months_without_work_at_entry=np.array(months_at_entry or [0.0] * n, dtype=np.float32),
         wish=np.array(wish or [True] * n),
         n=n,
+        size=n,
     )
     b = np.array(benefits, dtype=np.int8) if benefits is not None else np.tile(benefit, (len(h), 1))
     recorder = SimpleNamespace(history=h, benefit_history=b.astype(np.int8))
