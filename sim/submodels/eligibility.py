@@ -212,11 +212,6 @@ class Targeting:
         self._ranks: dict[tuple[str, str], np.ndarray] = {}
         self._publics: dict[str, np.ndarray] = {}
 
-    @property
-    def active(self) -> bool:
-        """Whether any group declares a condition or a priority list."""
-        return bool(self.conditions or self.priorities)
-
     def refresh(self, pop: Population, month: int) -> None:
         """Judge every group's condition and priority list on this month's population."""
         self.month = month
@@ -243,10 +238,6 @@ class Targeting:
             mask = public_mask(name, self.pop, self.month)
             self._publics[name] = mask
         return mask if rows is None else mask[rows]
-
-    def has_condition(self, kind: str, name: str) -> bool:
-        """Whether the group ``(kind, name)`` restricts who may take its places."""
-        return (kind, name) in self.conditions
 
     def eligible(self, kind: str, name: str, rows=None) -> np.ndarray | None:
         """This month's eligibility for the group (of ``rows`` if given); None: everyone."""
