@@ -270,12 +270,13 @@ def _assign_teams(model) -> None:
     teams = np.arange(ref.first_team, ref.n)
     free = ref.capacity[teams] - occupancy(pop.referent, ref.n)[teams]
     allowed = model.targeting.allowed("referent", ref.team_names, waiting)
-    u = model.streams.uniform("targeting", pop.n)[waiting]
+    u, tie = model.streams["targeting"].random((2, pop.n), dtype=np.float32)[:, waiting]
     team = choose_allowed(u, np.maximum(free, 0).astype(float), ref.team_group, allowed)
-    cand, team = waiting[team >= 0], team[team >= 0]
+    cand, team, tie = waiting[team >= 0], team[team >= 0], tie[team >= 0]
     if cand.size == 0:
         return
-    key = queue_key(model, cand, ref.first_team + team)
+    # First come first served (its own stream: the other referents' draws stay the same).
+    key = pop.t_waiting_since[cand] + tie
     rank = model.targeting.rank("referent", ref.team_names, ref.team_group[team], cand)
     rows = allocate(cand, team, free, key, rank=rank)
     referent = ref.first_team + team[np.searchsorted(cand, rows)] if rows.size else rows
