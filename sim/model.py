@@ -23,6 +23,7 @@ from sim.agents import (
 )
 from sim.agents.base import table
 from sim.budget import apply_budgets
+from sim.events import EventLog
 from sim.invariants import check_invariants
 from sim.outcomes import Recorder, indicators, publics
 from sim.parameters import funding_values
@@ -30,6 +31,7 @@ from sim.population import create_population
 from sim.preflight import check_resources
 from sim.rng import Streams
 from sim.scenario import Scenario
+from sim.scenario.targeting import Condition
 from sim.states import SHELTER_HOUSING, Allocation, Programme, ShelterKind
 from sim.states import Service as ServiceKind
 from sim.submodels import (
@@ -45,6 +47,7 @@ from sim.submodels import (
 from sim.submodels.eligibility import Targeting
 from sim.submodels.funding import Ledger
 from sim.submodels.staff import StaffBudget
+from sim.submodels.trial import Trial
 
 FLOWS = (
     "arrivals",
@@ -134,6 +137,13 @@ def _targeting(scenario: Scenario) -> Targeting:
     return Targeting(groups, publics)
 
 
+def _trial_spec(trial: dict) -> dict:
+    """A trial's plain-data spec with its enrolment condition validated (a ``Condition``)."""
+    eligible = trial.get("eligible")
+    condition = None if eligible is None else Condition.model_validate(eligible)
+    return {**trial, "condition": condition}
+
+
 def _practice_by_public(scenario: Scenario, shelter_group: np.ndarray, n_agencies: int):
     """(structure indices, {public: practice}) for every referent structure's own mapping.
 
@@ -161,7 +171,8 @@ class InsertionModel(mesa.Model):
     Each step runs these phases, in this order:
 
     1. Arrivals and departures (:mod:`sim.submodels.demography`): scheduled arrivals enter outside
-       any support; the month's eligibility of every capacity group is judged
+       any support; a trial run in the territory enrols and randomises the newly eligible
+       (:mod:`sim.submodels.trial`); the month's eligibility of every capacity group is judged
        (:mod:`sim.submodels.eligibility`); those who arrive sheltered take a place of their kind
        (:mod:`sim.submodels.housing`); departures from the territory; orientation to the incapacity
        route.
@@ -186,14 +197,24 @@ class InsertionModel(mesa.Model):
        admissions (shelters, then hotels), staircase moves or Logement d'abord, allocations of
        dwellings (refusals, a search time before moving in), tenancy loss.
     8. Funding (:mod:`sim.submodels.funding`): the month's costs by programme and funder.
-    9. Recording (:mod:`sim.outcomes`), then the invariants if the run checks them.
+    9. Recording (:mod:`sim.outcomes`; the events table, :mod:`sim.events`, and the trial's
+       outcomes if kept), then the invariants if the run checks them.
 
     Args:
         scenario: a validated scenario.
         seed: overrides ``scenario.run.seed`` (an int or a ``numpy.random.SeedSequence``).
+        events: keep the events table (:mod:`sim.events`; ``model.events.frame()``).
+        trial: a randomised trial run inside the territory (:class:`sim.submodels.trial.Trial`
+            spec as a mapping; see :mod:`sim.submodels.trial`).
     """
 
-    def __init__(self, scenario: Scenario, seed: int | np.random.SeedSequence | None = None):
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int | np.random.SeedSequence | None = None,
+        events: bool = False,
+        trial: dict | None = None,
+    ):
         """Build the institutions and the population of ``scenario``."""
         self.streams = Streams(scenario.run.seed if seed is None else seed)
         super().__init__(rng=self.streams["institutions"])
@@ -213,6 +234,8 @@ class InsertionModel(mesa.Model):
             Person.create_agents(self, self.pop.n, row=np.arange(self.pop.n))
         self.ledger = Ledger(self)
         self.recorder = Recorder(self)
+        self.events = EventLog(self) if events else None
+        self.trial = Trial(self, _trial_spec(trial)) if trial else None
         self.flows: dict[str, float] = {}
         self.queues: dict[str, int] = {}
 
@@ -451,6 +474,8 @@ class InsertionModel(mesa.Model):
         self.queues = dict.fromkeys(QUEUES, 0)
         # 1. Arrivals and departures.
         new = demography.arrivals(self)
+        if self.trial is not None:
+            self.trial.enrol(self)
         self.targeting.refresh(self.pop, self.t)
         housing.initial_shelter(self, new)
         self.flows["arrivals"] += new.size
@@ -481,6 +506,10 @@ class InsertionModel(mesa.Model):
         costs = self.ledger.close_month()
         # 9. Recording and invariants.
         self.recorder.record(costs)
+        if self.events is not None:
+            self.events.record(self.pop, self.t)
+        if self.trial is not None:
+            self.trial.record(self)
         if self.spec.run.check_invariants:
             check_invariants(self)
 

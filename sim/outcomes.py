@@ -14,6 +14,9 @@ Rates at ``k`` months are shares of the persons present ``k`` months after their
 
 - ``employment_rate_6m``, ``_12m``, ``_24m``: employed at 6, 12, 24 months after entry;
 - ``durable_employment_rate_12m``, ``_24m``: in a durable job at 12, 24 months;
+- ``ever_durable_employment_24m``: among persons present 24 months after their entry, share who
+  held a durable job at some month-end within those 24 months (:mod:`sim.events` rebuilds it
+  from the events table);
 - ``positive_exit_rate_12m``: employed or in training at 12 months;
 - ``paid_activity_rate_12m``: employed, or in TAPAJ (paid by the day) or AAVA (a stipend), at 12
   months;
@@ -59,6 +62,7 @@ INDICATORS = (
     "employment_rate_24m",
     "durable_employment_rate_12m",
     "durable_employment_rate_24m",
+    "ever_durable_employment_24m",
     "positive_exit_rate_12m",
     "paid_activity_rate_12m",
     "median_months_to_first_job",
@@ -233,6 +237,12 @@ def indicators(
     """
     total_cost = float(ledger["amount"].sum()) if len(ledger) else 0.0
     rsa = pop.benefit == Benefit.RSA
+    # Observed at 24 months (durable_24 set): a durable job by then, or not.
+    ever_durable = np.where(
+        pop.durable_24 >= 0,
+        (pop.t_first_durable != NEVER) & (pop.t_first_durable - pop.t_entry <= 24),
+        -1,
+    ).astype(np.int8)
     rows = []
     for public, mask in publics(pop).items():
         to_first = (pop.t_first_job - pop.t_entry)[mask & (pop.t_first_job != NEVER)]
@@ -248,6 +258,7 @@ def indicators(
             "employment_rate_24m": _rate(pop.employed_24, mask),
             "durable_employment_rate_12m": _rate(pop.durable_12, mask),
             "durable_employment_rate_24m": _rate(pop.durable_24, mask),
+            "ever_durable_employment_24m": _rate(ever_durable, mask),
             "positive_exit_rate_12m": _rate(pop.positive_exit_12, mask),
             "paid_activity_rate_12m": _rate(pop.paid_activity_12, mask),
             "median_months_to_first_job": float(np.median(to_first))

@@ -139,7 +139,8 @@ def eligible_mask(condition, pop: Population, month: int, rows=None) -> np.ndarr
         belonging to at least one of ``publics`` (if any), to each of ``all_publics`` and to
         none of ``not_publics``; the age range (lower bound included, upper excluded); the
         months without work; each obstacle at or above its severity; the number of obstacles;
-        the benefit, housing and sex if given.
+        the benefit, housing and sex if given; the trial arm (``trial_arm``, persons randomised
+        to one of those arms of a trial run in the territory, :mod:`sim.submodels.trial`).
     """
     idx, n = _rows(pop, rows)
     ok = np.ones(n, dtype=bool)
@@ -172,6 +173,10 @@ def eligible_mask(condition, pop: Population, month: int, rows=None) -> np.ndarr
         ok &= allowed[pop.housing[idx]]
     if condition.sex is not None:
         ok &= pop.sex[idx] == SEXES[condition.sex]
+    arms = getattr(condition, "trial_arm", None)
+    if arms is not None:  # a trial's arm (sim.submodels.trial): nobody outside a trial
+        trial_arm = getattr(pop, "trial_arm", None)
+        ok &= False if trial_arm is None else np.isin(trial_arm[idx], arms)
     return ok
 
 
