@@ -378,3 +378,45 @@ def siae_frame(model) -> pd.DataFrame:
     for key in ("hires", "hires_furthest", "exits", "positive_exits"):
         frame[key] = model.siae_results[key]
     return frame
+
+
+EVENT_INDICATORS = (
+    "asi_positive_exit_rate",
+    "insertion_rate",
+    "iae_exit_durable_rate",
+    "iae_exit_transitional_rate",
+    "iae_exit_other_positive_rate",
+)
+"""Indicators computed from the events table, added to a run's indicators when it keeps them."""
+
+
+def event_indicators(pop: Population, events: pd.DataFrame) -> pd.DataFrame:
+    """The indicators of :data:`EVENT_INDICATORS`, for everyone and each public.
+
+    ``asi_positive_exit_rate`` and ``insertion_rate`` are those of :func:`support_exit_rates`
+    (C11, seed 001 L58-93); the ``iae_exit_*_rate`` are the shares of SIAE exits (every type)
+    with each destination of :func:`iae_exits`, at the end of the month of exit.
+    """
+    from sim.outcomes import publics
+
+    sup = support_exits(events)
+    iae = iae_exits(events)
+    rows = []
+    for public, mask in publics(pop).items():
+        mine = sup[mask[sup["person"].to_numpy()]] if len(sup) else sup
+        rates = support_exit_rates(mine)
+        ex = iae[mask[iae["person"].to_numpy()]] if len(iae) else iae
+        n = len(ex)
+        shares = {
+            d: float((ex["destination"] == d).sum() / n) if n else np.nan
+            for d in ("durable", "transitional", "other_positive")
+        }
+        values = {
+            "asi_positive_exit_rate": rates["positive_exit_rate"],
+            "insertion_rate": rates["insertion_rate"],
+            "iae_exit_durable_rate": shares["durable"],
+            "iae_exit_transitional_rate": shares["transitional"],
+            "iae_exit_other_positive_rate": shares["other_positive"],
+        }
+        rows += [(name, public, values[name]) for name in EVENT_INDICATORS]
+    return pd.DataFrame(rows, columns=["indicator", "public", "value"])

@@ -23,7 +23,7 @@ from sim.agents import (
 )
 from sim.agents.base import table
 from sim.budget import apply_budgets
-from sim.events import EventLog
+from sim.events import EventLog, event_indicators
 from sim.invariants import check_invariants
 from sim.outcomes import Recorder, indicators, publics
 from sim.parameters import funding_values
@@ -553,7 +553,15 @@ class InsertionModel(mesa.Model):
         return frame
 
     def indicators(self) -> pd.DataFrame:
-        """The indicators, for everyone and by public (see :mod:`sim.outcomes`)."""
-        return indicators(
+        """The indicators, for everyone and by public (see :mod:`sim.outcomes`).
+
+        A run that keeps its events adds those computed from them (:mod:`sim.events`).
+        """
+        table = indicators(
             self.pop, self.ledger.frame(), self.t + 1, self.funding_values["rsa_single_person"]
+        )
+        if self.events is None:
+            return table
+        return pd.concat(
+            [table, event_indicators(self.pop, self.events.frame())], ignore_index=True
         )

@@ -15,7 +15,13 @@ assembled from them:
 - ``monthly.parquet`` and ``ledger.parquet``: every task's monthly records and ledger, with the
   scenario, point and replication columns;
 - ``cohort.parquet``: a sample of each task's entry cohort with its status month by month;
-- ``persons.parquet``: one row per person (single runs, or when asked for).
+- ``persons.parquet``: one row per person (single runs, or when asked for);
+- ``siae.parquet``: one row per SIAE of every task: hires, hires of persons with three obstacles
+  or more at entry, exits, exits to an ordinary job (:func:`sim.events.siae_frame`);
+- ``events.parquet``: the events table of every task that keeps its persons table
+  (:mod:`sim.events`);
+- ``trial_*.parquet`` (trials, :mod:`sim.experiments.trial`): effects, Kaplan-Meier curves,
+  balance, capacity held by arm, and the enrolled persons of every replication.
 
 Every file is written atomically (written under a temporary name, flushed to disk, then
 renamed): a task's directory exists only once all its files are complete, so an interrupted run
@@ -69,6 +75,13 @@ TABLES = (
     "ledger",
     "cohort",
     "persons",
+    "siae",
+    "events",
+    "trial_effects",
+    "trial_km",
+    "trial_balance",
+    "trial_capacity",
+    "trial_persons",
 )
 TASK_TABLES = ("indicators", "monthly", "ledger", "cohort")
 """The tables every task writes (and ``persons`` when its ``persons_table`` is set)."""

@@ -72,7 +72,9 @@ class Trial:
         root = model.streams.seed_sequence
         self.rng = np.random.default_rng(
             np.random.SeedSequence(
-                root.entropy, spawn_key=(*root.spawn_key, TRIAL_STREAM_KEY), pool_size=root.pool_size
+                root.entropy,
+                spawn_key=(*root.spawn_key, TRIAL_STREAM_KEY),
+                pool_size=root.pool_size,
             )
         )
         pop.trial_arm = np.full(pop.n, -1, dtype=np.int8)
@@ -81,7 +83,12 @@ class Trial:
         self.stratum = np.zeros(0, dtype=np.int64)
         self._pending: dict[int, list[int]] = {}
         self._capacity: list[dict] = []
-        self._arm_siae = self._arm_structures(model)
+        self._arm_siae = self._reserved(model, "siae", model.siae_group_names, model.siae_group)
+        ref = model.referents
+        teams = np.concatenate(
+            [np.full(ref.first_team, -1, dtype=np.int64), np.asarray(ref.team_group, np.int64)]
+        )
+        self._arm_referent = self._reserved(model, "referent", ref.team_names, teams)
 
     # ------------------------------------------------------------------ enrolment
     def _stratum(self, pop: Population, rows: np.ndarray) -> np.ndarray:
@@ -154,29 +161,31 @@ class Trial:
         self.durable_h[end] = durable[end]
         self.status_h[end] = pop.status[rows][end]
 
-    def _arm_structures(self, model) -> np.ndarray:
-        """For each SIAE, the arm its group is reserved to (-1: shared)."""
-        arm = np.full(model.n_siae, -1, dtype=np.int64)
-        for g, name in enumerate(model.siae_group_names):
-            cond = model.targeting.conditions.get(("siae", name))
-            arms = getattr(cond, "trial_arm", None)
+    @staticmethod
+    def _reserved(model, kind: str, names, group: np.ndarray) -> np.ndarray:
+        """For each structure of ``group`` (its group's index), the arm it is reserved to."""
+        arm = np.full(group.size + 1, -1, dtype=np.int64)  # the last entry: no structure
+        for g, name in enumerate(names):
+            arms = getattr(model.targeting.conditions.get((kind, name)), "trial_arm", None)
             if arms:
-                arm[model.siae_group == g] = arms[0]
+                arm[:-1][group == g] = arms[0]
         return arm
 
     def _occupancy(self, model) -> dict:
-        """Shared and arm-reserved SIAE posts and referents held by each arm this month."""
+        """Shared and arm-reserved SIAE posts and referents, waiting and employed, by arm."""
         pop = model.pop
         group = np.where(pop.trial_arm >= 0, pop.trial_arm, len(self.arms)).astype(np.int64)
         k = len(self.arms) + 1
         in_siae = pop.status == Status.SIAE
-        shared = in_siae & (self._arm_siae[np.maximum(pop.siae, 0)] < 0)
+        shared = in_siae & (self._arm_siae[pop.siae] < 0)  # siae -1 reads the last entry
         supported = pop.referent >= 0
+        shared_ref = supported & (self._arm_referent[pop.referent] < 0)
         row = {"month": model.t}
         for key, mask in (
             ("shared_siae_posts", shared),
             ("reserved_siae_posts", in_siae & ~shared),
-            ("referents", supported),
+            ("shared_referents", shared_ref),
+            ("reserved_referents", supported & ~shared_ref),
             ("waiting", pop.status == Status.WAITING),
             ("employed", pop.employed()),
         ):

@@ -11,6 +11,7 @@ One module per group of commands, registered on ``main`` here:
 - ``experiments``: run, compare, sweep, resume;
 - ``planning``: allocate;
 - ``explain``: explain (why one scenario differs from another);
+- ``trial``: trial (a randomised controlled trial inside the territory);
 - ``calibration``: calibrate, sensitivity;
 - ``results``: results list, results show, report;
 - ``scenarios``: validate, explore;
@@ -32,6 +33,7 @@ from sim.present.cli.planning import allocate
 from sim.present.cli.results import report, results_group
 from sim.present.cli.scenarios import explore, validate
 from sim.present.cli.tables import allocation_report, difference_table, summary_table
+from sim.present.cli.trial import trial
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -54,6 +56,7 @@ for _command in (
     run,
     compare,
     sweep,
+    trial,
     allocate,
     explain,
     calibrate,
