@@ -203,3 +203,29 @@ def test_trial_through_the_runner_resumes_and_writes_its_tables(tmp_path):
     assert set(result["km"]["arm"]) == {"control", "coaching"}
     assert result["persons"]["scenario"].nunique() == 2, "the trial and the reference territory"
     assert {"shared_siae_posts", "reserved_referents"} <= set(result["capacity"]["measure"])
+
+
+def test_trial_command_line(tmp_path):
+    from cli_helpers import parcours
+
+    control = _arm(tmp_path, "control")
+    coaching = _arm(tmp_path, "coaching", COACHING)
+    bad = _arm(tmp_path, "bad", "policy:\n  housing_first: true\n")
+    common = ["--size", "60", "--enrol-months", "2", "--persons", "500", "--months", "8"]
+    refused = parcours(
+        "trial", SCENARIOS / "baseline.yaml", "--arm", control, "--arm", bad, *common,
+        "--out", tmp_path / "bad", cwd=tmp_path,
+    )  # fmt: skip
+    assert refused.returncode == 2, refused.describe()
+    assert "bad.yaml: policy: an arm may only add capacity groups" in refused.stderr
+    assert not (tmp_path / "bad").exists(), "nothing written for a refused arm"
+    done = parcours(
+        "trial", SCENARIOS / "baseline.yaml", "--eligible", "{publics: [rsa], age: [25, 60]}",
+        "--arm", control, "--arm", coaching, *common, "--replications", "2", "--power",
+        "--no-reference", "--workers", "1", "--out", tmp_path / "ok", cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.describe()
+    for text in ("Intention-to-treat effects", "months_employed_h", "power (tests)", "N for 80%"):
+        assert text in done.stdout, f"{text!r} missing from the output:\n{done.stdout}"
+    assert "Kaplan-Meier" in done.stdout and "Balance" in done.stdout
+    assert (tmp_path / "ok" / "trial_effects.parquet").exists()

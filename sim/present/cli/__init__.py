@@ -11,7 +11,8 @@ One module per group of commands, registered on ``main`` here:
 - ``experiments``: run, compare, sweep, resume;
 - ``planning``: allocate;
 - ``explain``: explain (why one scenario differs from another);
-- ``trial``: trial (a randomised controlled trial inside the territory);
+- ``trial``: trial (a randomised controlled trial inside the territory); ``trial_tables``: its
+  text output;
 - ``calibration``: calibrate, sensitivity;
 - ``results``: results list, results show, report;
 - ``scenarios``: validate, explore;

@@ -265,7 +265,7 @@ def echo_results(exp, as_json: bool, by_public: bool = False, with_report: bool 
         click.echo(explain_table(result.table, result.spec))
     elif m["kind"] == "trial":
         from sim.experiments.trial import load_trial
-        from sim.present.cli.trial import trial_text
+        from sim.present.cli.trial_tables import trial_text
 
         click.echo(trial_text(load_trial(exp.out), power=True))
     elif m["kind"] == "sweep":
