@@ -1,6 +1,6 @@
 """The events table and the seeds' own indicators computed from it.
 
-**Events.** :class:`EventLog` records, at the end of every month (phase 9, after the month's
+**Events.** :class:`EventLog` records, at the end of every month (phase 11, after the month's
 record), what changed for each person since the end of the previous month, as rows of
 ``events.parquet``: ``person`` (the population row), ``month``, ``event``, ``from``, ``to`` and
 ``structure``. It compares a few arrays with their copy of last month (vectorised: one comparison
@@ -13,11 +13,13 @@ one event, from the state before to the state after. Events:
   and by programme for a low-threshold programme (``LOW_THRESHOLD_PHC``...); or, in the same
   position, the employer, SIAE or programme host changed. ``structure``: the SIAE (index into
   ``model.siaes``), employer (``model.employer_agents``) or programme host of the new position,
-  else the referent (index into ``model.referents``: shelters, agencies, referent teams), else -1.
+  else the referent (index into ``model.referents``: shelters, agencies, referent teams, then the
+  Département's social referents, ``model.referents.departement``), else -1.
 - ``siae_exit``: the person left a SIAE contract (``structure``: the SIAE left; ``from``: its
   type; ``to``: the position at the end of the month of exit).
 - ``support_start`` and ``support_end``: the person's referent changed (``structure``: the
-  referent taken or left; ``from``/``to``: the positions before and after).
+  referent taken or left, in the same index, the Département included: a change of referent is an
+  end and a start; ``from``/``to``: the positions before and after).
 - ``housing``: housing status or shelter place changed (``from``/``to``: ``STREET``,
   ``EMERGENCY_SHELTER``, ``CHRS``, ``ADAPTED``, ``ORDINARY``; ``structure``: the shelter held
   after, -1 if none).

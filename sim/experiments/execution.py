@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from sim.events import siae_frame
-from sim.experiments import store
+from sim.experiments import ensemble, store
 from sim.experiments.backends import MAX_WORKERS, backend_session, check_scheduler
 from sim.experiments.limits import MAX_REPLICATIONS, MAX_TASKS
 from sim.experiments.summaries import paired_differences, summarise
@@ -435,6 +435,7 @@ def finalize(out: Path, manifest: dict, finish: Finish | None = None) -> Experim
         events = store.read_tasks(out, tasks, "events")
         if len(events):
             tables["events"] = events
+    tables.update(ensemble.tables(indicators, manifest))
     store.write_tables(out, tables)
     if finish is not None:  # also when parcours resume finishes the run
         finish(out, manifest, indicators)
@@ -497,5 +498,12 @@ def start_experiment(
     keep = n_tasks == 1 if persons_tables is None else persons_tables
     manifest = _plan(kind, scenarios, points, replications, seed, common_seeds, keep, out_dir)
     manifest.update(extra or {})
+    drawn = ensemble.plan(replications, seed)  # inside ensemble.over(...): parameter sets
+    if drawn:
+        manifest["ensemble"] = drawn
+        for values in drawn["sets"]:
+            data = scenario_to_dict(scenarios[0])
+            apply_overrides(data, values, drawn["file"])
+            scenario_from_dict(data, drawn["file"])
     store.create_run_dir(out_dir, manifest)
     return execute(out_dir, finish=finish, checked=True, **run) if execute_now else out_dir

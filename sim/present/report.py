@@ -335,6 +335,53 @@ def _diff(name: str, value) -> str:
     return f"{value:+,.0f} EUR"
 
 
+def _share(x) -> str:
+    return "n/a" if x is None or not math.isfinite(x) else f"{x:.0%}"
+
+
+def _ensemble(doc: _Doc, run: dict) -> None:
+    """Over a posterior: intervals with parameter uncertainty, variance shares, robustness."""
+    from sim.experiments.ensemble import robustness_text
+
+    ens = run["manifest"]["ensemble"]
+    doc.heading("Over the posterior: parameter uncertainty")
+    doc.para(
+        f"Each replication ran one parameter set drawn from the posterior {ens['file']} "
+        f"({len(ens['sets'])} sets x {ens['seeds_per_set']} seeds; every scenario ran the same "
+        "set and seed in a replication). Interval: 2.5-97.5% of the set means. Parameters: the "
+        "share of the variance due to the parameters rather than chance.",
+        note=True,
+    )
+    s = run["ensemble"]
+    s = s[(s["public"] == "all") & (s["point"] == 0)]
+    for scenario, rows in s.groupby("scenario", sort=False):
+        doc.heading(scenario, 3)
+        doc.table(
+            ["indicator", "mean", "95% over sets", "parameters"],
+            [
+                [r.indicator, fmt(r.indicator, r.mean),
+                 f"[{fmt(r.indicator, r.low)}, {fmt(r.indicator, r.high)}]",
+                 _share(r.share_parameters)]
+                for r in rows.itertuples()
+            ],
+        )  # fmt: skip
+    d = run.get("ensemble_differences")
+    if d is None or not len(d):
+        return
+    d = d[(d["public"] == "all") & (d["point"] == 0)]
+    for other, rows in d.groupby("scenario", sort=False):
+        doc.heading(f"{other} vs {rows['base'].iloc[0]} over the posterior", 3)
+        doc.table(
+            ["indicator", "difference", "95% over sets", "parameters", "sign"],
+            [
+                [r["indicator"], fmt(r["indicator"], r["mean"]),
+                 f"[{fmt(r['indicator'], r['low'])}, {fmt(r['indicator'], r['high'])}]",
+                 _share(r["share_parameters"]), robustness_text(r)]
+                for _, r in rows.iterrows()
+            ],
+        )  # fmt: skip
+
+
 def write_report(run_dir: str | Path) -> tuple[Path, Path]:
     """Write ``report.html`` and ``report.md`` (and ``figures/*.png``) into ``run_dir``."""
     from sim.present.plots import all_figures
@@ -362,6 +409,8 @@ def write_report(run_dir: str | Path) -> tuple[Path, Path]:
         _differences(doc, run["differences"])
     if m["kind"] == "allocate" and "allocations" in run:
         _allocation(doc, m, run["allocations"])
+    if m.get("ensemble") and "ensemble" in run:
+        _ensemble(doc, run)
     doc.heading("Plots")
     figures_dir = run_dir / "figures"
     figures_dir.mkdir(exist_ok=True)

@@ -85,9 +85,9 @@ class Trial:
         self._capacity: list[dict] = []
         self._arm_siae = self._reserved(model, "siae", model.siae_group_names, model.siae_group)
         ref = model.referents
-        teams = np.concatenate(
-            [np.full(ref.first_team, -1, dtype=np.int64), np.asarray(ref.team_group, np.int64)]
-        )
+        # Every referent structure (shelters, agencies, teams, the Département): its team group.
+        teams = np.full(ref.n, -1, dtype=np.int64)
+        teams[ref.first_team : ref.first_team + ref.n_teams] = ref.team_group
         self._arm_referent = self._reserved(model, "referent", ref.team_names, teams)
 
     # ------------------------------------------------------------------ enrolment

@@ -276,6 +276,11 @@ def echo_results(exp, as_json: bool, by_public: bool = False, with_report: bool 
     else:
         publics = list(dict.fromkeys(exp.summary["public"])) if by_public else ["all"]
         click.echo(summary_table(exp.summary, publics))
+    if m.get("ensemble"):
+        from sim.experiments.store import load_run
+        from sim.present.cli.ensemble import ensemble_text
+
+        click.echo(ensemble_text(load_run(exp.out)))
     n = len(m["tasks"])
     click.echo(
         f"\n{n} task{'s' if n > 1 else ''} ({m['replications']} replication"

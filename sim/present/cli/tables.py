@@ -10,10 +10,14 @@ import math
 from pathlib import Path
 
 
+def _euros(name: str) -> bool:
+    return name.startswith("cost") or name.endswith("cost") or name == "rsa_saved"
+
+
 def _fmt(name: str, value) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "n/a"
-    if name.startswith("cost"):
+    if _euros(name):
         return f"{value:,.0f}"
     if name.startswith("median"):
         return f"{value:.1f}"
@@ -21,7 +25,7 @@ def _fmt(name: str, value) -> str:
 
 
 def _unit(name: str) -> str:
-    return " EUR" if name.startswith("cost") else " months" if name.startswith("median") else ""
+    return " EUR" if _euros(name) else " months" if name.startswith("median") else ""
 
 
 def summary_table(summary, publics=("all",), scenario=None, point=0) -> str:
@@ -160,6 +164,11 @@ def json_result(exp) -> dict:
             }
             for name, g in d.groupby("scenario", sort=False)
         }
+    if exp.manifest.get("ensemble"):
+        from sim.experiments.store import load_run
+        from sim.present.cli.ensemble import ensemble_json
+
+        out["ensemble"] = ensemble_json(load_run(exp.out))
     return out
 
 
