@@ -185,3 +185,23 @@ def test_hand_built_employment_history():
     assert list(t_first) == [2, 1, NEVER]
     ever = ever_durable_from_events(events, np.array([0, 1, 0]))
     assert list(ever) == [True, False, False]
+
+
+def test_support_events_name_every_referent_kind_the_departement_included(run_with_events):
+    model, events = run_with_events
+    pop, ref = model.pop, model.referents
+    starts = events[events["event"] == "support_start"].sort_values(["person", "month"])
+    last = starts.groupby("person")["structure"].last()
+    held = np.flatnonzero(pop.referent >= 0)
+    assert np.array_equal(last.reindex(held).to_numpy(), pop.referent[held]), (
+        "expected each supported person's last support_start to name the referent held at the end"
+    )
+    dep = starts["structure"] == ref.departement
+    assert dep.any(), "expected the Département's social referents to start supports in the run"
+    assert (starts.loc[dep, "structure"] == ref.n - 1).all(), (
+        "the Département's social referents are the last referent structure"
+    )
+    ends = events[events["event"] == "support_end"]
+    assert ends["structure"].between(0, ref.n - 1).all(), (
+        f"support_end must name a referent structure in 0..{ref.n - 1}"
+    )

@@ -98,7 +98,9 @@ def test_an_arm_acts_only_on_its_persons(tmp_path):
     model = InsertionModel(scn, seed=0, trial=spec)
     model.run()
     ref = model.referents
-    team = np.flatnonzero(model.pop.referent >= ref.first_team)
+    # Referent teams follow shelters and agencies; the Département's social referents come last.
+    in_team = (model.pop.referent >= ref.first_team) & (model.pop.referent < ref.departement)
+    team = np.flatnonzero(in_team)
     assert team.size > 0, "the coaching team takes persons"
     assert (model.pop.trial_arm[team] == 1).all(), "only the coaching arm's persons"
     # Directional: an intensive iterative team for one arm gives it more months employed.

@@ -206,8 +206,13 @@ class Trial:
                 "stratum": self.stratum,
             }
         )
+        # Strata as they were at enrolment (benefits and housing change during the run): decoded
+        # from the stratum code of _stratum.
+        code, levels = self.stratum.astype(np.int64), {}
+        for name in reversed(self.strata):
+            code, levels[name] = divmod(code, STRATA[name][0])
         for name in self.strata:
-            frame[name] = STRATA[name][1](pop)[rows]
+            frame[name] = levels[name]
         h = self.horizon
         frame["employed_h"] = np.where(self.employed_h == NEVER, 0, self.employed_h)
         frame["durable_h"] = np.where(self.durable_h == NEVER, 0, self.durable_h)
