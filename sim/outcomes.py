@@ -1,5 +1,7 @@
 """Outcomes: per-person history, per-month records and the indicators (phase 9 of the step).
 
+The unit, kind, bounds and definition of each indicator are in :mod:`sim.indicators`.
+
 Per person (``persons.parquet``): month of first job and of first durable job, months employed,
 months in a durable job, SIAE pathway length, month housed, never reached by any support, breaks,
 cost; and their state at 6, 12 and 24 months after their entry.
@@ -22,8 +24,9 @@ Rates at ``k`` months are shares of the persons present ``k`` months after their
   supported by a referent or a programme by then;
 - ``housing_access_rate_24m``: among homeless people at entry present at 24 months, share in
   ordinary housing then;
-- ``cost_total``: for everyone, the whole ledger (EUR); for a public, the costs attributed to its
-  members (places, posts, measures, adviser time);
+- ``cost_total``: over the whole run, for everyone, the whole ledger (EUR); for a public, the
+  costs attributed to its members (places, posts, measures, adviser time);
+- ``cost_per_year``: ``cost_total`` over the run's length in years (EUR a year, as budgets are);
 - ``cost_per_durable_job``, ``cost_per_job``, ``cost_per_person_supported``,
   ``cost_per_positive_exit``: ``cost_total`` over the number of persons who reached a durable
   job, any job, any support, or a positive exit at 12 months;
@@ -39,6 +42,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.indicators import METADATA
 from sim.population import NEVER, Population
 from sim.states import (
     Benefit,
@@ -53,25 +57,8 @@ from sim.states import (
 )
 from sim.submodels.capacity import occupancy
 
-INDICATORS = (
-    "employment_rate_6m",
-    "employment_rate_12m",
-    "employment_rate_24m",
-    "durable_employment_rate_12m",
-    "durable_employment_rate_24m",
-    "positive_exit_rate_12m",
-    "paid_activity_rate_12m",
-    "median_months_to_first_job",
-    "never_reached_share",
-    "housing_access_rate_24m",
-    "cost_total",
-    "cost_per_durable_job",
-    "cost_per_person_supported",
-    "cost_per_job",
-    "cost_per_positive_exit",
-    "rsa_saved",
-    "net_public_cost",
-)
+INDICATORS = tuple(METADATA)
+"""The indicators' names, in table order (their units and definitions: :mod:`sim.indicators`)."""
 
 
 def publics(pop: Population) -> dict[str, np.ndarray]:
@@ -228,9 +215,10 @@ def indicators(
 ) -> pd.DataFrame:
     """The named indicators, for everyone and each public: columns indicator, public, value.
 
-    ``rsa_monthly`` is the RSA amount for a single person in force (C10), used for the RSA no
-    longer paid.
+    ``months`` is the run's length (for the cost per year); ``rsa_monthly`` the RSA amount for a
+    single person in force (C10), used for the RSA no longer paid.
     """
+    years = months / 12
     total_cost = float(ledger["amount"].sum()) if len(ledger) else 0.0
     rsa = pop.benefit == Benefit.RSA
     rows = []
@@ -256,6 +244,7 @@ def indicators(
             "never_reached_share": 1.0 - _rate(pop.reached_12, mask),
             "housing_access_rate_24m": _rate(pop.housed_24, mask),
             "cost_total": cost,
+            "cost_per_year": cost / years if years > 0 else float("nan"),
             "cost_per_durable_job": _per(cost, n_durable),
             "cost_per_person_supported": _per(cost, n_supported),
             "cost_per_job": _per(cost, n_jobs),

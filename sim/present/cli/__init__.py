@@ -14,6 +14,7 @@ One module per group of commands, registered on ``main`` here:
 - ``calibration``: calibrate, sensitivity;
 - ``results``: results list, results show, report;
 - ``scenarios``: validate, explore;
+- ``definitions``: indicators (their units and definitions);
 - ``common``: the shared options, error handling and exit codes, progress, printing of results;
 - ``tables``: the text tables and the JSON result.
 
@@ -26,6 +27,7 @@ import click
 
 from sim.present.cli.calibration import calibrate, sensitivity
 from sim.present.cli.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, handles_errors
+from sim.present.cli.definitions import indicators
 from sim.present.cli.experiments import compare, resume, run, sweep
 from sim.present.cli.explain import explain
 from sim.present.cli.planning import allocate
@@ -63,5 +65,6 @@ for _command in (
     validate,
     results_group,
     explore,
+    indicators,
 ):
     main.add_command(_command)

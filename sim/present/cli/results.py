@@ -55,7 +55,11 @@ def results_list(base) -> None:
 
 @results_group.command("show")
 @click.argument("run_dir", type=click.Path(file_okay=False))
-@click.option("--by-public", is_flag=True, help="Show every public.")
+@click.option(
+    "--by-public",
+    is_flag=True,
+    help="Show every public (a comparison: the paired differences for every public).",
+)
 @handles_errors
 def results_show(run_dir, by_public) -> None:
     """Summarise the run stored in RUN_DIR (refused if it is damaged: see results verify)."""
@@ -89,7 +93,7 @@ def results_show(run_dir, by_public) -> None:
 
     exp = Experiment(Path(run_dir), m, run["indicators"], run["summary"], run.get("differences"))
     click.echo("")
-    echo_results(exp, as_json=False, by_public=by_public)
+    echo_results(exp, as_json=False, by_public=by_public, definitions=True)
 
 
 @results_group.command("verify")
