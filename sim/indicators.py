@@ -255,12 +255,13 @@ def format_difference(name: str, value, unit: bool = True) -> str:
         return "n/a"
     kind = indicator(name).kind
     if kind == "rate":
-        return f"{100 * value:+.1f}" + (" pts" if unit else "")
+        points = round(100 * value, 1) + 0.0  # no "-0.0"
+        return f"{points:+.1f}" + (" pts" if unit else "")
     if kind == "months":
-        return f"{value:+.1f}" + (" months" if unit else "")
+        return f"{round(value, 1) + 0.0:+.1f}" + (" months" if unit else "")
     if kind == "eur":
-        return f"{value:+,.0f}" + (" EUR" if unit else "")
-    return f"{value:+,.0f}" + (" persons" if unit else "")
+        return f"{round(value) + 0.0:+,.0f}" + (" EUR" if unit else "")
+    return f"{round(value) + 0.0:+,.0f}" + (" persons" if unit else "")
 
 
 def format_interval(name: str, low, high, difference: bool = False, unit: bool = False) -> str:

@@ -16,13 +16,19 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.indicators import METADATA, clip_to_bounds, indicator
 
 CONFIDENCE = 0.95
 MIN_REPLICATIONS = 5
 """Fewer replications than this: the outputs warn that the intervals are rough."""
+
+
+def _t_quantile(p: float, df: int) -> float:
+    """Student's t quantile (``scipy.stats.t.ppf``, from scipy.special: a lighter import)."""
+    from scipy.special import stdtrit
+
+    return float(stdtrit(df, p))
 
 
 def mean_ci(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
@@ -35,7 +41,7 @@ def mean_ci(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, 
     mean = float(values.mean())
     if n < 2:
         return mean, float("nan"), float("nan")
-    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / np.sqrt(n)
+    half = _t_quantile(0.5 + confidence / 2, n - 1) * values.std(ddof=1) / np.sqrt(n)
     return mean, mean - half, mean + half
 
 
@@ -55,10 +61,12 @@ def replications_needed(sd: float, half_width: float, confidence: float = CONFID
         raise ValueError(f"the spread must be a finite number, got {sd!r}")
     if sd == 0:
         return 1
+    from scipy.special import ndtri
+
     # Normal approximation as a start, then up by one until Student's t agrees.
-    q = stats.norm.ppf(0.5 + confidence / 2)
+    q = float(ndtri(0.5 + confidence / 2))
     n = max(2, int(np.ceil((q * sd / half_width) ** 2)))
-    while stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n) > half_width:
+    while _t_quantile(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n) > half_width:
         n += 1
     return n
 
