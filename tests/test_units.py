@@ -12,7 +12,7 @@ from sim.pathways import decide
 from sim.pathways.common import worst_service
 from sim.population import Population, create_population
 from sim.rng import STREAMS, Streams
-from sim.states import OB, Benefit, Household, Logic, Phase, Programme, Service, Status
+from sim.states import OB, Benefit, Household, Housing, Logic, Phase, Programme, Service, Status
 from sim.submodels.capacity import allocate, choose_weighted, occupancy
 
 
@@ -102,6 +102,20 @@ def test_person_view_reads_and_writes_its_row():
         person.obstacle_debt = 7
     assert len(model.agents_by_type[Shelter]) == len(model.shelters) > 0
     assert len(model.agents_by_type[Siae]) == model.n_siae > 0
+
+
+def test_person_view_gives_names_as_well_as_codes():
+    model = InsertionModel(small_scenario(**{"run.persons": 200}))
+    person = next(p for p in model.agents_by_type[Person] if p.row == 5)
+    model.pop.status[5] = Status.SUPPORTED
+    model.pop.housing[5] = Housing.CHRS
+    assert person.status is Status.SUPPORTED, repr(person.status)
+    assert person.status.name == "SUPPORTED" and person.status == 3, "a name and its code"
+    assert person.housing is Housing.CHRS
+    assert isinstance(person.age, float) and isinstance(person.refugee, bool), "others stay"
+    person.status = Status.JOB
+    assert model.pop.status[5] == Status.JOB
+    assert repr(person) == "Person(row=5, status=JOB)"
 
 
 def test_person_views_can_be_turned_off():

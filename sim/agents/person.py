@@ -11,17 +11,52 @@ from __future__ import annotations
 import mesa
 
 from sim.population import FIELDS
-from sim.states import OB, OBSTACLES
+from sim.states import (
+    OB,
+    OBSTACLES,
+    Benefit,
+    Contract,
+    Household,
+    Housing,
+    Logic,
+    Phase,
+    Programme,
+    ReferentKind,
+    Service,
+    Sex,
+    Status,
+)
+
+CODED = {
+    "status": Status,
+    "phase": Phase,
+    "logic": Logic,
+    "sex": Sex,
+    "household": Household,
+    "benefit": Benefit,
+    "housing": Housing,
+    "programme": Programme,
+    "contract": Contract,
+    "referent_kind": ReferentKind,
+    "service": Service,
+}
+"""Fields stored as codes and read back as members of their enum (``Status.SUPPORTED``)."""
 
 
 def _field(name: str) -> property:
+    coded = CODED.get(name)
+
     def get(self):
-        return getattr(self.model.pop, name)[self.row].item()
+        value = getattr(self.model.pop, name)[self.row].item()
+        return coded(value) if coded is not None else value
 
     def set_(self, value):
         getattr(self.model.pop, name)[self.row] = value
 
-    return property(get, set_, doc=f"This person's ``{name}`` (a view of the population row).")
+    what = f"a ``{coded.__name__}`` member: a name and its code" if coded else "a value"
+    return property(
+        get, set_, doc=f"This person's ``{name}``, {what} (a view of the population row)."
+    )
 
 
 def _obstacle(name: str) -> property:
@@ -42,7 +77,9 @@ class Person(mesa.Agent):
     """One person, as a view of row ``row`` of ``model.pop``.
 
     Every attribute of :data:`sim.population.FIELDS` is available under its name, and each
-    obstacle as ``obstacle_<name>`` (e.g. ``person.obstacle_french``).
+    obstacle as ``obstacle_<name>`` (e.g. ``person.obstacle_french``). Coded attributes
+    (:data:`CODED`) read as enum members, which give both the name and the code:
+    ``person.status`` is ``Status.SUPPORTED`` (``.name`` "SUPPORTED", equal to the code 3).
     """
 
     def __init__(self, model, row: int):
@@ -56,9 +93,7 @@ class Person(mesa.Agent):
 
     def __repr__(self) -> str:
         """Short description for notebooks."""
-        from sim.states import Status
-
-        return f"Person(row={self.row}, status={Status(self.status).name})"
+        return f"Person(row={self.row}, status={self.status.name})"
 
 
 for _name in FIELDS:

@@ -38,7 +38,7 @@ import pandas as pd
 
 from sim.budget import BUDGET_PROGRAMMES
 from sim.experiments import store
-from sim.indicators import format_value, indicator
+from sim.indicators import clip_to_bounds, format_value, indicator
 from sim.scenario import ScenarioError
 
 REFERENCE = 0
@@ -269,6 +269,7 @@ def best_allocation(
     best = int(means.idxmin() if lower else means.idxmax())
     worst = int(means.idxmax() if lower else means.idxmin())
     mean, low, high = mean_ci(wide[best].to_numpy())
+    low, high = clip_to_bounds(indicator, low, high)
     ties = []
     for point in candidates.columns:
         if point == best:
@@ -288,6 +289,7 @@ def best_allocation(
     }
     if reference in wide:
         ref_mean, ref_low, ref_high = mean_ci(wide[reference].to_numpy())
+        ref_low, ref_high = clip_to_bounds(indicator, ref_low, ref_high)
         d_mean, d_low, d_high = mean_ci((wide[best] - wide[reference]).to_numpy())
         out["reference"] = {
             "point": reference,
