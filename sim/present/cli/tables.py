@@ -306,17 +306,6 @@ def json_result(exp) -> dict:
     return out
 
 
-def _signed(name: str, value) -> str:
-    """A difference as text: percentage points for rates, euros, months."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if name.startswith("cost") or name.endswith("cost") or name == "rsa_saved":
-        return f"{value:+,.0f} EUR"
-    if name.startswith("median"):
-        return f"{value:+.2f} months"
-    return f"{100 * value:+.2f} pp"
-
-
 def explain_header(spec: dict) -> str:
     """What an explain run decomposed: A, B, the method, the runs and the fields."""
     k = len(spec["players"])
@@ -360,6 +349,8 @@ def explain_table(table, spec: dict, public: str = "all", indicators=None) -> st
     """Each indicator's difference B - A and each field's contribution, with 95% CIs.
 
     ``*`` marks a contribution whose interval excludes zero (distinguishable from noise).
+    Contributions are in the unit of a difference of the indicator (:mod:`sim.indicators`):
+    percentage points (``pts``) for a rate, months, EUR.
 
     Args:
         table: the explain table (``explain.parquet``).
@@ -367,28 +358,27 @@ def explain_table(table, spec: dict, public: str = "all", indicators=None) -> st
         public: the public shown.
         indicators: the indicators shown (default: every one in the table).
     """
-    from sim.outcomes import INDICATORS
-
     t = table[table["public"] == public]
-    names = [n for n in (indicators or INDICATORS) if n in set(t["indicator"])]
+    names = [n for n in (indicators or _names(t)) if n in set(t["indicator"])]
     fields = [p["name"] for p in spec["players"]]
     width = max(len("total (B - A)"), *(len(f) for f in fields)) + 2
     lines = [explain_header(spec), ""]
     lines.append("contributions: mean over replications [95% CI]; * = the CI excludes 0")
     for name in names:
         rows = t[t["indicator"] == name].set_index("field")
-        lines.append(f"\n{name} [{public}]")
+        unit = _unit(name, difference=True)
+        lines.append(f"\n{name} [{public}]" + (f" ({unit})" if unit else ""))
         for field in [*fields, "total"]:
             r = rows.loc[field]
             ci = (
-                f"[{_signed(name, r.ci_low)}, {_signed(name, r.ci_high)}]"
+                f"[{_diff(name, r.ci_low)}, {_diff(name, r.ci_high)}]"
                 if r["n"] > 1 and not math.isnan(r.ci_low)
                 else ""
             )
             mark = " *" if r["n"] > 1 and (r.ci_low > 0 or r.ci_high < 0) else ""
             label = "total (B - A)" if field == "total" else field
             lines.append(
-                f"  {label:<{width}}{_signed(name, r.contribution):>16}  {ci:<34}{mark}".rstrip()
+                f"  {label:<{width}}{_diff(name, r.contribution):>16}  {ci:<34}{mark}".rstrip()
             )
     return "\n".join(lines)
 
@@ -420,5 +410,6 @@ def explain_json(result) -> dict:
         ],
         "run_settings_of_b_ignored": spec.get("run_settings_of_b_ignored", []),
         "contributions": contributions,
+        "units": metadata_json(),
         "out": str(result.out),
     }
