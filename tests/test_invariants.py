@@ -133,3 +133,23 @@ def test_those_a_host_turns_away_take_the_places_another_host_has_left():
     # No free place left: nobody more.
     more, where = spill_over(cand, key, cand, np.array([0, 0, 1]), free)
     assert more.size == 0 and where.size == 0
+
+
+def test_a_public_served_first_is_served_first_from_the_places_left():
+    # One place at each of two hosts; all four candidates asked host 0. Row 13 belongs to the
+    # public the programme serves first (rank 0), the others do not (rank 1): it takes host 0's
+    # place although its key is the highest. Among the rest, by key, row 10 takes host 1's place,
+    # and rows 11 and 12 are left waiting.
+    cand = np.array([10, 11, 12, 13])
+    host = np.zeros(4, dtype=np.int64)
+    free = np.array([1, 1])
+    key = np.array([0.1, 0.2, 0.3, 0.9])
+    rank = np.array([1, 1, 1, 0])
+    got = allocate(cand, host, free, key, rank=rank)
+    assert got.tolist() == [13]
+    more, where = spill_over(cand, key, got, np.array([0]), free, rank=rank)
+    assert more.tolist() == [10] and where.tolist() == [1]
+    # A priority over the key: were row 12 of the public too, it would come before row 10.
+    rank = np.array([1, 1, 0, 0])
+    more, where = spill_over(cand, key, got, np.array([0]), free, rank=rank)
+    assert more.tolist() == [12] and where.tolist() == [1]

@@ -171,8 +171,10 @@ def low_threshold(model, plan) -> None:
     free = model.siae_phc_places - used
     host = choose_weighted(u[cand], np.maximum(free, 0).astype(float))
     ok = host >= 0
-    phc_rank = rank("phc", cand)
-    got = allocate(cand[ok], host[ok], free, key[cand[ok]], rank=phc_rank[ok])
+    phc_rank = rank("phc", cand)  # None: no priority list
+    got = allocate(
+        cand[ok], host[ok], free, key[cand[ok]], rank=None if phc_rank is None else phc_rank[ok]
+    )
     got_host = host[ok][np.searchsorted(cand[ok], got)] if got.size else got
     more, more_host = spill_over(cand, key[cand], got, got_host, free, rank=phc_rank)
     got, got_host = np.concatenate([got, more]), np.concatenate([got_host, more_host])
