@@ -197,8 +197,10 @@ def test_cli_prints_rate_differences_in_percentage_points(cli_runs):
     out = cli_runs["compare"].stdout
     for name in RATES:
         rows = [c for c in _rows(out, name) if "pts" in c]
-        # One difference row per public (ten publics with --by-public).
-        assert len(rows) == 10, f"{name}: {len(rows)} difference rows:\n{out}"
+        # One difference row per public with --by-public: everyone and each public of
+        # sim.outcomes.publics (ten: young, young_under_30, senior, women, single_parents,
+        # refugees, disabled, homeless_at_entry, rsa, three_plus_obstacles).
+        assert len(rows) == 11, f"{name}: {len(rows)} difference rows:\n{out}"
         for cells in rows:
             unit, difference = cells[4], cells[5]
             assert unit == "pts", cells
