@@ -30,6 +30,7 @@ from sim.states import (
 CODED = {
     "status": Status,
     "phase": Phase,
+    "phase_reached": Phase,
     "logic": Logic,
     "sex": Sex,
     "household": Household,
@@ -40,7 +41,12 @@ CODED = {
     "referent_kind": ReferentKind,
     "service": Service,
 }
-"""Fields stored as codes and read back as members of their enum (``Status.SUPPORTED``)."""
+"""Fields stored as codes and read back as members of their enum (``Status.SUPPORTED``).
+
+A code without a member reads as the plain number: ``logic`` is the index of the referent's
+practice profile in ``policy.practices``, and a scenario may add profiles after ``linear`` (0)
+and ``iterative`` (1); the profile's name is ``person.practice``.
+"""
 
 
 def _field(name: str) -> property:
@@ -48,7 +54,9 @@ def _field(name: str) -> property:
 
     def get(self):
         value = getattr(self.model.pop, name)[self.row].item()
-        return coded(value) if coded is not None else value
+        if coded is None or value not in coded._value2member_map_:
+            return value
+        return coded(value)
 
     def set_(self, value):
         getattr(self.model.pop, name)[self.row] = value
@@ -86,6 +94,12 @@ class Person(mesa.Agent):
         """Register the view of row ``row`` with ``model``."""
         super().__init__(model)
         self.row = int(row)
+
+    @property
+    def practice(self) -> str | None:
+        """The name of the practice profile this person's referent follows (``None``: none)."""
+        index = int(self.model.pop.logic[self.row])
+        return None if index < 0 else self.model.practices.names[index]
 
     def pathway(self) -> list[dict]:
         """This person's month-by-month record, if the model keeps person histories."""
