@@ -7,7 +7,7 @@ SCENARIO ?= scenarios/baseline.yaml
 
 NOTEBOOKS_STAMP := $(VENV)/.notebooks-installed
 
-.PHONY: run test test-core lint chromium bench notebooks clean
+.PHONY: run test test-core lint chromium bench notebooks benefit-tables clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,5 +61,19 @@ notebooks: $(NOTEBOOKS_STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_model.py
 
+# Benefit amounts (RSA, prime d'activité, housing benefit, AAH, ASS) from OpenFisca-France,
+# tabulated into sim/parameters/benefit_amounts.csv.gz with its provenance. OpenFisca pins
+# numpy<2.4 and openfisca-core<45, so it lives in its own environment, never in the model's.
+OPENFISCA_VENV := .venv-openfisca
+OPENFISCA_FRANCE ?= 176.1.8
+$(OPENFISCA_VENV)/.installed:
+	$(PYTHON) -m venv $(OPENFISCA_VENV)
+	$(OPENFISCA_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(OPENFISCA_VENV)/bin/python -m pip install --quiet 'openfisca-france==$(OPENFISCA_FRANCE)'
+	touch $@
+
+benefit-tables: $(OPENFISCA_VENV)/.installed
+	$(OPENFISCA_VENV)/bin/python scripts/benefit_tables.py
+
 clean:
-	rm -rf $(VENV) .venv312 .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv312 $(OPENFISCA_VENV) .pytest_cache .ruff_cache

@@ -595,6 +595,7 @@ from sim.experiments.store import load_run
 from sim.indicators import format_difference, format_interval
 from sim.indicators import format_value as fmt
 from sim.parameters import funding_values
+from sim.parameters.benefit_table import benefit_scale
 from sim.present.plots import costs_over_time
 from sim.present.text import allocation_answer, budget_sentences"""
     ),
@@ -646,24 +647,27 @@ pd.DataFrame(
         """\
 ## 2. Cost indicators and net public cost
 
-`cost_total` is the whole ledger for everyone, and for a public the costs attributed to its
-members. `cost_per_durable_job`, `cost_per_job`, `cost_per_person_supported` and
-`cost_per_positive_exit` divide it by the number of persons who reached each outcome.
-`net_public_cost` = `cost_total` − `rsa_saved`.
+`cost_total` is the support the ledger pays (places, posts, staff, programmes) for everyone, and
+for a public the costs attributed to its members; the ledger also records two transfers to
+persons, the RSA allowance (`rsa_allowance`, paid by the Département) and the prime d'activité
+(`prime_activite`, paid by the State), which `cost_total` leaves out. `cost_per_durable_job`,
+`cost_per_job`, `cost_per_person_supported` and `cost_per_positive_exit` divide it by the
+number of persons who reached each outcome.
 
-**The RSA assumption.** `rsa_saved` assumes that each month an RSA recipient is employed (an
-ordinary job or a SIAE contract) saves one month of the RSA for a single person in force at
-`run.start` (amount below). It overstates the saving for part-time work, where the RSA falls
-rather than stops, and ignores the prime d'activité and household composition; incomes are not
-modelled."""
+**The RSA saved** comes from the ledger: the RSA the recipients at entry would have received had
+they stayed on the full allowance every month they were present (the amount of the
+OpenFisca-France table for their household and housing, below for a single person), minus the
+RSA the ledger paid (to them, and to anyone entering the RSA later). `net_public_cost` =
+`cost_total` − `rsa_saved` + the prime d'activité paid: work that pays costs the State."""
     ),
     code(
         """\
 scenario = resolve(SCENARIOS / "baseline.yaml", persons=PERSONS, months=MONTHS)
 values = funding_values(scenario)
+amounts = benefit_scale(scenario.run.start)  # OpenFisca-France, in force at run.start
 print(
-    f"RSA for a single person in force on {scenario.run.start}: "
-    f"{values['rsa_single_person']:.2f} EUR a month"
+    f"RSA for a single person without earnings or housing costs in force on "
+    f"{scenario.run.start}: {amounts.values['rsa'][0, 0, 0]:.2f} EUR a month"
 )
 COSTS = [
     "cost_total",

@@ -148,9 +148,10 @@ METADATA: dict[str, Indicator] = {
         _eur(
             "cost_total",
             "cost over the run",
-            "Public spending over the whole run (every month of it, not per year), EUR: for "
-            "everyone the whole ledger (places, posts, measures, staff, vacant capacity "
-            "included); for a public, the costs attributed to its members.",
+            "Public spending on support over the whole run (every month of it, not per year), "
+            "EUR: for everyone the whole ledger without the transfers to persons (RSA, prime "
+            "d'activité), places, posts, measures, staff and vacant capacity included; for a "
+            "public, the costs attributed to its members.",
             higher=None,
         ),
         _eur(
@@ -183,17 +184,32 @@ METADATA: dict[str, Indicator] = {
         _eur(
             "rsa_saved",
             "RSA no longer paid",
-            "RSA no longer paid over the whole run, EUR, assuming that each month an RSA "
-            "recipient (at entry) is employed saves one month of the RSA for a single person "
-            "(an upper bound: part-time work lowers the RSA rather than ending it).",
+            "RSA no longer paid over the whole run, EUR: the RSA the recipients at entry would "
+            "have received had they stayed on the full allowance (no earnings) every month "
+            "present, minus the RSA allowance the ledger paid to them and to anyone entering the "
+            "RSA later.",
             higher=True,
+            lower=None,
         ),
         _eur(
             "net_public_cost",
             "net public cost",
-            "cost_total minus rsa_saved, over the whole run, EUR (negative when the RSA saved "
-            "exceeds the cost).",
+            "cost_total minus rsa_saved plus the prime d'activité paid, over the whole run, EUR "
+            "(negative when the RSA saved exceeds the cost and the prime d'activité).",
             lower=None,
+        ),
+        _rate(
+            "rsa_exit_rate_12m",
+            "off the RSA at 12 months (RSA at entry)",
+            "Share no longer on the RSA 12 months after entry, among the RSA recipients at entry "
+            "present 12 months after their own entry.",
+        ),
+        _rate(
+            "rsa_months_share",
+            "share of months on the RSA",
+            "Months on the RSA with an amount due over months present since entry (all months "
+            "of the persons in the group summed).",
+            higher=False,
         ),
     )
 }

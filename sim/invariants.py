@@ -6,8 +6,9 @@ ledger balances; nobody holds a place of a group they were not eligible for (see
 :func:`check_eligibility`); every referent structure uses at most its staff hours and makes at
 most its mediation contacts, and the ledger pays the contacts made; and no low-threshold place
 (PHC, TAPAJ, AAVA: programmes that take without selection) stays empty at the end of the month
-while a person who asked for it this month still waits. Enabled in any run with
-``run.check_invariants: true``; the tests run them.
+while a person who asked for it this month still waits; every person has exactly one benefit
+status, allowances go only to recipients, and the ledger's transfers equal what persons
+received. Enabled in any run with ``run.check_invariants: true``; the tests run them.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.population import NEVER
-from sim.states import Allocation, Housing, Programme, Service, Status
+from sim.states import Allocation, Benefit, Housing, Programme, Service, Status
+from sim.submodels.benefits import current_age
 from sim.submodels.capacity import occupancy
 from sim.submodels.housing import place_capacity, used_places
 
@@ -150,6 +152,7 @@ def check_invariants(model) -> None:
     )
 
     _no_empty_place_while_someone_waits(model)
+    _check_benefits(model)
 
     ledger = model.ledger.frame()
     if len(ledger):
@@ -209,7 +212,8 @@ def _holders(model) -> list[tuple[str, list[str], np.ndarray, np.ndarray]]:
     )
     rows = np.flatnonzero((st == Status.LOW_THRESHOLD) & (pop.t_programme_start == t))
     out.append(("programme", ["phc", "tapaj", "aava"], rows, pop.programme[rows].astype(np.int64)))
-    rows = np.flatnonzero((pop.referent >= ref.first_team) & (pop.t_support_start == t))
+    teams = (pop.referent >= ref.first_team) & (pop.referent < ref.departement)
+    rows = np.flatnonzero(teams & (pop.t_support_start == t))
     out.append(
         ("referent", ref.team_names, rows, ref.team_group[pop.referent[rows] - ref.first_team])
     )
@@ -293,3 +297,46 @@ def _no_empty_place_while_someone_waits(model) -> None:
         stuck.size == 0,
         f"month {t}: {stuck.size} residents wait for an AAVA place their shelter has free",
     )
+
+
+def _check_benefits(model) -> None:
+    """One benefit status each; allowances only to recipients; transfers as the ledger says."""
+    pop, t, rules = model.pop, model.t, model.benefit_rules
+    b = pop.benefit
+    _require(bool(np.all((b >= 0) & (b <= max(Benefit)))), f"month {t}: a benefit is out of range")
+    present = pop.present()
+    rsa = present & (b == Benefit.RSA)
+    _require(
+        not np.any((pop.rsa_amount > 0) & ~rsa),
+        f"month {t}: an RSA amount is due to someone who is not a present recipient",
+    )
+    _require(
+        not np.any((pop.suspension_share > 0) & ~rsa),
+        f"month {t}: a suspension holds for someone who is not a present recipient",
+    )
+    _require(
+        not np.any((pop.ppa_amount > 0) & ~present),
+        f"month {t}: a prime d'activité paid to someone absent",
+    )
+    age = current_age(pop, t)
+    _require(
+        not np.any(rsa & ((age < rules["rsa.age_min"]) | (age >= rules["rsa.age_max"]))),
+        f"month {t}: an RSA recipient is outside the RSA's ages",
+    )
+    _require(
+        not np.any((b == Benefit.UNEMPLOYMENT) & present & (pop.t_benefit_end < t)),
+        f"month {t}: unemployment insurance paid beyond its end",
+    )
+    _require(
+        np.count_nonzero(pop.measure) <= model.departement.measure_places,
+        f"month {t}: the intensive support measure is over capacity",
+    )
+    _require(not np.any(pop.measure & (pop.referent < 0)), f"month {t}: a measure without referent")
+    ledger = model.ledger.frame()
+    for programme, paid in (("rsa_allowance", pop.cost_rsa), ("prime_activite", pop.cost_ppa)):
+        total = float(ledger.loc[ledger["programme"] == programme, "amount"].sum())
+        _require(
+            bool(np.isclose(total, float(paid.sum()), rtol=1e-9, atol=1e-6)),
+            f"month {t}: the ledger's {programme} ({total:,.2f}) differs from what persons "
+            f"received ({float(paid.sum()):,.2f})",
+        )

@@ -11,6 +11,7 @@ import pandas as pd
 
 from sim import pathways
 from sim.agents import (
+    Departement,
     Employer,
     FranceTravailAgency,
     LowThresholdProgramme,
@@ -25,7 +26,8 @@ from sim.agents.base import table
 from sim.budget import apply_budgets
 from sim.invariants import check_invariants
 from sim.outcomes import Recorder, indicators, publics
-from sim.parameters import funding_values
+from sim.parameters import benefit_rules, funding_values
+from sim.parameters.benefit_table import benefit_scale
 from sim.population import create_population
 from sim.preflight import check_resources
 from sim.rng import Streams
@@ -33,11 +35,14 @@ from sim.scenario import Scenario
 from sim.states import SHELTER_HOUSING, Allocation, Programme, ShelterKind
 from sim.states import Service as ServiceKind
 from sim.submodels import (
+    benefits,
     contracts,
     demography,
+    duties,
     housing,
     iae,
     matching,
+    measure,
     mediation,
     obstacles,
     orientation,
@@ -52,6 +57,7 @@ FLOWS = (
     "outreach_reached",
     "incapacity",
     "oriented",
+    "oriented_social",
     "support_starts",
     "support_ends",
     "support_renewals",
@@ -98,9 +104,19 @@ FLOWS = (
     "housing_exits",
     "housing_losses",
     "housing_first_losses",
+    "measure_starts",
+    "measure_renewals",
+    "measure_mobilised",
+    "rsa_entries",
+    "rsa_exits",
+    "unemployment_starts",
+    "duties_not_met",
+    "suspensions",
+    "remobilisations",
+    "rsa_drops_after_suspension",
 )
 COHORT_SAMPLE = 2000  # persons of the entry cohort whose monthly statuses are kept per run
-QUEUES = ("services", "training", "low_threshold", "siae", "shelter")
+QUEUES = ("services", "training", "low_threshold", "siae", "shelter", "measure")
 
 
 def _group_index(groups: dict) -> np.ndarray:
@@ -169,10 +185,13 @@ class InsertionModel(mesa.Model):
        or are left (:func:`sim.submodels.contracts.programmes`; PHC completers apply to their
        host for a CDDI), so that their places are free for this month's admissions in phase 5;
        support measures that reach their end (:mod:`sim.submodels.orientation`); persons
-       outside support are oriented (and referent teams reach their public); waiting persons
-       get a referent where the caseload allows, referent teams first for their public, then
-       first come first served, except that France Travail takes first whom a results-based
-       measure rewards (:func:`sim.submodels.orientation.queue_key`).
+       outside support are oriented (RSA recipients at once under automatic registration;
+       referent teams reach their public), the Département deciding the track of RSA
+       recipients; waiting persons get a referent where the caseload allows, referent teams
+       first for their public, then first come first served, except that France Travail takes
+       first whom a results-based measure rewards (:func:`sim.submodels.orientation.queue_key`);
+       then the intensive support measure of seed 002 ends, is renewed or starts
+       (:mod:`sim.submodels.measure`).
     3. Referents' logic (:mod:`sim.pathways`): each referent structure gives its staff hours
        (:mod:`sim.submodels.staff`: mediation reserved, the persons seen drawn when hours run
        out); the phase of each person seen moves on under their practice profile, and the
@@ -184,11 +203,17 @@ class InsertionModel(mesa.Model):
        rule, mediation teams take on job seekers (:mod:`sim.submodels.mediation`), ordinary
        employers' hiring, new immersions.
     6. Contracts (:mod:`sim.submodels.contracts`): breaks and ends, in-job support ends.
-    7. Housing (:mod:`sim.submodels.housing`): the rent rule on this month's resources, SIAO
-       admissions (shelters, then hotels), staircase moves or Logement d'abord, allocations of
-       dwellings (refusals, a search time before moving in), tenancy loss.
-    8. Funding (:mod:`sim.submodels.funding`): the month's costs by programme and funder.
-    9. Recording (:mod:`sim.outcomes`), then the invariants if the run checks them.
+    7. Benefits (:mod:`sim.submodels.benefits`): unemployment insurance, RSA exits and entries,
+       the month's amounts (RSA, prime d'activité) from the OpenFisca table, earnings history.
+    8. Duties (:mod:`sim.submodels.duties`): suspensions end or start for RSA recipients who do
+       not meet the hours of activity in force; remobilisation.
+    9. Housing (:mod:`sim.submodels.housing`): the rent rule on this month's resources
+       (:func:`sim.submodels.resources.monthly_resources`, from the benefit amounts of phase 7),
+       SIAO admissions (shelters, then hotels), staircase moves or Logement d'abord, allocations
+       of dwellings (refusals, a search time before moving in), tenancy loss.
+    10. Funding (:mod:`sim.submodels.funding`): the month's costs and transfers by programme and
+        funder.
+    11. Recording (:mod:`sim.outcomes`), then the invariants if the run checks them.
 
     Args:
         scenario: a validated scenario.
@@ -200,6 +225,8 @@ class InsertionModel(mesa.Model):
         self.streams = Streams(scenario.run.seed if seed is None else seed)
         super().__init__(rng=self.streams["institutions"])
         self.funding_values = funding_values(scenario)
+        self.benefit_rules = benefit_rules(scenario)
+        self.benefit_scale = benefit_scale(scenario.run.start, scenario.policy.benefits.table)
         scenario, self.budget_report = apply_budgets(scenario, self.funding_values)
         check_resources(scenario)  # before the population is allocated
         self.spec = scenario  # Mesa 3.5 reserves Model.scenario
@@ -209,7 +236,11 @@ class InsertionModel(mesa.Model):
         self.t = -1
         self._build_institutions(scenario)
         self.pop = create_population(
-            scenario, len(self.agencies), self.streams["population"], self.streams["arrivals"]
+            scenario,
+            len(self.agencies),
+            self.streams["population"],
+            self.streams["arrivals"],
+            (self.benefit_rules["rsa.age_min"], self.benefit_rules["rsa.age_max"]),
         )
         if scenario.run.person_views:
             Person.create_agents(self, self.pop.n, row=np.arange(self.pop.n))
@@ -250,6 +281,9 @@ class InsertionModel(mesa.Model):
             for name, g in terr.referent_groups.items()
             for _ in range(g.n)
         ]
+        self.departement = Departement(
+            self, 0, terr.departement, practice(terr.departement.practice, None), k, terr.staff
+        )
         self.siaes = [
             Siae(self, 0, name, g, k) for name, g in terr.siae.items() for _ in range(g.n)
         ]
@@ -341,7 +375,6 @@ class InsertionModel(mesa.Model):
             "min_months",
         )
         self.n_siae = len(self.siaes)
-        self.cer_hours_per_week = terr.france_travail.cer_hours_per_week
         self.siae_type = si["type"].astype(np.int64).reshape(-1)
         self.siae_posts = si["posts"].astype(np.int64).reshape(-1)
         self.siae_hours = si["weekly_hours"].astype(float).reshape(-1)
@@ -399,8 +432,9 @@ class InsertionModel(mesa.Model):
                 for g, spec in enumerate(terr.referent_groups.values())
                 for _ in range(spec.n)
             ],
+            departement=self.departement,
         )
-        structures = self.shelters + self.agencies + self.referent_teams
+        structures = self.shelters + self.agencies + self.referent_teams + [self.departement]
         self.staff = StaffBudget.build(
             np.array([s.staff_hours for s in structures], dtype=float),
             np.array([s.practice @ self.practices.mediation_share[:-1] for s in structures]),
@@ -448,7 +482,7 @@ class InsertionModel(mesa.Model):
 
     # ------------------------------------------------------------------ the month
     def step(self) -> None:
-        """Advance one month through the nine phases of the class docstring."""
+        """Advance one month through the eleven phases of the class docstring."""
         self.t += 1
         self.flows = dict.fromkeys(FLOWS, 0.0)
         self.queues = dict.fromkeys(QUEUES, 0)
@@ -458,11 +492,12 @@ class InsertionModel(mesa.Model):
         housing.initial_shelter(self, new)
         self.flows["arrivals"] += new.size
         demography.departures(self)
-        # 2. Programme ends, orientation and referents.
+        # 2. Programme ends, orientation and referents; the intensive support measure.
         contracts.programmes(self)
         orientation.end_of_support(self)
         orientation.orient(self)
         orientation.assign_referents(self)
+        measure.update(self)
         # 3. Referents' logic.
         plan = pathways.decide(self)
         # 4. Services and obstacles.
@@ -478,11 +513,15 @@ class InsertionModel(mesa.Model):
         matching.immersions(self, plan)
         # 6. Contracts.
         contracts.breaks_and_ends(self, plan)
-        # 7. Housing.
+        # 7. Benefits.
+        benefits.update(self)
+        # 8. Duties.
+        duties.update(self)
+        # 9. Housing.
         housing.admissions_and_exits(self, plan)
-        # 8. Funding.
+        # 10. Funding.
         costs = self.ledger.close_month()
-        # 9. Recording and invariants.
+        # 11. Recording and invariants.
         self.recorder.record(costs)
         if self.spec.run.check_invariants:
             check_invariants(self)
@@ -528,6 +567,4 @@ class InsertionModel(mesa.Model):
 
     def indicators(self) -> pd.DataFrame:
         """The indicators, for everyone and by public (see :mod:`sim.outcomes`)."""
-        return indicators(
-            self.pop, self.ledger.frame(), self.t + 1, self.funding_values["rsa_single_person"]
-        )
+        return indicators(self.pop, self.ledger.frame(), self.t + 1)

@@ -30,11 +30,19 @@ Rates at ``k`` months are shares of the persons present ``k`` months after their
 - ``cost_per_durable_job``, ``cost_per_job``, ``cost_per_person_supported``,
   ``cost_per_positive_exit``: ``cost_total`` over the number of persons who reached a durable
   job, any job, any support, or a positive exit at 12 months;
-- ``rsa_saved``: RSA no longer paid, *assuming* that each month an RSA recipient (at entry) is
-  employed saves one month of the RSA for a single person in force (C10). This overstates the
-  saving for part-time work (the RSA falls with earnings rather than stopping) and ignores the
-  prime d'activité and household composition; it is shown separately;
-- ``net_public_cost``: ``cost_total`` minus ``rsa_saved``.
+- ``rsa_saved``: the RSA the public's recipients at entry would have received had they stayed
+  on the full allowance every month they were present (the table's amount without earnings,
+  for their household and housing of the month), minus the RSA the ledger paid to the public's
+  members (``rsa_allowance``: after earnings, suspensions, exits and entries, whoever receives
+  it): the RSA no longer paid;
+- ``net_public_cost``: ``cost_total`` minus ``rsa_saved`` plus the prime d'activité paid to
+  the public (the cost of making work pay);
+- ``rsa_exit_rate_12m``: among RSA recipients at entry observed 12 months after their entry,
+  share no longer on the RSA then;
+- ``rsa_months_share``: months on the RSA with an amount due, over months present since entry.
+
+Costs: ``cost_total`` counts support (programmes, places, posts, staff), not the transfers to
+persons (``rsa_allowance``, ``prime_activite``), which the ledger records apart.
 """
 
 from __future__ import annotations
@@ -54,8 +62,10 @@ from sim.states import (
     ShelterKind,
     SiaeType,
     Status,
+    Track,
 )
 from sim.submodels.capacity import occupancy
+from sim.submodels.funding import TRANSFERS
 
 INDICATORS = tuple(METADATA)
 """The indicators' names, in table order (their units and definitions: :mod:`sim.indicators`)."""
@@ -78,7 +88,7 @@ def publics(pop: Population) -> dict[str, np.ndarray]:
         "refugees": arrived & pop.refugee,
         "disabled": arrived & pop.rqth,
         "homeless_at_entry": arrived & pop.homeless_at_entry,
-        "rsa": arrived & (pop.benefit == Benefit.RSA),
+        "rsa": arrived & (pop.benefit_at_entry == Benefit.RSA),
         "three_plus_obstacles": arrived & (pop.n_obstacles_at_entry >= 3),
     }
 
@@ -90,9 +100,9 @@ class Recorder:
         """Prepare the records of ``model``; ``keep_history`` keeps every person's statuses."""
         self.model = model
         self.months: list[dict] = []
-        self.history = (
-            np.zeros((model.spec.run.months, model.pop.n), dtype=np.int8) if keep_history else None
-        )
+        shape = (model.spec.run.months, model.pop.n)
+        self.history = np.zeros(shape, dtype=np.int8) if keep_history else None
+        self.benefit_history = np.zeros(shape, dtype=np.int8) if keep_history else None
 
     def record(self, costs: dict[str, float]) -> None:
         """Update histories and snapshots, and store this month's record."""
@@ -102,13 +112,26 @@ class Recorder:
         pop.months_employed += employed
         pop.months_durable += durable
         pop.months_siae += pop.status == Status.SIAE
+        present = pop.present()
+        pop.months_present += present
+        rsa = present & (pop.benefit == Benefit.RSA)
+        pop.months_rsa += rsa & (pop.rsa_amount > 0)
         self._snapshots(pop, t, employed, durable)
         if self.history is not None:
             self.history[t] = pop.status
+            self.benefit_history[t] = pop.benefit
 
         row: dict = {"month": t}
         counts = np.bincount(pop.status, minlength=len(Status))
         row.update({f"n_{s.name.lower()}": int(counts[s]) for s in Status})
+        benefits = np.bincount(pop.benefit[present], minlength=len(Benefit))
+        # Persons present by benefit status (``benefit_*``), and RSA recipients paid, suspended,
+        # on the social track; workers paid the prime d'activité.
+        row.update({f"benefit_{b.name.lower()}": int(benefits[b]) for b in Benefit})
+        row["rsa_paid"] = int(np.count_nonzero(rsa & (pop.rsa_amount > 0)))
+        row["rsa_suspended"] = int(np.count_nonzero(rsa & (pop.suspension_share > 0)))
+        row["rsa_social_track"] = int(np.count_nonzero(rsa & (pop.track == Track.SOCIAL)))
+        row["ppa_paid"] = int(np.count_nonzero(present & (pop.ppa_amount > 0)))
         row.update({f"flow_{k}": v for k, v in m.flows.items()})
         row.update({f"queue_{k}": v for k, v in m.queues.items()})
         waiting = pop.status == Status.WAITING
@@ -132,6 +155,7 @@ class Recorder:
         pop.positive_exit_12[now] = employed[now] | (pop.status[now] == Status.TRAINING)
         pop.paid_activity_12[now] = employed[now] | (pop.status[now] == Status.LOW_THRESHOLD)
         pop.reached_12[now] = pop.t_first_support[now] != NEVER
+        pop.rsa_12[now] = pop.benefit[now] == Benefit.RSA
         now = present & (since == 24) & pop.homeless_at_entry
         pop.housed_24[now] = pop.housing[now] == Housing.ORDINARY
 
@@ -147,8 +171,13 @@ class Recorder:
         out["cap_caseload_france_travail"] = int(
             ref.capacity[ref.n_shelters : ref.first_team].sum()
         )
-        out["used_caseload_referent_groups"] = int(used[ref.first_team :].sum())
-        out["cap_caseload_referent_groups"] = int(ref.capacity[ref.first_team :].sum())
+        teams = slice(ref.first_team, ref.departement)
+        out["used_caseload_referent_groups"] = int(used[teams].sum())
+        out["cap_caseload_referent_groups"] = int(ref.capacity[teams].sum())
+        out["used_caseload_departement"] = int(used[ref.departement])
+        out["cap_caseload_departement"] = int(ref.capacity[ref.departement])
+        out["used_places_measure"] = int(np.count_nonzero(pop.measure))
+        out["cap_places_measure"] = int(m.departement.measure_places)
         out["used_places_mediation"] = int(np.count_nonzero(pop.mediator >= 0))
         out["cap_places_mediation"] = int(m.mediation_places.sum())
         places = occupancy(pop.shelter, m.n_shelters)
@@ -181,7 +210,11 @@ class Recorder:
         out["used_places_training"] = int(np.count_nonzero(in_training))
         out["cap_places_training"] = int(m.training_places)
         staff, n_sh = m.staff, ref.n_shelters
-        for where, part in (("shelters", slice(None, n_sh)), ("france_travail", slice(n_sh, None))):
+        for where, part in (
+            ("shelters", slice(None, n_sh)),
+            ("france_travail", slice(n_sh, ref.departement)),
+            ("departement", slice(ref.departement, None)),
+        ):
             out[f"used_staff_hours_{where}"] = float(staff.hours_used[part].sum())
             out[f"need_staff_hours_{where}"] = float(staff.hours_needed[part].sum())
             out[f"cap_staff_hours_{where}"] = float(staff.hours[part].sum())
@@ -210,17 +243,16 @@ def _per(cost: float, count: int) -> float:
     return cost / count if count else float("nan")
 
 
-def indicators(
-    pop: Population, ledger: pd.DataFrame, months: int, rsa_monthly: float
-) -> pd.DataFrame:
+def indicators(pop: Population, ledger: pd.DataFrame, months: int) -> pd.DataFrame:
     """The named indicators, for everyone and each public: columns indicator, public, value.
 
-    ``months`` is the run's length (for the cost per year); ``rsa_monthly`` the RSA amount for a
-    single person in force (C10), used for the RSA no longer paid.
+    ``months`` is the run's length (for the cost per year). Costs leave out the ledger's
+    transfers (RSA, prime d'activité); the RSA no longer paid and the net public cost read them.
     """
     years = months / 12
-    total_cost = float(ledger["amount"].sum()) if len(ledger) else 0.0
-    rsa = pop.benefit == Benefit.RSA
+    support = ledger[~ledger["programme"].isin(TRANSFERS)] if len(ledger) else ledger
+    total_cost = float(support["amount"].sum()) if len(support) else 0.0
+    at_entry = pop.benefit_at_entry == Benefit.RSA
     rows = []
     for public, mask in publics(pop).items():
         to_first = (pop.t_first_job - pop.t_entry)[mask & (pop.t_first_job != NEVER)]
@@ -229,7 +261,10 @@ def indicators(
         n_supported = int(np.count_nonzero(mask & (pop.t_first_support != NEVER)))
         n_jobs = int(np.count_nonzero(mask & (pop.t_first_job != NEVER)))
         n_positive = int(np.count_nonzero(mask & (pop.positive_exit_12 == 1)))
-        rsa_saved = float(pop.months_employed[mask & rsa].sum()) * rsa_monthly
+        rsa_saved = float(pop.cost_rsa_reference[mask].sum() - pop.cost_rsa[mask].sum())
+        ppa = float(pop.cost_ppa[mask].sum())
+        left_rsa = np.where(pop.rsa_12 >= 0, 1 - pop.rsa_12, -1).astype(np.int8)
+        present_months = int(pop.months_present[mask].sum())
         values = {
             "employment_rate_6m": _rate(pop.employed_6, mask),
             "employment_rate_12m": _rate(pop.employed_12, mask),
@@ -250,7 +285,9 @@ def indicators(
             "cost_per_job": _per(cost, n_jobs),
             "cost_per_positive_exit": _per(cost, n_positive),
             "rsa_saved": rsa_saved,
-            "net_public_cost": cost - rsa_saved,
+            "net_public_cost": cost - rsa_saved + ppa,
+            "rsa_exit_rate_12m": _rate(left_rsa, mask & at_entry),
+            "rsa_months_share": _per(float(pop.months_rsa[mask].sum()), present_months),
         }
         rows += [(name, public, values[name]) for name in INDICATORS]
     return pd.DataFrame(rows, columns=["indicator", "public", "value"])

@@ -28,6 +28,7 @@ from sim.states import (
     Service,
     Sex,
     Status,
+    Track,
 )
 
 NEVER = -1  # a due month or history month that has not happened
@@ -39,7 +40,9 @@ FIELDS: dict[str, tuple[type, object]] = {
     "sex": (np.int8, Sex.MAN),
     "household": (np.int8, Household.ALONE),
     "children_under_3": (np.int8, 0),
-    "benefit": (np.int8, Benefit.NONE),
+    "benefit": (np.int8, Benefit.NONE),  # benefit status now (changes, see benefits.py)
+    "benefit_at_entry": (np.int8, Benefit.NONE),
+    "rsa_household_eligible": (np.bool_, False),  # other household resources leave room for it
     "refugee": (np.bool_, False),
     "rqth": (np.bool_, False),
     "justice": (np.bool_, False),
@@ -76,8 +79,24 @@ FIELDS: dict[str, tuple[type, object]] = {
     "training_unit": (np.int16, -1),  # the group of training places whose place is held
     "mediator": (np.int16, -1),  # the mediation team working for the person
     "global_support": (np.bool_, False),
-    "measure": (np.bool_, False),
-    "measure_paid_variable": (np.bool_, False),
+    "track": (np.int8, Track.NONE),  # RSA orientation decided by the Département
+    "n_supports": (np.int16, 0),  # supports started (referents so far)
+    "measure": (np.bool_, False),  # in the intensive support measure of seed 002
+    "measure_mobilised": (np.bool_, False),  # mobilised onto an action during this measure
+    "n_measures": (np.int8, 0),  # 6-month measures in the current support (1 renewal)
+    # benefits: earnings of the last three months (1 = last month), amounts this month
+    "earnings_1": (np.float32, 0.0),  # gross EUR/month
+    "earnings_2": (np.float32, 0.0),
+    "earnings_3": (np.float32, 0.0),
+    "rsa_amount": (np.float32, 0.0),  # RSA due this month before any suspension [EUR]
+    "ppa_amount": (np.float32, 0.0),  # prime d'activité paid this month [EUR]
+    "ppa_claimed": (np.bool_, False),
+    "are_amount": (np.float32, 0.0),  # unemployment insurance paid per month [EUR]
+    "months_rsa_unpaid": (np.int8, 0),  # consecutive months on the RSA with nothing due
+    "months_last_job": (np.int16, 0),  # length of the job or CDDI that ended at t_job_lost
+    "suspension_share": (np.float32, 0.0),  # share of the RSA suspended (duties)
+    "rsa_withheld": (np.float32, 0.0),  # RSA suspended, repaid on remobilisation [EUR]
+    "n_breaches": (np.int8, 0),  # suspensions for duties not met
     # due months and dates
     "t_entry": (np.int32, 0),
     "t_waiting_since": (np.int32, NEVER),
@@ -98,6 +117,11 @@ FIELDS: dict[str, tuple[type, object]] = {
     "t_follow_up_end": (np.int16, NEVER),  # follow-up after a SIAE exit to a job (CVG)
     "t_housing_due": (np.int32, NEVER),  # month of moving into the allocated dwelling
     "t_affordable_since": (np.int32, NEVER),  # resources meet the rent rule since this month
+    "t_measure_end": (np.int32, NEVER),
+    "t_benefit_end": (np.int32, NEVER),  # end of unemployment insurance
+    "t_job_lost": (np.int32, NEVER),  # month the last job or CDDI ended or broke
+    "t_rsa_entry": (np.int32, NEVER),  # start of the current RSA spell
+    "t_suspension_end": (np.int32, NEVER),
     # history
     "t_first_support": (np.int32, NEVER),
     "t_first_job": (np.int32, NEVER),
@@ -108,6 +132,12 @@ FIELDS: dict[str, tuple[type, object]] = {
     "months_siae": (np.int16, 0),
     "n_breaks": (np.int16, 0),
     "cost": (np.float64, 0.0),
+    "months_present": (np.int16, 0),
+    "months_rsa": (np.int16, 0),  # months on the RSA with an amount due
+    "n_rsa_entries": (np.int16, 0),  # RSA spells started after entry
+    "cost_rsa": (np.float64, 0.0),  # RSA paid (the ledger's rsa_allowance) [EUR]
+    "cost_ppa": (np.float64, 0.0),  # prime d'activité paid [EUR]
+    "cost_rsa_reference": (np.float64, 0.0),  # full RSA each month present, RSA at entry [EUR]
     # snapshots at entry and at fixed months after entry (-1: not yet observed)
     "homeless_at_entry": (np.bool_, False),
     "n_obstacles_at_entry": (np.int8, 0),
@@ -121,6 +151,7 @@ FIELDS: dict[str, tuple[type, object]] = {
     "paid_activity_12": (np.int8, -1),  # employed (PHC included), TAPAJ or AAVA at 12 months
     "reached_12": (np.int8, -1),  # supported or in a programme by 12 months after entry
     "housed_24": (np.int8, -1),
+    "rsa_12": (np.int8, -1),  # on the RSA 12 months after entry
 }
 
 AGE_BOUNDS = {"young": (16.0, 26.0), "prime": (26.0, 50.0), "senior": (50.0, 65.0)}
@@ -216,7 +247,13 @@ def arrival_months(spec, persons: int, months: int, rng: np.random.Generator) ->
     return np.concatenate([np.zeros(persons, dtype=np.int32), later])
 
 
-def create_population(scenario, n_agencies: int, rng: np.random.Generator, rng_arrivals):
+def create_population(
+    scenario,
+    n_agencies: int,
+    rng: np.random.Generator,
+    rng_arrivals,
+    rsa_ages: tuple[float, float] = (25.0, np.inf),
+):
     """Draw the initial stock and every scheduled arrival from the scenario's composition.
 
     Args:
@@ -224,6 +261,7 @@ def create_population(scenario, n_agencies: int, rng: np.random.Generator, rng_a
         n_agencies: number of France Travail agencies (each person has a home agency).
         rng: the ``population`` stream.
         rng_arrivals: the ``arrivals`` stream (how many arrive each month).
+        rsa_ages: the ages at which the RSA opens and closes (rules in force), in years.
 
     Returns:
         A :class:`Population` with ``t_entry`` set; shelters are assigned by the model.
@@ -249,8 +287,9 @@ def create_population(scenario, n_agencies: int, rng: np.random.Generator, rng_a
 
     pop.benefit[:] = _pick(rng, spec.benefit.model_dump(), n) + 1
     pop.benefit[pop.benefit == 4] = Benefit.NONE  # shares are in the order rsa, ass, aah, none
-    # RSA is open from age 25 (CASF L.262-4): younger "RSA" draws get no benefit.
-    pop.benefit[(pop.benefit == Benefit.RSA) & (pop.age < 25)] = Benefit.NONE
+    # RSA is open from age 25 (CASF L.262-4) to the pension age: other "RSA" draws get none.
+    outside_ages = (pop.age < rsa_ages[0]) | (pop.age >= rsa_ages[1])
+    pop.benefit[(pop.benefit == Benefit.RSA) & outside_ages] = Benefit.NONE
     pop.refugee[:] = rng.random(n) < spec.share_refugee
     pop.rqth[:] = rng.random(n) < spec.share_rqth
     pop.justice[:] = rng.random(n) < spec.share_justice
@@ -291,4 +330,15 @@ def create_population(scenario, n_agencies: int, rng: np.random.Generator, rng_a
     pop.homeless_at_entry[:] = homeless
     pop.n_obstacles_at_entry[:] = pop.n_obstacles()
     pop.months_without_work_at_entry[:] = pop.months_without_work
+
+    # Drawn last, so that the draws above do not depend on it. Recipients of the RSA or the ASS
+    # (means-tested at a similar level) live in households that would be entitled to the RSA
+    # without earnings; of those without a benefit, a share would be (non-take-up), the others
+    # have other household resources (a partner's income...). AAH recipients would not.
+    pop.benefit_at_entry[:] = pop.benefit
+    pop.t_rsa_entry[:] = np.where(pop.benefit == Benefit.RSA, pop.t_entry, NEVER)
+    eligible = rng.random(n) < spec.share_rsa_eligible_without_benefit
+    pop.rsa_household_eligible[:] = np.isin(pop.benefit, (Benefit.RSA, Benefit.ASS)) | (
+        (pop.benefit == Benefit.NONE) & eligible
+    )
     return pop

@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sim.budget import apply_budgets
-from sim.parameters import funding_values
+from sim.parameters import benefit_rules, funding_values
+from sim.parameters.benefit_table import benefit_scale
 from sim.scenario import Scenario, ScenarioError, file_of
 
 BYTES_PER_ROW = 1_000
@@ -187,6 +188,9 @@ def check_runnable(scenario: Scenario, file: str | None = None, concurrent: int 
         ScenarioError: naming the file, the field and the rule.
     """
     values = funding_values(scenario, file)
+    benefit_rules(scenario, file or file_of(scenario, "policy.benefits"))
+    table = scenario.policy.benefits.table
+    benefit_scale(scenario.run.start, table, file or file_of(scenario, "policy.benefits.table"))
     _, report = apply_budgets(scenario, values, file)
     check_resources(scenario, concurrent, file)
     return report

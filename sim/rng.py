@@ -33,6 +33,9 @@ STREAMS = (
     "vacancies",
     "targeting",  # referent teams: outreach and the choice of a team
     "staff",  # who the referents see when hours run out; who gets a mediation contact
+    "benefits",
+    "duties",
+    "measure",
 )
 
 

@@ -67,12 +67,49 @@ class Household(IntEnum):
 
 
 class Benefit(IntEnum):
-    """Minimum benefit received (seed 000: RSA, ASS, AAH)."""
+    """Benefit status: a minimum benefit (seed 000: RSA, ASS, AAH), unemployment insurance, none.
+
+    Exactly one per person. It changes over the run (:mod:`sim.submodels.benefits`): RSA entries
+    and exits, unemployment insurance after a job, the AAH on the incapacity route.
+    """
 
     NONE = 0
     RSA = 1
     ASS = 2
     AAH = 3
+    UNEMPLOYMENT = 4  # ARE, unemployment insurance after a job of 6 months or more
+
+
+MINIMUM_BENEFITS = (Benefit.RSA, Benefit.ASS, Benefit.AAH)
+
+
+class BenefitHousehold(IntEnum):
+    """Household kinds of the benefit table (``sim/parameters/benefit_amounts.csv``).
+
+    Couples and single parents have one child, aged 6, or aged 1 when the person has a child
+    under 3 (the table's inputs are in ``benefit_amounts.json``).
+    """
+
+    ALONE = 0
+    COUPLE = 1
+    COUPLE_YOUNG_CHILD = 2
+    SINGLE_PARENT = 3
+    SINGLE_PARENT_YOUNG_CHILD = 4
+
+
+class HousingCosts(IntEnum):
+    """Housing kinds of the benefit table: none (street, shelters) or a social-housing tenant."""
+
+    NO_HOUSING_COSTS = 0
+    TENANT = 1
+
+
+class Track(IntEnum):
+    """Track the Département orients an RSA recipient to (CASF L.262-29)."""
+
+    NONE = 0
+    PROFESSIONAL = 1  # France Travail
+    SOCIAL = 2  # the Département's social referents (seed 002 L47: "PSSI")
 
 
 class Housing(IntEnum):
@@ -164,6 +201,7 @@ class ReferentKind(IntEnum):
     SHELTER = 0  # a social worker (TS) of an AHI structure
     FRANCE_TRAVAIL = 1  # an adviser of a France Travail agency
     GROUP = 2  # a team of territory.referent_groups (a programme's own referents)
+    DEPARTEMENT = 3  # a social referent of the Département (social track)
 
 
 class EmploymentSupport(IntEnum):

@@ -30,3 +30,15 @@ def run_small(name: str = "baseline", **overrides) -> InsertionModel:
 def baseline_run() -> InsertionModel:
     """One small baseline run shared by read-only tests."""
     return run_small()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``slow`` run only with PARCOURS_SLOW=1 (they take many minutes)."""
+    import os
+
+    if os.environ.get("PARCOURS_SLOW") == "1":
+        return
+    skip = pytest.mark.skip(reason="slow: set PARCOURS_SLOW=1 to run it")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

@@ -19,7 +19,15 @@ from sim.outcomes import INDICATORS
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"
 BASELINE = SCENARIOS / "baseline.yaml"
-SHIPPED = ("baseline", "convergence", "iterative", "linear", "more_phc")
+SHIPPED = (
+    "baseline",
+    "convergence",
+    "iterative",
+    "linear",
+    "more_phc",
+    "pre_reform",
+    "reform_2025",
+)
 SMALL = ("--persons", "1500", "--months", "30")
 SEED = 7
 TABLES = ("indicators", "summary", "costs", "monthly", "persons", "ledger", "cohort")

@@ -274,15 +274,16 @@ def test_cost_is_two_to_the_k_runs_per_replication_when_exact():
 
 # ----------------------------------------------------------------------------- the model
 TAPAJ_PRICE = ("policy.funding.overrides", "place_per_month.tapaj")
-RSA_AMOUNT = ("policy.funding.overrides", "rsa_single_person")
+REFERENT_COST = ("policy.funding.overrides", "staff.social_referent")
 NO_EFFECT = "policy.funding.modulation.share"  # modulation is disabled in the baseline
 COSTS = {name for name, m in METADATA.items() if m.kind == "eur"}  # cost_total, cost_per_year...
 
 
 @pytest.fixture(scope="module")
 def accounts(tmp_path_factory):
-    """A - B: the price of a TAPAJ place (600 -> 900 EUR a month), the RSA amount (635.71 ->
-    700 EUR a month) and the modulated share of a disabled modulation (no effect)."""
+    """A - B: the price of a TAPAJ place (600 -> 900 EUR a month), the cost of a social referent
+    of the Département (45,000 -> 60,000 EUR a year) and the modulated share of a disabled
+    modulation (no effect)."""
     base = {"territory.low_threshold.tapaj_places": 400}  # a few TAPAJ places at 800
     a = baseline(**base)
     b = baseline(
@@ -291,7 +292,7 @@ def accounts(tmp_path_factory):
             "name": "dearer",
             "policy.funding.overrides": {
                 "place_per_month.tapaj": 900.0,
-                "rsa_single_person": 700.0,
+                "staff.social_referent": 60000.0,
             },
             NO_EFFECT: 0.08,
         },
@@ -314,27 +315,28 @@ def _separate_effects(result) -> pd.DataFrame:
 
 
 def test_changes_on_disjoint_accounts_get_their_separate_effects(accounts):
-    # The price of TAPAJ places is paid for the young people in TAPAJ; the RSA amount is what a
-    # recipient's month at work saves. Neither changes what anyone does (prices feed back only
-    # through budgets and modulation, both off), so their effects add up exactly: each field's
-    # contribution is its own effect measured alone, for every indicator and public.
-    tapaj, rsa, none = (".".join(TAPAJ_PRICE), ".".join(RSA_AMOUNT), NO_EFFECT)
-    assert accounts.fields == [tapaj, rsa, none]
+    # The price of TAPAJ places is paid for the young people in TAPAJ; a social referent's cost
+    # for those the Département's social track follows. Neither changes what anyone does (prices
+    # feed back only through budgets and modulation, both off), and the two lines of the ledger
+    # are disjoint, so their effects add up exactly: each field's contribution is its own effect
+    # measured alone, for every indicator and public.
+    tapaj, referent, none = (".".join(TAPAJ_PRICE), ".".join(REFERENT_COST), NO_EFFECT)
+    assert accounts.fields == [tapaj, referent, none]
     alone = _separate_effects(accounts)
     t = accounts.table.set_index(["indicator", "public", "field"])
     for (indicator, public), row in alone.iterrows():
-        for field in (tapaj, rsa):
+        for field in (tapaj, referent):
             got = t.loc[(indicator, public, field), "contribution"]
             if np.isnan(row[field]):
                 continue
             assert got == pytest.approx(row[field], rel=1e-9, abs=1e-9), (indicator, public, field)
     everyone = t.xs("all", level="public")
     assert everyone.loc[("cost_total", tapaj), "contribution"] > 0  # dearer places cost more
-    assert everyone.loc[("cost_total", rsa), "contribution"] == 0.0  # the RSA is not a cost here
-    assert everyone.loc[("rsa_saved", rsa), "contribution"] > 0  # each month at work saves more
+    assert everyone.loc[("cost_total", referent), "contribution"] > 0  # dearer referents cost more
+    assert everyone.loc[("rsa_saved", referent), "contribution"] == 0.0  # no one's RSA changes
     assert everyone.loc[("rsa_saved", tapaj), "contribution"] == 0.0
     for indicator in set(INDICATORS) - COSTS:  # prices change no one's pathway
-        for field in (tapaj, rsa):
+        for field in (tapaj, referent):
             value = everyone.loc[(indicator, field), "contribution"]
             assert value == 0.0 or np.isnan(value), (indicator, field, value)
 

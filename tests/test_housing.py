@@ -29,16 +29,9 @@ from sim.states import (
     Status,
 )
 from sim.submodels import housing
+from sim.submodels.benefits import BenefitHousehold, HousingCosts
 from sim.submodels.resources import affordable, benefit_income, earnings, monthly_resources
 
-VALUES = {
-    "smic_hourly": 12.0,
-    "smic_net_share": 0.8,
-    "aava.stipend_share_smic": 0.5,
-    "rsa_single_person": 600.0,
-    "aah_full_rate": 1000.0,
-    "ass_monthly": 550.0,
-}
 WEEKS = 52 / 12
 
 
@@ -49,46 +42,84 @@ def _people(n: int) -> Population:
 
 
 # --------------------------------------------------------------------------- resources
-def test_earnings_are_hours_times_the_net_smic_and_aava_pays_its_stipend():
+def _model(pop: Population) -> SimpleNamespace:
+    """A stand-in for the model: the population, the baseline's parameters and benefit table."""
+    real = InsertionModel(small_scenario())
+    return SimpleNamespace(
+        pop=pop, funding_values=real.funding_values, benefit_scale=real.benefit_scale
+    )
+
+
+def _table(model, amount: str, gross: float, household=BenefitHousehold.ALONE) -> float:
+    return float(
+        model.benefit_scale.amount(
+            amount,
+            np.array([household]),
+            np.array([HousingCosts.NO_HOUSING_COSTS]),
+            np.array([gross]),
+        )[0]
+    )
+
+
+def test_earnings_are_the_net_wage_of_hours_at_the_smic_and_aava_pays_its_stipend():
     pop = _people(4)
     pop.status[:] = [Status.JOB, Status.SIAE, Status.LOW_THRESHOLD, Status.SUPPORTED]
     pop.hours[:] = [35.0, 26.0, 20.0, 10.0]
     pop.programme[2] = Programme.AAVA
-    got = earnings(pop, VALUES)
-    hourly = 12.0 * 0.8
-    expected = [35 * WEEKS * hourly, 26 * WEEKS * hourly, 20 * WEEKS * hourly * 0.5, 0.0]
-    np.testing.assert_allclose(got, expected, err_msg="hours x 52/12 x net SMIC; AAVA at 50%")
+    model = _model(pop)
+    got = earnings(model)
+    smic, share = (
+        model.funding_values["smic_hourly"],
+        model.funding_values["aava.stipend_share_smic"],
+    )
+    gross = [35 * WEEKS * smic, 26 * WEEKS * smic, 20 * WEEKS * smic * share]
+    expected = [_table(model, "net_earnings", g) for g in gross] + [0.0]
+    np.testing.assert_allclose(got, expected, err_msg="the table's net wage of hours x SMIC")
+    # Employee contributions take about a fifth of a gross wage at the SMIC.
+    assert 0.7 * gross[0] < got[0] < 0.9 * gross[0], (got[0], gross[0])
+    assert got[3] == 0.0, "no hours paid, no earnings"
 
 
-def test_the_rsa_is_differential_and_other_benefits_add_to_earnings():
+def test_benefit_income_is_the_month_s_amounts_without_the_housing_benefit():
     pop = _people(6)
-    pop.benefit[:] = [Benefit.RSA, Benefit.RSA, Benefit.RSA, Benefit.AAH, Benefit.ASS, Benefit.NONE]
     pop.household[:] = Household.ALONE
-    pop.household[2] = Household.COUPLE
-    pop.status[5] = Status.INCAPACITY  # the incapacity route gives the AAH
-    earned = np.array([0.0, 400.0, 0.0, 300.0, 200.0, 0.0])
-    got = benefit_income(pop, VALUES, earned)
-    # RSA: amount (x1.5 for a couple, CASF R.262-1) minus earnings; AAH and ASS in full.
-    np.testing.assert_allclose(got, [600.0, 200.0, 900.0, 1000.0, 550.0, 1000.0])
+    pop.benefit[:] = [
+        Benefit.RSA,
+        Benefit.AAH,
+        Benefit.ASS,
+        Benefit.UNEMPLOYMENT,
+        Benefit.NONE,
+        Benefit.NONE,
+    ]
+    pop.rsa_amount[0] = 500.0
+    pop.suspension_share[0] = 0.5  # half suspended for duties not met: not received
+    pop.are_amount[3] = 900.0
+    pop.ppa_amount[4] = 100.0
+    model = _model(pop)
+    got = benefit_income(model)
+    expected = [250.0, _table(model, "aah", 0.0), _table(model, "ass", 0.0), 900.0, 100.0, 0.0]
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    assert expected[1] > 900 and 500 < expected[2] < 700, "AAH and ASS full rates (2025)"
 
 
 def test_the_rent_rule_in_the_baseline_takes_the_rsa_and_not_the_ass_or_a_few_hours():
     scn = small_scenario()
     rules = scn.territory.housing
-    values = InsertionModel(scn).funding_values
     pop = _people(4)
     pop.household[:] = Household.ALONE
     pop.benefit[:] = [Benefit.RSA, Benefit.ASS, Benefit.NONE, Benefit.NONE]
     pop.status[2:] = Status.JOB
     pop.hours[2:] = [10.0, 20.0]
-    model = SimpleNamespace(pop=pop, funding_values=values)
+    model = _model(pop)
+    pop.rsa_amount[0] = _table(model, "rsa", 0.0)  # as the benefits phase sets it
     resources = monthly_resources(model)
     threshold = rules.rent_single / rules.max_effort_rate
     assert affordable(pop, resources, rules).tolist() == [True, False, False, True], (
         f"a single adult needs {threshold:.0f} EUR: the RSA alone meets it, the ASS alone does "
         f"not, nor 10 hours a week at the SMIC without a benefit, 20 hours do: {resources}"
     )
-    pop.household[0] = Household.COUPLE  # the RSA for two (x1.5) against a family dwelling
+    pop.household[0] = Household.COUPLE  # the RSA of a couple with a child, a family dwelling
+    pop.rsa_amount[0] = _table(model, "rsa", 0.0, BenefitHousehold.COUPLE)
     assert affordable(pop, monthly_resources(model), rules)[0]
 
 

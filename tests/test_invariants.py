@@ -15,12 +15,18 @@ from sim.submodels.capacity import allocate, spill_over
 from sim.submodels.transitions import to_waiting
 
 
-@pytest.mark.parametrize("name", ["baseline", "linear", "iterative", "more_phc"])
+@pytest.mark.parametrize(
+    "name", ["baseline", "linear", "iterative", "more_phc", "pre_reform", "reform_2025"]
+)
 def test_shipped_scenarios_keep_every_invariant(name):
     model = run_small(name)  # run.check_invariants is on: any violation raises
     assert model.t == model.months - 1
-    counts = model.recorder.frame().filter(regex="^n_").sum(axis=1)
+    monthly = model.recorder.frame()
+    counts = monthly.filter(regex="^n_").sum(axis=1)
     assert (counts == model.pop.n).all(), "every row has exactly one status every month"
+    present = counts - monthly["n_not_arrived"] - monthly["n_left"]
+    benefits = monthly.filter(regex="^benefit_").sum(axis=1)
+    assert (benefits == present).all(), "every person present has exactly one benefit status"
 
 
 def test_housing_first_keeps_every_invariant_and_houses_without_income():

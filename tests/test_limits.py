@@ -49,7 +49,10 @@ def test_no_shelter_places_nobody_sheltered():
 def test_no_referents_nobody_supported_and_everyone_waits_or_is_reached_by_programmes():
     model = run_small(
         **_each("shelters", "social_workers", 0),
-        **{"territory.france_travail.advisers_per_agency": 0},
+        **{
+            "territory.france_travail.advisers_per_agency": 0,
+            "territory.departement.social_referents": 0,
+        },
     )
     monthly = model.recorder.frame()
     assert monthly["flow_support_starts"].sum() == 0
@@ -106,6 +109,8 @@ def test_hire_probability_one_hires_everyone_eligible_in_the_first_month():
                 "behaviour.p_search_alone": 1.0,
                 "behaviour.p_orientation_rsa": 0.0,
                 "behaviour.p_orientation_other": 0.0,
+                # nobody oriented: no automatic registration of RSA recipients either
+                "policy.benefits.overrides": {"duties.automatic_registration": 0},
                 "population.p_wish_to_work": 1.0,
                 "population.p_leave": 0.0,
                 "behaviour.p_incapacity": 0.0,

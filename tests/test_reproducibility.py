@@ -26,7 +26,7 @@ def test_a_policy_change_keeps_the_same_persons_and_arrivals():
     for field in (
         "t_entry",
         "age",
-        "benefit",
+        "benefit_at_entry",
         "refugee",
         "homeless_at_entry",
         "n_obstacles_at_entry",

@@ -95,6 +95,7 @@ def test_the_ledger_pays_for_the_contacts_made():
     expected = staff.hours.mediation_contact * (
         monthly.used_mediation_contacts_shelters * v["staff.social_worker"] / hour
         + monthly.used_mediation_contacts_france_travail * v["staff.adviser"] / hour
+        + monthly.used_mediation_contacts_departement * v["staff.social_referent"] / hour
     )
     ledger = model.ledger.frame()
     paid = ledger[ledger.programme == "referent_mediation"].groupby("month")["amount"].sum()

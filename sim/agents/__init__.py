@@ -1,5 +1,6 @@
 """Mesa agents: institutions (one class per kind) and the person view."""
 
+from sim.agents.departement import Departement
 from sim.agents.employer import Employer
 from sim.agents.france_travail import FranceTravailAgency
 from sim.agents.low_threshold import LowThresholdProgramme
@@ -11,6 +12,7 @@ from sim.agents.shelter import Shelter
 from sim.agents.siae import Siae
 
 __all__ = [
+    "Departement",
     "Employer",
     "FranceTravailAgency",
     "LowThresholdProgramme",

@@ -17,7 +17,6 @@ class FranceTravailAgency(Institution):
         practice: shares of the practice profiles (``model.practices.names``) among the persons
             its advisers support.
         global_support_places: places in "accompagnement global" (adviser + social worker).
-        cer_hours_per_week: hours of activity in the RSA reciprocal-engagement contract (CER).
         staff_hours: the advisers' hours a month for the persons followed (``territory.staff``).
     """
 
@@ -31,7 +30,6 @@ class FranceTravailAgency(Institution):
         self.caseload_capacity = int(np.floor(self.advisers * spec.caseload))
         self.practice = practice
         self.global_support_places = int(round(spec.global_support_places * scale))
-        self.cer_hours_per_week = spec.cer_hours_per_week
         self.staff_hours = (
             self.advisers * staff.hours_per_fte * staff.share_in_support if staff else 0.0
         )

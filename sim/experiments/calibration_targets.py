@@ -33,7 +33,11 @@ class Target(Strict):
     """One published figure and the statistic that reproduces it."""
 
     name: str = Field(description="unique name of this target")
-    id: str = Field(pattern=r"^C\d+$", description="id in calibration-targets.md")
+    id: str = Field(
+        pattern=r"^(C\d+|[A-Z][A-Za-z]*-[A-Za-z0-9-]+)$",
+        description="id in calibration-targets.md (C1...), or a public statistic's short "
+        "reference (e.g. DREES-ER1073)",
+    )
     value: float = Field(description="published value")
     tolerance: float = Field(gt=0, description="distance to the value still acceptable")
     weight: float = Field(default=1.0, ge=0, description="weight in the loss")

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiments import store
+from sim.experiments import ensemble, store
 from sim.experiments.backends import MAX_WORKERS, backend_session, check_scheduler
 from sim.experiments.limits import MAX_REPLICATIONS, MAX_TASKS
 from sim.experiments.summaries import paired_differences, summarise
@@ -409,6 +409,7 @@ def finalize(out: Path, manifest: dict, finish: Finish | None = None) -> Experim
     tables["cohort"] = store.read_tasks(out, tasks, "cohort")
     if manifest["persons_tables"]:
         tables["persons"] = store.read_tasks(out, tasks, "persons")
+    tables.update(ensemble.tables(indicators, manifest))
     store.write_tables(out, tables)
     if finish is not None:  # also when parcours resume finishes the run
         finish(out, manifest, indicators)
@@ -471,5 +472,12 @@ def start_experiment(
     keep = n_tasks == 1 if persons_tables is None else persons_tables
     manifest = _plan(kind, scenarios, points, replications, seed, common_seeds, keep, out_dir)
     manifest.update(extra or {})
+    drawn = ensemble.plan(replications, seed)  # inside ensemble.over(...): parameter sets
+    if drawn:
+        manifest["ensemble"] = drawn
+        for values in drawn["sets"]:
+            data = scenario_to_dict(scenarios[0])
+            apply_overrides(data, values, drawn["file"])
+            scenario_from_dict(data, drawn["file"])
     store.create_run_dir(out_dir, manifest)
     return execute(out_dir, finish=finish, checked=True, **run) if execute_now else out_dir

@@ -12,6 +12,9 @@ assembled from them:
 - ``points.parquet`` (sweeps, sensitivity and explain runs): the parameter values of each
   design point;
 - ``explain.parquet`` (explain runs): each field's contribution to every indicator's B - A;
+- ``ensemble.parquet`` and ``ensemble_differences.parquet`` (runs over a posterior,
+  ``--ensemble``): intervals including parameter uncertainty, the share of variance from the
+  parameters, and for differences the share of plausible sets in which the sign holds;
 - ``monthly.parquet`` and ``ledger.parquet``: every task's monthly records and ledger, with the
   scenario, point and replication columns;
 - ``cohort.parquet``: a sample of each task's entry cohort with its status month by month;
@@ -64,6 +67,8 @@ TABLES = (
     "points",
     "allocations",
     "explain",
+    "ensemble",
+    "ensemble_differences",
     "costs",
     "monthly",
     "ledger",
@@ -448,10 +453,18 @@ def scenario_sha256(data: dict) -> str:
 
 
 def task_scenario(manifest: dict, task: dict) -> dict:
-    """The resolved scenario of a task: its scenario with its sweep point's values set."""
+    """The resolved scenario of a task: its scenario, posterior set, then sweep point's values.
+
+    The parameter set is the one drawn for the task's replication in a run over a posterior
+    (``--ensemble``); a sweep point's values are applied after it.
+    """
     from sim.scenario import apply_overrides
 
     data = copy.deepcopy(manifest["scenarios"][task["scenario_key"]])
+    drawn = manifest.get("ensemble")  # a run over a posterior: this replication's parameter set
+    if drawn:
+        values = drawn["sets"][task["replication"] // drawn["seeds_per_set"]]
+        apply_overrides(data, values, Path(manifest.get("out", "<run>")) / MANIFEST)
     point = manifest["points"][task["point"]]["values"]
     if point:
         apply_overrides(data, point, Path(manifest.get("out", "<run>")) / MANIFEST)

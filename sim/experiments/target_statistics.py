@@ -67,13 +67,57 @@ def _yearly(model, mask: np.ndarray, from_employed: bool) -> float:
 @statistic
 def rsa_job_entry_yearly(model) -> float:
     """C1: RSA recipients without a job at an end of year who have one a year later."""
-    return _yearly(model, model.pop.benefit == Benefit.RSA, from_employed=False)
+    return _yearly(model, model.pop.benefit_at_entry == Benefit.RSA, from_employed=False)
 
 
 @statistic
 def rsa_job_loss_yearly(model) -> float:
     """C2: employed RSA recipients at an end of year who are without a job a year later."""
-    return _yearly(model, model.pop.benefit == Benefit.RSA, from_employed=True)
+    return _yearly(model, model.pop.benefit_at_entry == Benefit.RSA, from_employed=True)
+
+
+def _benefits(model) -> np.ndarray:
+    if model.recorder.benefit_history is None:
+        raise ValueError("these statistics need the recorder's benefit history")
+    return model.recorder.benefit_history[: model.t + 1]
+
+
+@statistic
+def rsa_exit_yearly(model) -> float:
+    """RSA recipients at an end of year who are no longer on the RSA a year later.
+
+    Among persons present at an end of year (months 23, 35...) on the RSA and present a year
+    later, the share not on the RSA then (DREES, Études et résultats 1073: of 100 recipients at
+    the end of 2015, 73 still received it at the end of 2016).
+    """
+    h, b = _history(model), _benefits(model)
+    num = den = 0
+    for a in range(BURN_IN - 1 + 12, h.shape[0] - 12, 12):
+        base = _present(h[a]) & _present(h[a + 12]) & (b[a] == Benefit.RSA)
+        den += int(np.count_nonzero(base))
+        num += int(np.count_nonzero(base & (b[a + 12] != Benefit.RSA)))
+    return _ratio(num, den)
+
+
+@statistic
+def rsa_entry_yearly(model) -> float:
+    """RSA recipients at an end of year who received no minimum benefit a year earlier.
+
+    Among persons present on the RSA at an end of year (months 35, 47...), the share who were
+    not on the RSA, the ASS or the AAH at the end of the year before, or not yet in the
+    territory: its arrivals are people entering the insertion system (DREES, minima sociaux
+    data set of 21 February 2025: 26% of RSA recipients aged 16-64 at the end of 2023 received
+    no minimum benefit at the end of 2022).
+    """
+    h, b = _history(model), _benefits(model)
+    minimum = np.isin(b, (Benefit.RSA, Benefit.ASS, Benefit.AAH))
+    num = den = 0
+    for a in range(BURN_IN - 1 + 12, h.shape[0] - 12, 12):
+        now = _present(h[a + 12]) & (b[a + 12] == Benefit.RSA)
+        before = _present(h[a]) & minimum[a]
+        den += int(np.count_nonzero(now))
+        num += int(np.count_nonzero(now & ~before))
+    return _ratio(num, den)
 
 
 def _last_employed(history: np.ndarray):
@@ -161,7 +205,7 @@ def siae_leavers_employed_6m(model) -> float:
 @statistic
 def siae_leavers_employed_6m_rsa(model) -> float:
     """C4: SIAE leavers on the RSA (at entry) in a job 6 months after their exit."""
-    return _siae_leavers_employed(model, model.pop.benefit == Benefit.RSA)
+    return _siae_leavers_employed(model, model.pop.benefit_at_entry == Benefit.RSA)
 
 
 def _monthly(model):

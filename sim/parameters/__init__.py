@@ -1,14 +1,17 @@
-"""Dated parameters: funding rules with their values by date, unit and reference.
+"""Dated parameters: funding and benefit rules with their values by date, unit and reference.
 
-Parameters live in YAML files (``sim/parameters/funding.yaml`` by default), in the spirit of
-OpenFisca's parameters: a tree whose leaves have a ``description``, a ``unit``, a ``reference``
-and ``values`` by start date. :func:`values_at` gives, for each parameter (named by its dotted
-path, e.g. ``aide_au_poste.aci``), the value in force at a date, with a scenario's overrides.
+Parameters live in YAML files, in the spirit of OpenFisca's parameters: a tree whose leaves have
+a ``description``, a ``unit``, a ``reference`` and ``values`` by start date. Two files ship:
+``funding.yaml`` (unit costs and prices, :func:`funding_values`) and ``benefits.yaml`` (the rules
+of the RSA, of its recipients' duties and of unemployment insurance, :func:`benefit_rules`).
+:func:`values_at` gives, for each parameter (named by its dotted path, e.g. ``aide_au_poste.aci``),
+the value in force at a date, with a scenario's overrides. Benefit amounts come from
+OpenFisca-France through a table (:mod:`sim.parameters.benefit_table`).
 
 A parameter file is read within the limits of :mod:`sim.scenario.reading`; its start dates are
 ``YYYY-MM-DD``, its values finite numbers between 0 and :data:`MAX_VALUE`, and a file other than
-the shipped one must define every parameter the shipped one defines (the model uses them all).
-A date with no value in force is reported against ``run.start``.
+a shipped one must define every parameter the shipped one of its kind defines (the model uses
+them all). A date with no value in force is reported against ``run.start``.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from sim.scenario import ScenarioError, file_of, read_yaml
 from sim.scenario.errors import shown, unknown_names
 
 FUNDING_FILE = Path(__file__).with_name("funding.yaml")
+BENEFITS_FILE = Path(__file__).with_name("benefits.yaml")
 LEAF_KEYS = {"description", "unit", "reference", "values"}
 MAX_VALUE = 1e9
 """Largest value of a parameter (euros, hours, shares)."""
@@ -122,7 +126,9 @@ def _date(text) -> dt.date | None:
 
 
 def load_parameters(
-    path: str | Path = FUNDING_FILE, referrer: tuple[str | Path, str] | None = None
+    path: str | Path = FUNDING_FILE,
+    referrer: tuple[str | Path, str] | None = None,
+    shipped: Path = FUNDING_FILE,
 ) -> dict[str, Parameter]:
     """Every parameter of a file, by dotted name.
 
@@ -130,6 +136,8 @@ def load_parameters(
         path: the parameter file.
         referrer: ``(scenario file, field)`` naming it: named by the error if the file cannot be
             read at all.
+        shipped: the shipped file of the same kind (funding or benefits), whose every parameter
+            another file must define.
 
     Raises:
         ScenarioError: the file cannot be read, is not a tree of parameters, or lacks one the
@@ -148,13 +156,13 @@ def load_parameters(
     if not isinstance(data, dict):
         raise ScenarioError(path, "", "a parameter file is a YAML mapping of parameters")
     params = _leaves(data, "", path)
-    if Path(path).resolve() != FUNDING_FILE.resolve():
-        missing = sorted(set(_shipped()) - set(params))
+    if Path(path).resolve() not in (FUNDING_FILE.resolve(), BENEFITS_FILE.resolve()):
+        missing = sorted(set(_shipped(shipped)) - set(params))
         if missing:
             raise ScenarioError(
                 path,
                 missing[0],
-                f"missing parameter (every parameter of {FUNDING_FILE.name} is needed; "
+                f"missing parameter (every parameter of {shipped.name} is needed; "
                 f"{len(missing)} missing: {', '.join(missing[:5])}"
                 + (", ..." if len(missing) > 5 else "")
                 + ")",
@@ -172,8 +180,8 @@ several times: checks, budgets, each task)."""
 
 
 @functools.cache
-def _shipped() -> dict[str, Parameter]:
-    return load_parameters(FUNDING_FILE)
+def _shipped(path: Path) -> dict[str, Parameter]:
+    return load_parameters(path, shipped=path)
 
 
 def funding_values(scenario, file: str | Path | None = None) -> dict[str, float]:
@@ -219,21 +227,57 @@ def funding_values(scenario, file: str | Path | None = None) -> dict[str, float]
     return values
 
 
+def benefit_rules(scenario, file: str | Path = "<scenario>") -> dict[str, float]:
+    """The benefit rules of a scenario: in force at ``run.start``, with its overrides.
+
+    Raises:
+        ScenarioError: an unknown override, no value in force, or a suspension the rules in
+            force do not allow (a share below the lowest, a length above the longest).
+    """
+    spec = scenario.policy.benefits
+    path = spec.parameters or BENEFITS_FILE
+    values = values_at(scenario.run.start, spec.overrides, path, file, "policy.benefits")
+    duties = scenario.policy.duties
+    lowest = values["duties.suspension_share_min"]
+    if duties.suspension_share < lowest:
+        raise ScenarioError(
+            file,
+            "policy.duties.suspension_share",
+            f"{duties.suspension_share} is below the lowest share in force on "
+            f"{scenario.run.start} ({lowest}, parameter duties.suspension_share_min)",
+        )
+    longest = values["duties.suspension_months_max"]
+    for name in ("dur_suspension_first", "dur_suspension_repeat"):
+        if getattr(duties, name) > longest:
+            raise ScenarioError(
+                file,
+                f"policy.duties.{name}",
+                f"{getattr(duties, name)} months is above the longest suspension in force "
+                f"({longest}, parameter duties.suspension_months_max)",
+            )
+    return values
+
+
 def values_at(
     date: dt.date,
     overrides: dict[str, float] | None = None,
     path: str | Path = FUNDING_FILE,
     file: str | Path = "<scenario>",
+    section: str = "policy.funding",
 ) -> dict[str, float]:
-    """The value in force at ``date`` of every parameter, with ``overrides`` by name."""
-    params = load_parameters(path)
+    """The value in force at ``date`` of every parameter, with ``overrides`` by name.
+
+    ``section`` is where the scenario gives the file and its overrides (for error messages).
+    """
+    shipped = BENEFITS_FILE if section == "policy.benefits" else FUNDING_FILE
+    params = load_parameters(path, (file, f"{section}.parameters"), shipped)
     values = {name: p.at(date, file, path) for name, p in params.items()}
     for name, value in (overrides or {}).items():
         if name not in values:
             raise ScenarioError(
                 file,
-                f"policy.funding.overrides.{name}",
-                f"unknown funding parameter; known: {', '.join(sorted(values))}",
+                f"{section}.overrides.{name}",
+                f"unknown parameter of {Path(path).name}; known: {', '.join(sorted(values))}",
             )
         values[name] = float(value)
     return values

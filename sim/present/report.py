@@ -541,6 +541,60 @@ def _explain(doc: _Doc, spec: dict, table) -> None:
     doc.table(["indicator", "field", "contribution", "95% CI", "CI excludes 0"], out)
 
 
+def _dfmt(name: str, value) -> str:
+    """A difference as text, in its unit (rates in points: :func:`format_difference`)."""
+    if name not in METADATA:
+        return fmt(name, value)
+    return format_difference(name, value)
+
+
+def _share(x) -> str:
+    return "n/a" if x is None or not math.isfinite(x) else f"{x:.0%}"
+
+
+def _ensemble(doc: _Doc, run: dict) -> None:
+    """Over a posterior: intervals with parameter uncertainty, variance shares, robustness."""
+    from sim.experiments.ensemble import robustness_text
+
+    ens = run["manifest"]["ensemble"]
+    doc.heading("Over the posterior: parameter uncertainty")
+    doc.para(
+        f"Each replication ran one parameter set drawn from the posterior {ens['file']} "
+        f"({len(ens['sets'])} sets x {ens['seeds_per_set']} seeds; every scenario ran the same "
+        "set and seed in a replication). Interval: 2.5-97.5% of the set means. Parameters: the "
+        "share of the variance due to the parameters rather than chance.",
+        cls="note",
+    )
+    s = run["ensemble"]
+    s = s[(s["public"] == "all") & (s["point"] == 0)]
+    for scenario, rows in s.groupby("scenario", sort=False):
+        doc.heading(scenario, 3)
+        doc.table(
+            ["indicator", "mean", "95% over sets", "parameters"],
+            [
+                [r.indicator, fmt(r.indicator, r.mean),
+                 f"[{fmt(r.indicator, r.low)}, {fmt(r.indicator, r.high)}]",
+                 _share(r.share_parameters)]
+                for r in rows.itertuples()
+            ],
+        )  # fmt: skip
+    d = run.get("ensemble_differences")
+    if d is None or not len(d):
+        return
+    d = d[(d["public"] == "all") & (d["point"] == 0)]
+    for other, rows in d.groupby("scenario", sort=False):
+        doc.heading(f"{other} vs {rows['base'].iloc[0]} over the posterior", 3)
+        doc.table(
+            ["indicator", "difference", "95% over sets", "parameters", "sign"],
+            [
+                [r["indicator"], _dfmt(r["indicator"], r["mean"]),
+                 f"[{_dfmt(r['indicator'], r['low'])}, {_dfmt(r['indicator'], r['high'])}]",
+                 _share(r["share_parameters"]), robustness_text(r)]
+                for _, r in rows.iterrows()
+            ],
+        )  # fmt: skip
+
+
 # ----------------------------------------------------------------------------- the report
 def write_report(run_dir: str | Path, progress: bool = False) -> tuple[Path, Path]:
     """Write ``report.html`` and ``report.md`` (and ``figures/*.png``) into ``run_dir``.
@@ -569,7 +623,8 @@ def write_report(run_dir: str | Path, progress: bool = False) -> tuple[Path, Pat
         bar = tqdm(total=len(steps), unit="step", file=sys.stdout, desc="report")
     try:
         run = {"manifest": m}
-        for name in ("summary", "indicators", "differences", "allocations", "explain"):
+        for name in ("summary", "indicators", "differences", "allocations", "explain",
+                     "ensemble", "ensemble_differences"):  # fmt: skip
             if explain and name in ("summary", "differences"):
                 continue  # made from A's and B's indicators by explain_view
             table = _read(run_dir, name, points if name in ("summary", "indicators") else None)
@@ -612,6 +667,8 @@ def write_report(run_dir: str | Path, progress: bool = False) -> tuple[Path, Pat
         differences = run.get("differences")
         if differences is not None and len(differences):
             _differences(doc, differences, run["summary"], m)
+        if m.get("ensemble") and "ensemble" in run:
+            _ensemble(doc, run)
         _plots(doc, run, labels, figures_dir, bar, store)
         shown = [n for n in METADATA if n in set(run["summary"]["indicator"])]
         _definitions(doc, shown)

@@ -52,10 +52,13 @@ from sim.scenario.loading import (
     with_source,
 )
 from sim.scenario.policy import (
+    BenefitsSpec,
     Cofinancing,
+    DutiesSpec,
     Funder,
     FundingSpec,
     MeasureRule,
+    MeasureSpec,
     Modulation,
     PolicySpec,
 )
@@ -77,6 +80,7 @@ from sim.scenario.reading import allow_dirs, allowing, read_yaml
 from sim.scenario.schema import RunSettings, Scenario
 from sim.scenario.territory import (
     ContractShares,
+    DepartementSpec,
     EmployerGroup,
     FranceTravailSpec,
     HousingSupply,
@@ -97,9 +101,12 @@ __all__ = [
     "AgeShares",
     "Behaviour",
     "BenefitShares",
+    "BenefitsSpec",
     "Cofinancing",
     "ContractShares",
     "Count",
+    "DepartementSpec",
+    "DutiesSpec",
     "Employability",
     "Euros",
     "EmployerGroup",
@@ -111,6 +118,7 @@ __all__ = [
     "HousingSupply",
     "LowThresholdSpec",
     "MeasureRule",
+    "MeasureSpec",
     "Modulation",
     "Months",
     "NonNeg",

@@ -131,3 +131,33 @@ class Behaviour(Strict):
         description="multiplier while Logement d'abord supports the tenant, or a social worker "
         "(shelter, accompagnement global) saw them this month [ratio]"
     )
+    p_rsa_claim: Prob = Field(description="an entitled person claims the RSA [per month]")
+    p_rsa_exit_household: Prob = Field(
+        description="the household's other resources end the RSA (a partner's income) [per month]"
+    )
+    p_household_eligible: Prob = Field(
+        description="a household's other resources fall so that it would be entitled to the RSA "
+        "(separation, a partner's income lost...) [per month]"
+    )
+    p_ppa_claim: Prob = Field(
+        description="an entitled worker not on the RSA claims the prime d'activité [per month]"
+    )
+    duty_hours_capacity: NonNeg = Field(
+        description="hours of activity a week a person without obstacle can commit [h/week]"
+    )
+    duty_hours_per_severity: NonNeg = Field(
+        description="hours a week one level of obstacle severity takes off it [h/week]"
+    )
+    p_sanction: Prob = Field(
+        description="duties not met lead to a suspension of the RSA [per month]"
+    )
+    p_remobilise: Prob = Field(description="a suspended recipient remobilises [per month]")
+    p_rsa_drop_suspended: Prob = Field(
+        description="a suspended recipient gives up the RSA [per month]"
+    )
+    confidence_gain_measure: Prob = Field(
+        description="confidence gained per month in the intensive support measure"
+    )
+    rel_measure: NonNeg = Field(
+        description="multiplier of obstacle work and of the wish arising in the measure [ratio]"
+    )

@@ -132,6 +132,13 @@ def _read_yaml(
         funding["parameters"] = str(  # absolute: tasks may run elsewhere (resume, Dask)
             check_reachable(target, roots, path, "policy.funding.parameters", "parameter file")
         )
+    benefits = data["policy"].get("benefits") if isinstance(data.get("policy"), dict) else None
+    for key, what in (("parameters", "parameter file"), ("table", "benefit table")):
+        if isinstance(benefits, dict) and isinstance(benefits.get(key), str):
+            target = path.parent / benefits[key]
+            benefits[key] = str(
+                check_reachable(target, roots, path, f"policy.benefits.{key}", what)
+            )
     parent = data.pop("extends", None)
     own_overrides = data.pop(OVERRIDES_KEY, None)
     if parent is not None:

@@ -1,4 +1,4 @@
-"""The ``policy`` section: practice profiles, housing logic, funding rules, budgets."""
+"""The ``policy`` section: practice profiles, housing logic, funding, budgets, benefits, duties."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from sim.scenario.base import Euros, NonNeg, Prob, Strict, check_shares
+from sim.scenario.base import Euros, Months, NonNeg, Prob, Strict, check_shares
 from sim.scenario.errors import unknown_names
 from sim.scenario.practice import REQUIRED_PROFILES, Practice, PracticeProfile, check_practice
 from sim.submodels.funding import COFINANCED_PROGRAMMES
@@ -52,13 +52,69 @@ class Modulation(Strict):
 
 
 class MeasureRule(Strict):
-    """The variable part of the RSA support measure's price (seed 002)."""
+    """How the intensive support measure of seed 002 is paid (L51-53), and what that does.
+
+    A price per 6-month measure: a fixed part (engineering) and, with ``variable_part``, a
+    variable part when the person is mobilised onto an employment or training action.
+    """
 
     variable_part: bool
-    reward: Literal["exits", "furthest"] = Field(
-        description="exits: paid when the person reaches employment or training; furthest: "
-        "paid for each person with three or more obstacles who starts the measure"
+    prioritise_mobilisable: bool = Field(
+        False,
+        description="assumption, off by default (no source): while a variable part is paid, the "
+        "measure's provider takes first from its waiting list the most employable recipients",
     )
+
+
+class MeasureSpec(Strict):
+    """Who the intensive support measure of seed 002 is for, and how long it lasts.
+
+    Public (L13, L47): RSA recipients on the social track (PSSI), or discouraged (confidence
+    below ``discouraged_below``) after ``min_past_referents`` referents or more. Prescribed by
+    their referent, within the Département's places; 6 months, renewable once (L27).
+    """
+
+    enabled: bool
+    discouraged_below: Prob = Field(description="confidence under which a person is discouraged")
+    min_past_referents: int = Field(ge=0, le=100, description="supports started, this one included")
+    dur_measure: Months = Field(description="length of one measure [month]")
+    max_renewals: int = Field(ge=0, le=10, description="renewals of a measure")
+
+
+class BenefitsSpec(Strict):
+    """Benefit rules and amounts: the dated rule file, overrides, the amounts table.
+
+    Rules (``sim/parameters/benefits.yaml``) are dated parameters in force at ``run.start``;
+    amounts come from OpenFisca-France through ``sim/parameters/benefit_amounts.csv``.
+    """
+
+    parameters: str | None = Field(
+        None, description="rule file (relative to the scenario file) [default: shipped]"
+    )
+    overrides: dict[str, float] = Field(default_factory=dict)
+    table: str | None = Field(
+        None, description="benefit amounts table (relative to the scenario file) [default: shipped]"
+    )
+
+
+class DutiesSpec(Strict):
+    """What a Département does with the duties of RSA recipients (hours are dated parameters).
+
+    Exemptions from the hours of activity (Code du travail L.5411-6-1: health, disability,
+    childcare; housing emergency), and the suspension it decides when duties are not met.
+    """
+
+    exempt_health: bool = Field(description="a health obstacle exempts from the hours")
+    exempt_health_min_severity: int = Field(ge=1, le=3, description="from this severity")
+    exempt_childcare: bool = Field(
+        description="a single parent of a child under 3 without a crèche place is exempted"
+    )
+    exempt_housing_emergency: bool = Field(
+        description="living on the street or in an emergency shelter exempts"
+    )
+    suspension_share: Prob = Field(description="share of the allowance suspended [share]")
+    dur_suspension_first: Months = Field(description="length of a first suspension [month]")
+    dur_suspension_repeat: Months = Field(description="length of a later suspension [month]")
 
 
 class FundingSpec(Strict):
@@ -130,6 +186,9 @@ class PolicySpec(Strict):
     )
     housing_first: bool = Field(description="Logement d'abord instead of the staircase")
     funding: FundingSpec
+    benefits: BenefitsSpec = Field(default_factory=BenefitsSpec)
+    duties: DutiesSpec
+    measure: MeasureSpec
     budget: dict[str, dict[Funder, Euros]] | None = Field(
         None,
         description="yearly envelopes by programme and funder [EUR/year]; the programme's "

@@ -92,6 +92,10 @@ class PopulationSpec(Strict):
     household: HouseholdShares
     p_child_under_3: Prob = Field(description="share of parents with a child under 3 [share]")
     benefit: BenefitShares
+    share_rsa_eligible_without_benefit: Prob = Field(
+        description="share of persons without a benefit at entry whose household would be "
+        "entitled to the RSA without earnings (the others have other household resources) [share]"
+    )
     share_refugee: Prob
     share_rqth: Prob
     share_justice: Prob

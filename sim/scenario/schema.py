@@ -48,6 +48,7 @@ class Scenario(Strict):
         profiles, terr = self.policy.practices, self.territory
         where = [(g.practice, f"territory.shelters.{n}.practice") for n, g in terr.shelters.items()]
         where += [(terr.france_travail.practice, "territory.france_travail.practice")]
+        where += [(terr.departement.practice, "territory.departement.practice")]
         where += [
             (g.practice, f"territory.referent_groups.{n}.practice")
             for n, g in terr.referent_groups.items()

@@ -107,12 +107,42 @@ class FranceTravailSpec(Strict):
     global_support_places: Count = Field(
         description="places in 'accompagnement global' with a social worker, per agency [person]"
     )
-    cer_hours_per_week: float = Field(
-        ge=0.0, le=48.0, description="activity hours of the RSA CER [h/week]"
-    )
     practice_by_public: PracticeByPublic = Field(
         default_factory=dict,
         description="degree of iterative practice for persons of a public (first listed applies)",
+    )
+
+    _check_practice = field_validator("practice")(_practice)
+
+
+class DepartementSpec(Strict):
+    """The Département: its social referents (social track), its orientation rule, the measure.
+
+    The orientation rule (CASF L.262-29): a new RSA recipient goes to France Travail when
+    available for work, to the Département's social referents when housing or health stand in
+    the way for now: here, a health obstacle (mental, physical, addiction) of at least
+    ``social_track_min_health``, or, if ``social_track_homeless``, living on the street or in an
+    emergency shelter.
+    """
+
+    social_referents: float = Field(
+        ge=0.0, le=10_000.0, description="social referents of the social track [FTE]"
+    )
+    caseload: float = Field(
+        ge=0.0, le=1000.0, description="persons per social referent [person/FTE]"
+    )
+    practice: Practice = Field(
+        description="share of iterative practice (0 linear, 1 iterative), or shares of the "
+        "profiles of policy.practices"
+    )
+    social_track_min_health: int = Field(
+        ge=1, le=3, description="health severity from which a recipient goes to the social track"
+    )
+    social_track_homeless: bool = Field(
+        description="whether recipients on the street or in an emergency shelter go to it"
+    )
+    measure_places: Count = Field(
+        description="persons in the intensive support measure of seed 002 at once [person]"
     )
 
     _check_practice = field_validator("practice")(_practice)
@@ -142,7 +172,7 @@ class StaffHours(Strict):
 
 
 class StaffSpec(Strict):
-    """Staff time of the referent structures (shelters and France Travail agencies).
+    """Staff time of the referent structures (shelters, agencies, teams, the Département's).
 
     Each structure has ``FTE x hours_per_fte x share_in_support`` hours a month for the persons
     it follows, whatever its practice; every activity draws from them at the cost in ``hours``.
@@ -398,6 +428,7 @@ class TerritorySpec(Strict):
     shelters: dict[str, ShelterGroup] = Field(max_length=1000)
     france_travail: FranceTravailSpec
     staff: StaffSpec
+    departement: DepartementSpec
     siae: dict[str, SiaeGroup] = Field(max_length=1000)
     low_threshold: LowThresholdSpec
     employers: dict[str, EmployerGroup] = Field(max_length=1000)

@@ -37,6 +37,7 @@ import numpy as np
 from sim.population import NEVER
 from sim.states import Contract, Phase, Programme, Status
 from sim.submodels import iae
+from sim.submodels.benefits import record_job_ends
 from sim.submodels.capacity import allocate, occupancy
 from sim.submodels.matching import employability, hire_into_siae, phc_reserved_left, siae_floors
 from sim.submodels.transitions import back_to_search, release_referent, to_outside, to_waiting
@@ -75,6 +76,8 @@ def breaks_and_ends(model, plan) -> None:
     model.flows["breaks"] += int(np.count_nonzero(broke))
     model.flows["contract_ends"] += int(np.count_nonzero(ended))
 
+    # How long the job lasted opens unemployment insurance (sim.submodels.benefits).
+    record_job_ends(pop, np.flatnonzero(broke | ended), t)
     siae = pop.status == Status.SIAE
     kept = iae.cdi_inclusion(model, np.flatnonzero(siae & ended))
     ended[kept] = False

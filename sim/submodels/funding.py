@@ -9,36 +9,42 @@ start (each with its unit and reference), overridable by ``policy.funding.overri
   SIAE type (C7), plus a modulated part (0-10% of the base) in proportion to the structure's
   results so far: its share of exits to employment, or, when the modulation rewards reaching the
   furthest, its share of hires with three or more obstacles;
-- the RSA support measure (seed 002) is a price per measure with a fixed part paid at entry and,
-  if the scenario keeps it, a variable part paid on the result it rewards: the person reaching
-  employment or training (``exits``), or starting the measure with three or more obstacles
-  (``furthest``);
-- France Travail advisers, shelters' insertion officers, the staff of referent teams and of
-  mediation teams, and SIAE partnership officers (CVG) are paid per FTE; a person followed by an
-  adviser, a referent team or a mediation team carries a share of its staff;
+- France Travail advisers, shelters' insertion officers, the Département's social referents, the
+  staff of referent teams and of mediation teams, and SIAE partnership officers (CVG) are paid
+  per FTE; a person followed by an adviser, a social referent, a referent team or a mediation team
+  carries a share of its staff;
 - employer mediation by referents is staff time (:mod:`sim.submodels.staff`): the contacts made
   each month are valued at the hourly cost of the structure's staff (an agency's advisers,
   ``staff.adviser``; a shelter's social workers, ``staff.social_worker``; a referent team's
-  referents, ``staff.referent_team``; per ``territory.staff.hours_per_fte`` paid hours) and shown
-  as the programme ``referent_mediation``, moved out of the line that pays that staff
-  (``france_travail_advisers``, ``referent_groups``, or the shelter's places), with the same
+  referents, ``staff.referent_team``; the Département's social referents,
+  ``staff.social_referent``; per ``territory.staff.hours_per_fte`` paid hours) and shown as the
+  programme ``referent_mediation``, moved out of the line that pays that staff
+  (``france_travail_advisers``, ``referent_groups``, ``departement_referents``, or the shelter's
+  places), with the same
   funders: the total is unchanged, mediation displaces other uses of the same hours;
+- the intensive support measure of seed 002 is paid per 6-month measure (L51-53): a fixed part
+  when it starts or is renewed and, if the scenario keeps it, a variable part the first time the
+  person is mobilised onto an employment or training action during it;
 - programmes and services (PHC, TAPAJ, AAVA stipend, crèche, mobility, French, health, training,
   housing first) are paid per occupied place and month;
+- transfers to persons: the RSA allowance (``rsa_allowance``, the amount due less any suspended
+  part, plus suspended amounts paid back on remobilisation) and the prime d'activité
+  (``prime_activite``), from :mod:`sim.submodels.benefits` and :mod:`sim.submodels.duties`;
 - each programme's cost is split between funders (State, Département, ESF, France Travail, other)
   by its co-financing shares (``esf_with``: the ESF+ rate in force for the territory's category of
   region, ``esf.cofinancing_rate.<territory.region_category>``, and the rest by the named
   funder), or, for a programme funded by a budget envelope, by the envelope's funders.
 
-Costs that follow a person (their place, post, measure, share of an adviser) are also added to
-that person's ``cost``; the cost of vacant capacity stays with the programme only.
+Costs that follow a person (their place, post, measure, share of a referent) are also added to
+that person's ``cost``, and transfers to their ``cost_rsa`` and ``cost_ppa``; the cost of vacant
+capacity stays with the programme only.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.states import Programme, Service, ShelterKind, SiaeType, Status
+from sim.states import Benefit, Programme, ReferentKind, Service, ShelterKind, SiaeType, Status
 
 FUNDERS = ("state", "departement", "esf", "france_travail", "other")
 PROGRAMMES = (
@@ -51,6 +57,7 @@ PROGRAMMES = (
     "france_travail_advisers",
     "referent_groups",
     "mediation",
+    "departement_referents",
     "rsa_measure",
     "aide_au_poste_aci",
     "aide_au_poste_ei",
@@ -67,16 +74,16 @@ PROGRAMMES = (
     "health",
     "training",
     "housing_first",
+    "rsa_allowance",
+    "prime_activite",
     "referent_mediation",
 )
 # Programmes whose funders the scenario gives; employer mediation is paid by the funders of the
 # staff who do it.
 COFINANCED_PROGRAMMES = tuple(p for p in PROGRAMMES if p != "referent_mediation")
+TRANSFERS = ("rsa_allowance", "prime_activite")  # benefits paid to persons, not support
 FULL_TIME_HOURS = 35.0
 HOURS_PER_MONTH_PER_WEEKLY_HOUR = 52 / 12
-
-
-FURTHEST_MIN_OBSTACLES = 3
 
 
 def esf_rate(values: dict[str, float], region_category: str) -> float:
@@ -118,29 +125,33 @@ class Ledger:
         self._events = dict.fromkeys(PROGRAMMES, 0.0)
 
     # events paid when they happen -------------------------------------------------------
-    def _pay_variable(self, rows: np.ndarray) -> None:
-        pop = self.model.pop
-        due = rows[pop.measure[rows] & ~pop.measure_paid_variable[rows]]
-        pop.measure_paid_variable[due] = True
-        price = self.v["measure.price_variable"]
-        pop.cost[due] += price
-        self._events["rsa_measure"] += price * due.size
-
     def measure_starts(self, rows: np.ndarray) -> None:
-        """``rows`` start the RSA support measure: its fixed part is paid."""
+        """``rows`` start (or renew) a 6-month intensive support measure: its fixed part is paid."""
         price = self.v["measure.price_fixed"]
         self.model.pop.cost[rows] += price
         self._events["rsa_measure"] += price * rows.size
-        rule = self.rules.measure
-        if rule.variable_part and rule.reward == "furthest":
-            pop = self.model.pop
-            self._pay_variable(rows[pop.n_obstacles_at_entry[rows] >= FURTHEST_MIN_OBSTACLES])
 
     def mobilised(self, rows: np.ndarray) -> None:
-        """``rows`` reach employment or training: a variable part rewarding exits is paid."""
-        rule = self.rules.measure
-        if rule.variable_part and rule.reward == "exits":
-            self._pay_variable(rows)
+        """``rows`` start an employment or training action: a measure's variable part is due.
+
+        Paid once per measure, to those in one not yet mobilised, if the scenario keeps a
+        variable part (seed 002 L53).
+        """
+        pop = self.model.pop
+        due = rows[pop.measure[rows] & ~pop.measure_mobilised[rows]]
+        pop.measure_mobilised[due] = True
+        self.model.flows["measure_mobilised"] += due.size
+        if self.rules.measure.variable_part:
+            price = self.v["measure.price_variable"]
+            pop.cost[due] += price
+            self._events["rsa_measure"] += price * due.size
+
+    def repay(self, rows: np.ndarray) -> None:
+        """``rows`` remobilise: the allowance suspended is paid back (suspension-remobilisation)."""
+        pop = self.model.pop
+        amount = pop.rsa_withheld[rows].astype(float)
+        pop.cost_rsa[rows] += amount
+        self._events["rsa_allowance"] += float(amount.sum())
 
     # monthly costs ----------------------------------------------------------------------
     def close_month(self) -> dict[str, float]:
@@ -181,14 +192,23 @@ class Ledger:
         )
         per_person("france_travail_advisers", ft, share)
         cost["france_travail_advisers"] += max(advisers * adviser_month - share * ft.size, 0.0)
-        # Referent teams and mediation teams: the same, per FTE of their staff.
+        # Referent teams, the Département's social referents and mediation teams: the same, per
+        # FTE of their staff.
+        kind = ref.kind(pop.referent)
         for programme, staff, capacity, followed, price in (
             (
                 "referent_groups",
                 sum(team.staff for team in m.referent_teams),
-                ref.capacity[ref.first_team :].sum(),
-                np.flatnonzero(pop.referent >= ref.first_team),
+                ref.capacity[ref.first_team : ref.departement].sum(),
+                np.flatnonzero(kind == ReferentKind.GROUP),
                 v["staff.referent_team"] / 12,
+            ),
+            (
+                "departement_referents",
+                m.departement.social_referents,
+                ref.capacity[ref.departement],
+                np.flatnonzero(kind == ReferentKind.DEPARTEMENT),
+                v["staff.social_referent"] / 12,
             ),
             (
                 "mediation",
@@ -250,6 +270,16 @@ class Ledger:
             v["housing_first"] / 12,
         )
 
+        # Transfers: the RSA due less its suspended part, and the prime d'activité.
+        present = pop.present()
+        rsa = np.flatnonzero(present & (pop.benefit == Benefit.RSA))
+        paid = pop.rsa_amount[rsa] * (1.0 - pop.suspension_share[rsa].astype(float))
+        pop.cost_rsa[rsa] += paid
+        cost["rsa_allowance"] += float(paid.sum())
+        ppa = np.flatnonzero(present & (pop.ppa_amount > 0))
+        pop.cost_ppa[ppa] += pop.ppa_amount[ppa]
+        cost["prime_activite"] += float(pop.ppa_amount[ppa].sum(dtype=float))
+
         split = self._mediation(cost)
         amounts = np.array([cost[p] for p in PROGRAMMES])
         split += amounts[:, None] * self.shares
@@ -266,20 +296,25 @@ class Ledger:
         ref = m.referents
         index = np.arange(ref.n)
         shelter = index < ref.n_shelters
-        team = index >= ref.first_team
+        team = (index >= ref.first_team) & (index < ref.departement)
+        dep = index == ref.departement
         kind = np.zeros(ref.n, dtype=np.int64)
         kind[shelter] = m.shelter_kind
         shelter_lines = np.array(
             [PROGRAMMES.index(f"shelter_{k.name.lower()}") for k in ShelterKind]
         )
         self._staff_programme = np.select(
-            [shelter, team],
-            [shelter_lines[kind], PROGRAMMES.index("referent_groups")],
+            [shelter, team, dep],
+            [
+                shelter_lines[kind],
+                PROGRAMMES.index("referent_groups"),
+                PROGRAMMES.index("departement_referents"),
+            ],
             PROGRAMMES.index("france_travail_advisers"),
         )
         per_year = np.select(
-            [shelter, team],
-            [v["staff.social_worker"], v["staff.referent_team"]],
+            [shelter, team, dep],
+            [v["staff.social_worker"], v["staff.referent_team"], v["staff.social_referent"]],
             v["staff.adviser"],
         )
         hours = 12 * m.spec.territory.staff.hours_per_fte

@@ -234,6 +234,7 @@ def _start(model, rows: np.ndarray, programme: Programme, hours: float, duration
     if programme == Programme.PHC:  # a CDDI in the host ACI (seed 003 L902)
         start_first_job(pop, rows, model.t)
     model.flows[f"{programme.name.lower()}_starts"] += rows.size
+    model.ledger.mobilised(rows)  # an employment action (seed 002 L53)
 
 
 # ----------------------------------------------------------------------------- SIAE
@@ -525,3 +526,4 @@ def immersions(model, plan) -> None:
     pop.status[rows] = Status.IMMERSION
     pop.employer[rows] = employer[employer >= 0]
     model.flows["immersions"] += rows.size
+    model.ledger.mobilised(rows)  # an employment action (seed 002 L36, L53)

@@ -40,12 +40,16 @@ WEEKS_PER_MONTH = 52 / 12
 
 
 def cer_activity(model) -> np.ndarray:
-    """RSA recipients followed by France Travail whose CER sets hours of activity this month."""
+    """RSA recipients whose contract of engagement sets hours of activity this month.
+
+    Those followed by France Travail or the Département, when the rules in force require hours
+    (``duties.hours_per_week``, from 2025).
+    """
     pop = model.pop
     return (
-        (model.cer_hours_per_week > 0)
+        (model.benefit_rules["duties.hours_per_week"] > 0)
         & (pop.benefit == Benefit.RSA)
-        & (pop.referent_kind == ReferentKind.FRANCE_TRAVAIL)
+        & np.isin(pop.referent_kind, (ReferentKind.FRANCE_TRAVAIL, ReferentKind.DEPARTEMENT))
         & (pop.status == Status.SUPPORTED)
     )
 
@@ -150,6 +154,7 @@ def services(model, plan) -> None:
     coverage = np.zeros(pop.n)
     seen = plan.seen
     coverage[seen] = rel[seen]
+    coverage[pop.measure] *= b.rel_measure  # the intensive support measure of seed 002
     in_siae = pop.status == Status.SIAE
     coverage[in_siae] = model.siae_cip_coverage[pop.siae[in_siae]]
     rows = np.flatnonzero(coverage > 0)
@@ -222,8 +227,9 @@ def obstacle_changes(model, plan) -> None:
 
     Confidence rises at work and in activity (a programme, a training, an immersion, or, while
     supported, job search, a service, a pathway phase with the referent, or the hours of activity
-    of the RSA reciprocal-engagement contract); it falls outside any support; a supported person
-    only waiting for a service place neither gains nor loses.
+    of an RSA recipient's contract of engagement); it falls outside any support; a supported
+    person only waiting for a service place neither gains nor loses. The intensive support
+    measure of seed 002 adds ``confidence_gain_measure`` a month.
     """
     pop, b = model.pop, model.behaviour
     street = np.flatnonzero(pop.present() & (pop.housing == Housing.STREET))
@@ -241,7 +247,8 @@ def obstacle_changes(model, plan) -> None:
 
     supported = pop.status == Status.SUPPORTED
     cer = cer_activity(model)
-    model.flows["cer_hours"] += float(cer.sum() * model.cer_hours_per_week * WEEKS_PER_MONTH)
+    hours = model.benefit_rules["duties.hours_per_week"]
+    model.flows["cer_hours"] += float(cer.sum() * hours * WEEKS_PER_MONTH)
     active = pop.status_in(Status.TRAINING, Status.IMMERSION, Status.LOW_THRESHOLD) | (
         supported
         & (
@@ -257,6 +264,7 @@ def obstacle_changes(model, plan) -> None:
     gain = np.where(working, b.confidence_gain_work, 0.0)
     gain = np.where(active, b.confidence_gain_activity, gain)
     gain = np.where(idle, -b.confidence_loss_idle, gain)
+    gain = gain + np.where(pop.measure, b.confidence_gain_measure, 0.0)
     pop.confidence[:] = np.clip(pop.confidence + gain, 0.0, 1.0)
 
     employed = pop.employed()

@@ -1,12 +1,16 @@
 """Orientation, waiting lists and referents' caseloads (phase 2 of the monthly step).
 
 Referents are the social workers of shelters (for their residents), France Travail advisers
-(for everyone else, at their home agency) and the teams of ``territory.referent_groups`` (a
-programme's own referents, for its public). Each structure supports at most its caseload capacity
-(staff x caseload); the others wait, first come first served (but see :func:`queue_key`: a
-results-based RSA measure changes whom France Travail takes first). RSA recipients are oriented
-faster than others (the orientation is an obligation attached to the RSA); shelter residents are
-oriented by their shelter at once. Some people are never oriented: the non-take-up the seeds report.
+(at each person's home agency), the teams of ``territory.referent_groups`` (a programme's own
+referents, for its public) and the Département's social referents (the social track). Each
+structure supports at most its caseload capacity (staff x caseload); the others wait, first come
+first served. Persons outside support are oriented each month with a probability; RSA recipients
+faster than others (orientation is an obligation attached to the RSA), and at once when the rules
+in force register every recipient with France Travail (``duties.automatic_registration``, from 1
+January 2025, loi n° 2023-1196); shelter residents are oriented by their shelter at once. The
+Département decides the track of each RSA recipient it orients
+(:meth:`~sim.agents.departement.Departement.orients_to_social_track`, CASF L.262-29): its social
+referents or France Travail. Some people are never oriented: the non-take-up the seeds report.
 
 A support measure lasts ``behaviour.dur_support`` months, or its team's ``dur_support``, and may
 be renewed ``behaviour.n_support_renewals`` times (6 months renewable once, seed 001 L141, seed
@@ -38,18 +42,24 @@ from sim.states import (
     Phase,
     ReferentKind,
     Status,
+    Track,
 )
 from sim.submodels.capacity import allocate, choose_allowed, occupancy
-from sim.submodels.matching import employability
 from sim.submodels.transitions import to_outside
 
 
 @dataclass
 class Referents:
-    """Referent structures in one index space: shelters, France Travail agencies, then teams."""
+    """Referent structures in one index space.
+
+    Indices ``[0, n_shelters)`` are shelters, then come the France Travail agencies, the referent
+    teams (from :attr:`first_team`), and last the Département's social referents
+    (:attr:`departement`).
+    """
 
     n_shelters: int
     n_agencies: int
+    n_teams: int
     capacity: np.ndarray  # persons each can support at once
     practice: np.ndarray  # (structures, profiles): cumulative shares of the practice profiles
     prescribes_iae: np.ndarray
@@ -65,51 +75,70 @@ class Referents:
 
     @classmethod
     def build(
-        cls, shelters, agencies, teams, behaviour, practices, by_public=(), team_spec=()
+        cls,
+        shelters,
+        agencies,
+        teams,
+        behaviour,
+        practices,
+        by_public=(),
+        team_spec=(),
+        departement=None,
     ) -> Referents:
         """Gather the referent structures' characteristics from their agents.
 
         Args:
             shelters: the shelter agents (first in the index space).
             agencies: the France Travail agencies (next).
-            teams: the referent teams (last).
+            teams: the referent teams (next).
             behaviour: the scenario's behaviour section.
             practices: the scenario's practice profiles (:class:`sim.pathways.Practices`); each
                 agent's ``practice`` is already the vector of its shares of them.
             by_public: ``(structure indices, {public: practice})`` pairs, each for the
                 structures that share one ``practice_by_public`` mapping.
             team_spec: per team, ``(group index, group names, dur_support or None)``.
+            departement: the Département (last: its social referents), or None for a territory
+                without one (its caseload is then 0).
         """
         rel = {
             EmploymentSupport.EVERY_TS: 1.0,
             EmploymentSupport.EMPLOYMENT_REFERENT: behaviour.rel_search_employment_referent,
             EmploymentSupport.INSERTION_OFFICERS: behaviour.rel_search_insertion_officers,
         }
-        everyone = [*shelters, *agencies, *teams]
+        dep = [departement] if departement is not None else []
+        everyone = [*shelters, *agencies, *teams, *dep]
         n_fixed = len(shelters) + len(agencies)
-        durations = [behaviour.dur_support] * n_fixed + [
-            behaviour.dur_support if d is None else d for _, _, d in team_spec
-        ]
+        durations = (
+            [behaviour.dur_support] * n_fixed
+            + [behaviour.dur_support if d is None else d for _, _, d in team_spec]
+            + [behaviour.dur_support]
+        )
+        capacity = [s.caseload_capacity for s in everyone] + [0] * (1 - len(dep))
+        practice = [s.practice for s in everyone]
+        practice += [practice[-1]] * (1 - len(dep))
         return cls(
             n_shelters=len(shelters),
             n_agencies=len(agencies),
-            capacity=np.array([s.caseload_capacity for s in everyone], dtype=np.int64),
-            practice=np.cumsum(np.array([s.practice for s in everyone], dtype=float), axis=1),
+            n_teams=len(teams),
+            capacity=np.array(capacity, dtype=np.int64),
+            practice=np.cumsum(np.array(practice, dtype=float), axis=1),
             prescribes_iae=np.array(
                 [s.prescribes_iae for s in shelters]
                 + [True] * len(agencies)
-                + [s.prescribes_iae for s in teams],
+                + [s.prescribes_iae for s in teams]
+                + [True],
                 dtype=bool,
             ),
             rel_search=np.array(
                 [rel[s.employment_support] for s in shelters]
                 + [1.0] * len(agencies)
                 + [rel[s.employment_support] for s in teams]
+                + [1.0]
             ),
             global_places=np.array(
                 [0] * len(shelters)
                 + [a.global_support_places for a in agencies]
-                + [0] * len(teams),
+                + [0] * (len(teams) + 1),
                 dtype=np.int64,
             ),
             dur_support=np.array(durations, dtype=float),
@@ -137,9 +166,27 @@ class Referents:
         return self.n_shelters + self.n_agencies
 
     @property
-    def n_teams(self) -> int:
-        """Number of referent teams."""
-        return self.n - self.first_team
+    def departement(self) -> int:
+        """Index of the Département's social referents (after the teams)."""
+        return self.first_team + self.n_teams
+
+    def kind(self, referent: np.ndarray) -> np.ndarray:
+        """The :class:`~sim.states.ReferentKind` of each referent index (-1: none)."""
+        return np.select(
+            [
+                referent < 0,
+                referent < self.n_shelters,
+                referent < self.first_team,
+                referent < self.departement,
+            ],
+            [
+                ReferentKind.NONE,
+                ReferentKind.SHELTER,
+                ReferentKind.FRANCE_TRAVAIL,
+                ReferentKind.GROUP,
+            ],
+            ReferentKind.DEPARTEMENT,
+        ).astype(np.int8)
 
     def is_france_travail(self, referent: np.ndarray) -> np.ndarray:
         """Whether each referent index is a France Travail agency."""
@@ -187,13 +234,17 @@ def end_of_support(model) -> None:
 def orient(model) -> None:
     """Persons outside support are oriented to a referent (and wait if caseloads are full).
 
-    Referent teams with ``p_outreach`` also reach eligible persons outside support, who then
-    wait (for the team first, see :func:`assign_referents`).
+    RSA recipients are oriented with ``behaviour.p_orientation_rsa`` a month, or at once under
+    automatic registration; the Département decides their track. Referent teams with
+    ``p_outreach`` also reach eligible persons outside support, who then wait (for the team
+    first, see :func:`assign_referents`).
     """
     pop, b, t = model.pop, model.behaviour, model.t
     outside = pop.status == Status.OUTSIDE
     u = model.streams.uniform("orientation", pop.n)
-    p = np.where(pop.benefit == Benefit.RSA, b.p_orientation_rsa, b.p_orientation_other)
+    rsa = pop.benefit == Benefit.RSA
+    p_rsa = 1.0 if model.benefit_rules["duties.automatic_registration"] else b.p_orientation_rsa
+    p = np.where(rsa, p_rsa, b.p_orientation_other)
     # Residents are oriented by their shelter's social workers; hotels have none.
     staffed = (pop.shelter >= 0) & (model.referents.capacity[np.maximum(pop.shelter, 0)] > 0)
     p = np.where(staffed, 1.0, p)
@@ -216,34 +267,39 @@ def orient(model) -> None:
     pop.status[rows] = Status.WAITING
     pop.t_waiting_since[rows] = t
     model.flows["oriented"] += rows.size
+    decide_track(model, rows[rsa[rows]])
 
 
-def queue_key(model, rows: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Order of the waiting lists (lowest first).
+def queue_key(model, rows: np.ndarray) -> np.ndarray:
+    """Order of the waiting lists (lowest first): first come, first served, at random among equals.
 
-    First come, first served; but when the RSA measure pays a variable part on results,
-    France Travail referents take first whom it rewards (funding shapes behaviour, seed 003):
-    the most employable when it rewards exits, the most obstructed when it rewards the furthest.
+    No referent reorders its list by what a funding rule rewards: no source supports it.
     """
-    pop = model.pop
-    tie = model.streams.uniform("orientation", pop.n)[rows]
-    key = pop.t_waiting_since[rows] + tie
-    rule = model.policy.funding.measure
-    if rule.variable_part:
-        at_ft = model.referents.is_france_travail(target)
-        if rule.reward == "exits":
-            rank = -employability(model, rows)
-        else:
-            rank = -pop.n_obstacles()[rows].astype(float)
-        key = np.where(at_ft, rank + tie * 1e-3, key)
-    return key
+    tie = model.streams.uniform("orientation", model.pop.n)[rows]
+    return model.pop.t_waiting_since[rows] + tie
+
+
+def decide_track(model, rows: np.ndarray) -> None:
+    """The Département orients RSA recipients ``rows`` to the social or professional track.
+
+    Shelter residents followed by their shelter's social workers are on the social track; so
+    are those the Département's rule sends there, if it has social referents.
+    """
+    pop, ref = model.pop, model.referents
+    sheltered = (pop.shelter[rows] >= 0) & (ref.capacity[np.maximum(pop.shelter[rows], 0)] > 0)
+    social = model.departement.orients_to_social_track(pop, rows)
+    social &= ref.capacity[ref.departement] > 0
+    pop.track[rows] = np.where(sheltered | social, Track.SOCIAL, Track.PROFESSIONAL)
+    model.flows["oriented_social"] += int(np.count_nonzero(social & ~sheltered))
 
 
 def assign_referents(model) -> None:
-    """Waiting persons get a referent where caseload allows (see :func:`queue_key`).
+    """Waiting persons get a referent where caseload allows, first come first served.
 
     Referent teams first take the waiting persons eligible for them; the others (and those the
-    teams could not take) go to their shelter's social workers or their France Travail agency.
+    teams could not take) go to their shelter's social workers if they live in a shelter, to
+    the Département's social referents if they are RSA recipients on the social track, and to
+    their France Travail agency otherwise.
     """
     pop, t, ref = model.pop, model.t, model.referents
     if ref.n_teams:
@@ -251,11 +307,14 @@ def assign_referents(model) -> None:
     waiting = np.flatnonzero(pop.status == Status.WAITING)
     in_shelter = pop.shelter[waiting] >= 0
     has_staff = ref.capacity[np.maximum(pop.shelter[waiting], 0)] > 0
+    social = (pop.track[waiting] == Track.SOCIAL) & (pop.benefit[waiting] == Benefit.RSA)
     target = np.where(
-        in_shelter & has_staff, pop.shelter[waiting], ref.n_shelters + pop.home_agency[waiting]
+        in_shelter & has_staff,
+        pop.shelter[waiting],
+        np.where(social, ref.departement, ref.n_shelters + pop.home_agency[waiting]),
     )
     free = ref.capacity - occupancy(pop.referent, ref.n)
-    rows = allocate(waiting, target, free, queue_key(model, waiting, target))
+    rows = allocate(waiting, target, free, queue_key(model, waiting))
     referent = target[np.searchsorted(waiting, rows)] if rows.size else rows
     start_support(model, rows, referent)
     model.flows["support_starts"] += rows.size
@@ -267,7 +326,7 @@ def _assign_teams(model) -> None:
     """Waiting persons eligible for a referent team join one with room, by its priority list."""
     pop, ref = model.pop, model.referents
     waiting = np.flatnonzero(pop.status == Status.WAITING)
-    teams = np.arange(ref.first_team, ref.n)
+    teams = np.arange(ref.first_team, ref.first_team + ref.n_teams)
     free = ref.capacity[teams] - occupancy(pop.referent, ref.n)[teams]
     allowed = model.targeting.allowed("referent", ref.team_names, waiting)
     u = model.streams.uniform("targeting", pop.n)[waiting]
@@ -275,7 +334,7 @@ def _assign_teams(model) -> None:
     cand, team = waiting[team >= 0], team[team >= 0]
     if cand.size == 0:
         return
-    key = queue_key(model, cand, ref.first_team + team)
+    key = queue_key(model, cand)
     rank = model.targeting.rank("referent", ref.team_names, ref.team_group[team], cand)
     rows = allocate(cand, team, free, key, rank=rank)
     referent = ref.first_team + team[np.searchsorted(cand, rows)] if rows.size else rows
@@ -294,16 +353,15 @@ def start_support(model, rows: np.ndarray, referent: np.ndarray) -> None:
     """
     pop, t, b, ref = model.pop, model.t, model.behaviour, model.referents
     pop.referent[rows] = referent
-    is_shelter = referent < ref.n_shelters
-    is_ft = ref.is_france_travail(referent)
-    pop.referent_kind[rows] = np.select(
-        [is_shelter, is_ft], [ReferentKind.SHELTER, ReferentKind.FRANCE_TRAVAIL], ReferentKind.GROUP
-    )
+    kind = ref.kind(referent)
+    pop.referent_kind[rows] = kind
     pop.status[rows] = Status.SUPPORTED
     pop.t_support_end[rows] = t + np.round(ref.dur_support[referent]).astype(np.int32)
     pop.t_support_start[rows] = t
     pop.n_support_renewals[rows] = 0
     pop.t_waiting_since[rows] = NEVER
+    pop.n_supports[rows] += 1
+    pop.n_measures[rows] = 0
     u = model.streams.uniform("logic", pop.n)[rows]
     cum = ref.practice_for(model, rows, referent)
     pop.logic[rows] = np.minimum((u[:, None] >= cum).sum(axis=1), cum.shape[1] - 1)
@@ -322,12 +380,7 @@ def start_support(model, rows: np.ndarray, referent: np.ndarray) -> None:
     model.flows["support_resumed"] += back.size
     first = rows[pop.t_first_support[rows] == NEVER]
     pop.t_first_support[first] = t
-    # The RSA support measure (seed 002) for RSA recipients followed by France Travail.
-    measure = rows[is_ft & (pop.benefit[rows] == Benefit.RSA)]
-    pop.measure[measure] = True
-    pop.measure_paid_variable[measure] = False
-    model.ledger.measure_starts(measure)
-    _global_support(model, rows[is_ft])
+    _global_support(model, rows[kind == ReferentKind.FRANCE_TRAVAIL])
 
 
 GLOBAL_SUPPORT_MIN_SEVERE = 2  # two obstacles of severity 2+ (assumption: "cumulative obstacles")

@@ -1,15 +1,19 @@
 """Monthly resources of each person, and the rent rule that decides whether housing is affordable.
 
-Resources are earnings plus benefit income, in euros a month (seed 003 L222-224: people who work
-in shelters often lack the resources to access or keep a dwelling, so hours and wages matter, and
-benefits count):
+Resources are the net wage plus benefit income, in euros a month (seed 003 L222-224: people who
+work in shelters often lack the resources to access or keep a dwelling, so hours and wages
+matter, and benefits count). They are read from the benefit amounts of the month, set in the
+benefits phase (phase 7, :mod:`sim.submodels.benefits`) before the housing phase (phase 9):
 
-- **Earnings**: weekly hours x 52/12 x the hourly SMIC (``smic_hourly``) x its net share
-  (``smic_net_share``), for a job, a CDDI or a low-threshold programme; the AAVA pays its stipend
-  (``aava.stipend_share_smic`` of the SMIC) instead. Every job is assumed paid at the SMIC.
-- **Benefit income** (:func:`benefit_income`): the amounts in force at the run's start. The RSA is
-  differential (CASF L.262-2): the household's amount minus its earnings; the AAH (also for the
-  incapacity route) and the ASS add to earnings.
+- **Earnings** (:func:`earnings`): the net wage of the month's gross earnings
+  (:func:`sim.submodels.benefits.monthly_earnings`: weekly hours x 52/12 x the hourly SMIC for a
+  job, a CDDI, PHC or TAPAJ; the AAVA stipend), converted to net by the OpenFisca table
+  (``net_earnings``). Every job is assumed paid at the SMIC.
+- **Benefit income** (:func:`benefit_income`): the RSA paid this month (the amount of the table,
+  differential by construction, less any part suspended for duties not met), the prime
+  d'activité paid, unemployment insurance, and the AAH and the ASS of the table for their
+  holders (the incapacity route gives the AAH). The housing benefit is not counted: the rent
+  rule uses rents net of it.
 
 The rent rule (:func:`affordable`): the rent left to pay after the housing benefit, for a dwelling
 suited to the household (``territory.housing.rent_single`` or ``rent_family``), is at most
@@ -22,42 +26,43 @@ from __future__ import annotations
 import numpy as np
 
 from sim.population import Population
-from sim.states import Benefit, Household, PlaceType, Programme, Status
-
-WEEKS_PER_MONTH = 52 / 12
-# RSA amount by household, as multiples of the single person's amount: +50% for a second person
-# (CASF R.262-1). A single parent is counted with one child and without the isolated-parent
-# increase: an approximation until the amounts by household composition are tabulated.
-RSA_SCALE = {Household.ALONE: 1.0, Household.COUPLE: 1.5, Household.SINGLE_PARENT: 1.5}
-PAID_STATUSES = (Status.JOB, Status.SIAE, Status.LOW_THRESHOLD)
+from sim.states import Benefit, PlaceType
+from sim.submodels.benefits import household_kind, housing_costs, monthly_earnings
 
 
-def earnings(pop: Population, values: dict[str, float]) -> np.ndarray:
-    """Net monthly earnings of each person (EUR): hours x wage, or the AAVA stipend."""
-    paid = pop.status_in(*PAID_STATUSES)
-    hourly = values["smic_hourly"] * values["smic_net_share"]
-    rate = np.where(pop.programme == Programme.AAVA, values["aava.stipend_share_smic"], 1.0)
-    return np.where(paid, pop.hours * WEEKS_PER_MONTH * hourly * rate, 0.0)
+def earnings(model) -> np.ndarray:
+    """Net earnings of each person this month (EUR): the table's net wage of the gross earned."""
+    pop = model.pop
+    gross = monthly_earnings(model)
+    net = model.benefit_scale.amount("net_earnings", household_kind(pop), housing_costs(pop), gross)
+    return np.where(gross > 0, net, 0.0)
 
 
-def benefit_income(pop: Population, values: dict[str, float], earned: np.ndarray) -> np.ndarray:
-    """Monthly benefit income of each person (EUR), given their earnings."""
-    scale = np.array([RSA_SCALE[h] for h in sorted(RSA_SCALE)])[pop.household]
-    rsa = np.maximum(values["rsa_single_person"] * scale - earned, 0.0)
-    aah = (pop.benefit == Benefit.AAH) | (pop.status == Status.INCAPACITY)
-    income = np.where(pop.benefit == Benefit.RSA, rsa, 0.0)
-    income = np.where(pop.benefit == Benefit.ASS, values["ass_monthly"], income)
-    return np.where(aah, values["aah_full_rate"], income)
+def benefit_income(model) -> np.ndarray:
+    """Benefit income of each person this month (EUR), the housing benefit excepted.
+
+    The RSA paid (``rsa_amount`` less its suspended share), the prime d'activité
+    (``ppa_amount``), unemployment insurance (``are_amount``), and the table's AAH or ASS for
+    their holders (at the month's gross earnings).
+    """
+    pop, scale = model.pop, model.benefit_scale
+    kind, housing = household_kind(pop), housing_costs(pop)
+    gross = monthly_earnings(model)
+    rsa = np.where(pop.benefit == Benefit.RSA, pop.rsa_amount * (1.0 - pop.suspension_share), 0.0)
+    aah = np.where(pop.benefit == Benefit.AAH, scale.amount("aah", kind, housing, gross), 0.0)
+    ass = np.where(pop.benefit == Benefit.ASS, scale.amount("ass", kind, housing, gross), 0.0)
+    are = np.where(pop.benefit == Benefit.UNEMPLOYMENT, pop.are_amount, 0.0)
+    return rsa + pop.ppa_amount + are + aah + ass
 
 
 def monthly_resources(model) -> np.ndarray:
-    """Earnings plus benefit income of each person this month (EUR; 0 for the absent).
+    """Net earnings plus benefit income of each person this month (EUR; 0 for the absent).
 
-    The interface the rent rule uses: a function of the model's population and dated parameters.
+    The interface the rent rule uses: a function of the model's population and of the benefit
+    amounts of the month (:mod:`sim.submodels.benefits`).
     """
-    pop, values = model.pop, model.funding_values
-    earned = earnings(pop, values)
-    return np.where(pop.present(), earned + benefit_income(pop, values, earned), 0.0)
+    pop = model.pop
+    return np.where(pop.present(), earnings(model) + benefit_income(model), 0.0)
 
 
 def affordable(pop: Population, resources: np.ndarray, housing) -> np.ndarray:

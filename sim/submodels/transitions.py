@@ -16,10 +16,13 @@ from sim.states import Contract, Logic, Phase, Programme, ReferentKind, Service,
 def release_referent(pop: Population, rows: np.ndarray) -> None:
     """End the support of ``rows``: their referent's caseload slot, service and mediation are freed.
 
-    The RSA support measure ends with the support: its variable part is no longer due.
+    The intensive support measure (seed 002) ends with the support: its variable part is no
+    longer due.
     """
     pop.referent[rows] = -1
     pop.measure[rows] = False
+    pop.measure_mobilised[rows] = False
+    pop.t_measure_end[rows] = NEVER
     pop.referent_kind[rows] = ReferentKind.NONE
     pop.logic[rows] = Logic.NONE
     pop.phase[rows] = Phase.NONE

@@ -28,6 +28,7 @@ import click
 from sim.present.cli.calibration import calibrate, sensitivity
 from sim.present.cli.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, handles_errors
 from sim.present.cli.definitions import indicators
+from sim.present.cli.ensemble import add_ensemble_options
 from sim.present.cli.experiments import compare, resume, run, sweep
 from sim.present.cli.explain import explain
 from sim.present.cli.planning import allocate
@@ -68,3 +69,6 @@ for _command in (
     indicators,
 ):
     main.add_command(_command)
+
+for _command in (run, compare, sweep, allocate, explain):  # --ensemble POSTERIOR
+    add_ensemble_options(_command)

@@ -11,6 +11,7 @@ from sim.experiments.limits import MAX_REPLICATIONS, MAX_TASKS
 from sim.present.cli.common import (
     EXIT_INTERRUPTED,
     backend_options,
+    fail,
     handles_errors,
     json_option,
     scenario_options,
@@ -21,6 +22,13 @@ from sim.present.cli.common import (
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option(
+    "--method",
+    type=click.Choice(["optimise", "abc"]),
+    default="optimise",
+    show_default=True,
+    help="optimise: one best point (Optuna); abc: a posterior of plausible sets (ABC-SMC).",
+)
+@click.option(
     "--targets",
     type=click.Path(dir_okay=False),
     default="calibration/targets.yaml",
@@ -28,17 +36,41 @@ from sim.present.cli.common import (
     help="Targets and parameters to fit.",
 )
 @click.option(
-    "--trials", type=click.IntRange(min=1, max=MAX_TASKS), required=True, help="Trials in all."
+    "--trials",
+    type=click.IntRange(min=1, max=MAX_TASKS),
+    help="optimise: trials in all (required).",
 )
 @click.option(
     "--replications",
     type=click.IntRange(min=1, max=MAX_REPLICATIONS),
-    default=5,
-    show_default=True,
-    help="Replications per trial (common random numbers across trials).",
+    help="Runs per trial (optimise, common seeds) [5] or per particle (abc) [1].",
 )
-@click.option("--storage", help="Optuna storage URL, to continue a study [<out>/study.db].")
-@click.option("--study", help="Study name in the storage [<scenario>-calibration].")
+@click.option(
+    "--population", type=click.IntRange(min=2), default=100, show_default=True,
+    help="abc: particles per generation.",
+)  # fmt: skip
+@click.option(
+    "--generations", type=click.IntRange(min=1), default=6, show_default=True,
+    help="abc: generations in all (a continued run adds the missing ones).",
+)  # fmt: skip
+@click.option(
+    "--min-epsilon", type=float, default=1.0, show_default=True,
+    help="abc: stop once the distance threshold is this low (1 = within tolerance on average).",
+)  # fmt: skip
+@click.option(
+    "--max-simulations", type=click.IntRange(min=1),
+    help="abc: start no new generation past this many simulations in all (bounds the time).",
+)  # fmt: skip
+@click.option(
+    "--leave-one-out", is_flag=True,
+    help="abc: also rerun without each target id in turn (cost: one ABC run per id).",
+)  # fmt: skip
+@click.option(
+    "--storage",
+    help="optimise: Optuna storage URL [<out>/study.db]; abc: pyabc database [<out>/abc.db]; "
+    "give it again to continue an interrupted calibration.",
+)
+@click.option("--study", help="optimise: study name in the storage [<scenario>-calibration].")
 @click.option(
     "--truth",
     multiple=True,
@@ -49,16 +81,26 @@ from sim.present.cli.common import (
 @backend_options
 @handles_errors
 def calibrate(
-    scenario, targets, trials, replications, storage, study, truth, seed, persons, months, out,
-    workers, backend, scheduler, quiet,
+    scenario, method, targets, trials, replications, population, generations, min_epsilon,
+    max_simulations, leave_one_out, storage, study, truth, seed, persons, months, out, workers,
+    backend, scheduler, quiet,
 ) -> None:  # fmt: skip
-    """Fit SCENARIO's uncertain parameters to published figures (Optuna)."""
+    """Fit SCENARIO's uncertain parameters to published figures (Optuna point or ABC posterior)."""
     from sim.experiments.calibration import calibrate as calibrate_
     from sim.experiments.calibration_targets import parse_truth
 
+    if method == "abc":
+        _calibrate_abc(
+            scenario, targets, replications or 1, population, generations, min_epsilon,
+            max_simulations, leave_one_out, storage, parse_truth(list(truth)), seed, persons,
+            months, out, workers, backend, scheduler, quiet,
+        )  # fmt: skip
+        return
+    if trials is None:
+        fail("--trials is required with --method optimise")
     try:
         result = calibrate_(
-            scenario, targets, trials, replications, workers=workers, backend=backend,
+            scenario, targets, trials, replications or 5, workers=workers, backend=backend,
             scheduler=scheduler, storage=storage, study=study, truth=parse_truth(list(truth)),
             seed=seed, persons=persons, months=months, out=out, progress=show_progress(quiet),
         )  # fmt: skip
@@ -74,6 +116,45 @@ def calibrate(
     for path, value in result.parameters.items():
         click.echo(f"  {path}: {value:.6g}")
     click.echo(f"\nresults written to {result.out} (calibrated.yaml, fit.md, fit.png, trials.csv)")
+
+
+def _calibrate_abc(
+    scenario, targets, replications, population, generations, min_epsilon, max_simulations,
+    leave_one_out, storage, truth, seed, persons, months, out, workers, backend, scheduler, quiet,
+) -> None:  # fmt: skip
+    from sim.experiments.abc import calibrate_abc
+    from sim.experiments.abc import leave_one_out as loo
+
+    kwargs = dict(
+        population=population, generations=generations, replications=replications,
+        min_epsilon=min_epsilon, max_simulations=max_simulations, workers=workers,
+        backend=backend, scheduler=scheduler,
+        truth=truth or None, seed=seed, persons=persons, months=months,
+        progress=show_progress(quiet), echo=lambda line: click.echo(line, err=True),
+    )  # fmt: skip
+    try:
+        if leave_one_out:
+            if storage:
+                fail("--leave-one-out runs several calibrations: it takes no --storage")
+            if out in (None, "auto"):
+                fail("--leave-one-out needs --out DIR (one run directory per calibration)")
+            table = loo(scenario, targets, out, **kwargs)
+            click.echo(table.to_string(index=False))
+            click.echo(f"\nresults written to {out} (leave_one_out.csv, all/, without-*/)")
+            return
+        result = calibrate_abc(scenario, targets, storage=storage, out=out, **kwargs)
+    except KeyboardInterrupt:
+        click.echo(
+            "\ninterrupted: finished generations are kept in the pyabc database; continue with "
+            "the same command and --storage sqlite:///<run directory>/abc.db (and another --out)",
+            err=True,
+        )
+        sys.exit(EXIT_INTERRUPTED)
+    click.echo((result.out / "fit.md").read_text())
+    click.echo(
+        f"results written to {result.out} (posterior.parquet, calibrated.yaml, fit.md, "
+        "diagnostics.csv, identifiability.csv, pairs.png)"
+    )
 
 
 @click.command()

@@ -301,6 +301,11 @@ def echo_results(
 
         click.echo("\nDefinitions (also: parcours indicators):")
         click.echo("\n".join("  " + line for line in definition_lines(width=98)))
+    if m.get("ensemble"):
+        from sim.experiments.store import load_run
+        from sim.present.cli.ensemble import ensemble_text
+
+        click.echo(ensemble_text(load_run(exp.out)))
     n = len(m["tasks"])
     click.echo(
         f"\n{n} task{'s' if n > 1 else ''} ({m['replications']} replication"

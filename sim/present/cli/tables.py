@@ -303,6 +303,11 @@ def json_result(exp) -> dict:
         out["differences_by_public"] = {
             p: diffs(g) for p, g in d[d["public"] != "all"].groupby("public", sort=False)
         }
+    if exp.manifest.get("ensemble"):
+        from sim.experiments.store import load_run
+        from sim.present.cli.ensemble import ensemble_json
+
+        out["ensemble"] = ensemble_json(load_run(exp.out))
     return out
 
 
