@@ -192,12 +192,17 @@ class InsertionModel(mesa.Model):
        (:mod:`sim.submodels.eligibility`); those who arrive sheltered take a place of their kind
        (:mod:`sim.submodels.housing`); departures from the territory; orientation to the incapacity
        route.
-    2. Orientation and referents (:mod:`sim.submodels.orientation`): support measures that reach
-       their end; persons outside support are oriented (RSA recipients at once under automatic
-       registration; referent teams reach their public), the Département deciding the track of
-       RSA recipients; waiting persons get a referent where the caseload allows, referent teams
-       first for their public, then first come first served; then the intensive support measure
-       of seed 002 ends, is renewed or starts (:mod:`sim.submodels.measure`).
+    2. Programme ends, orientation and referents: low-threshold programmes that reach their end
+       or are left (:func:`sim.submodels.contracts.programmes`; PHC completers apply to their
+       host for a CDDI), so that their places are free for this month's admissions in phase 5;
+       support measures that reach their end (:mod:`sim.submodels.orientation`); persons
+       outside support are oriented (RSA recipients at once under automatic registration;
+       referent teams reach their public), the Département deciding the track of RSA
+       recipients; waiting persons get a referent where the caseload allows, referent teams
+       first for their public, then first come first served, except that France Travail takes
+       first whom a results-based measure rewards (:func:`sim.submodels.orientation.queue_key`);
+       then the intensive support measure of seed 002 ends, is renewed or starts
+       (:mod:`sim.submodels.measure`).
     3. Referents' logic (:mod:`sim.pathways`): each referent structure gives its staff hours
        (:mod:`sim.submodels.staff`: mediation reserved, the persons seen drawn when hours run
        out); the phase of each person seen moves on under their practice profile, and the
@@ -208,8 +213,7 @@ class InsertionModel(mesa.Model):
     5. Matching (:mod:`sim.submodels.matching`): low-threshold programmes, SIAE hiring by selection
        rule, mediation teams take on job seekers (:mod:`sim.submodels.mediation`), ordinary
        employers' hiring, new immersions.
-    6. Contracts (:mod:`sim.submodels.contracts`): breaks and ends, in-job support ends, programmes
-       end (PHC leads to a CDDI).
+    6. Contracts (:mod:`sim.submodels.contracts`): breaks and ends, in-job support ends.
     7. Benefits (:mod:`sim.submodels.benefits`): unemployment insurance, RSA exits and entries,
        the month's amounts (RSA, prime d'activité) from the OpenFisca table, earnings history.
     8. Duties (:mod:`sim.submodels.duties`): suspensions end or start for RSA recipients who do
@@ -267,6 +271,7 @@ class InsertionModel(mesa.Model):
         self.trial = Trial(self, _trial_spec(trial)) if trial else None
         self.flows: dict[str, float] = {}
         self.queues: dict[str, int] = {}
+        self.unserved: dict = {}  # this month's low-threshold candidates left without a place
 
     # ------------------------------------------------------------------ construction
     def _build_institutions(self, scenario: Scenario) -> None:
@@ -512,7 +517,8 @@ class InsertionModel(mesa.Model):
         housing.initial_shelter(self, new)
         self.flows["arrivals"] += new.size
         demography.departures(self)
-        # 2. Orientation and referents; the intensive support measure.
+        # 2. Programme ends, orientation and referents; the intensive support measure.
+        contracts.programmes(self)
         orientation.end_of_support(self)
         orientation.orient(self)
         orientation.assign_referents(self)
@@ -532,7 +538,6 @@ class InsertionModel(mesa.Model):
         matching.immersions(self, plan)
         # 6. Contracts.
         contracts.breaks_and_ends(self, plan)
-        contracts.programmes(self)
         # 7. Benefits.
         benefits.update(self)
         # 8. Duties.

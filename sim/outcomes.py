@@ -1,5 +1,7 @@
 """Outcomes: per-person history, per-month records and the indicators (phase 9 of the step).
 
+The unit, kind, bounds and definition of each indicator are in :mod:`sim.indicators`.
+
 Per person (``persons.parquet``): month of first job and of first durable job, months employed,
 months in a durable job, SIAE pathway length, month housed, never reached by any support, breaks,
 cost; and their state at 6, 12 and 24 months after their entry.
@@ -25,8 +27,9 @@ Rates at ``k`` months are shares of the persons present ``k`` months after their
   supported by a referent or a programme by then;
 - ``housing_access_rate_24m``: among homeless people at entry present at 24 months, share in
   ordinary housing then;
-- ``cost_total``: for everyone, the whole ledger (EUR); for a public, the costs attributed to its
-  members (places, posts, measures, adviser time);
+- ``cost_total``: over the whole run, for everyone, the whole ledger (EUR); for a public, the
+  costs attributed to its members (places, posts, measures, adviser time);
+- ``cost_per_year``: ``cost_total`` over the run's length in years (EUR a year, as budgets are);
 - ``cost_per_durable_job``, ``cost_per_job``, ``cost_per_person_supported``,
   ``cost_per_positive_exit``: ``cost_total`` over the number of persons who reached a durable
   job, any job, any support, or a positive exit at 12 months;
@@ -50,6 +53,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.events import EVENT_INDICATORS
+from sim.indicators import METADATA
 from sim.population import NEVER, Population
 from sim.states import (
     Benefit,
@@ -66,28 +71,9 @@ from sim.states import (
 from sim.submodels.capacity import occupancy
 from sim.submodels.funding import TRANSFERS
 
-INDICATORS = (
-    "employment_rate_6m",
-    "employment_rate_12m",
-    "employment_rate_24m",
-    "durable_employment_rate_12m",
-    "durable_employment_rate_24m",
-    "ever_durable_employment_24m",
-    "positive_exit_rate_12m",
-    "paid_activity_rate_12m",
-    "median_months_to_first_job",
-    "never_reached_share",
-    "housing_access_rate_24m",
-    "cost_total",
-    "cost_per_durable_job",
-    "cost_per_person_supported",
-    "cost_per_job",
-    "cost_per_positive_exit",
-    "rsa_saved",
-    "net_public_cost",
-    "rsa_exit_rate_12m",
-    "rsa_months_share",
-)
+INDICATORS = tuple(name for name in METADATA if name not in EVENT_INDICATORS)
+"""The indicators' names, in table order (their units and definitions: :mod:`sim.indicators`);
+a run that keeps its events adds :data:`sim.events.EVENT_INDICATORS`."""
 
 
 def publics(pop: Population) -> dict[str, np.ndarray]:
@@ -263,7 +249,12 @@ def _per(cost: float, count: int) -> float:
 
 
 def indicators(pop: Population, ledger: pd.DataFrame, months: int) -> pd.DataFrame:
-    """The named indicators, for everyone and each public: columns indicator, public, value."""
+    """The named indicators, for everyone and each public: columns indicator, public, value.
+
+    ``months`` is the run's length (for the cost per year). Costs leave out the ledger's
+    transfers (RSA, prime d'activité); the RSA no longer paid and the net public cost read them.
+    """
+    years = months / 12
     support = ledger[~ledger["programme"].isin(TRANSFERS)] if len(ledger) else ledger
     total_cost = float(support["amount"].sum()) if len(support) else 0.0
     at_entry = pop.benefit_at_entry == Benefit.RSA
@@ -300,6 +291,7 @@ def indicators(pop: Population, ledger: pd.DataFrame, months: int) -> pd.DataFra
             "never_reached_share": 1.0 - _rate(pop.reached_12, mask),
             "housing_access_rate_24m": _rate(pop.housed_24, mask),
             "cost_total": cost,
+            "cost_per_year": cost / years if years > 0 else float("nan"),
             "cost_per_durable_job": _per(cost, n_durable),
             "cost_per_person_supported": _per(cost, n_supported),
             "cost_per_job": _per(cost, n_jobs),

@@ -19,6 +19,7 @@ from sim.events import (
     support_exit_rates,
     support_exits,
 )
+from sim.indicators import METADATA
 from sim.model import InsertionModel
 from sim.population import NEVER
 
@@ -92,6 +93,10 @@ def test_indicators_from_events_only_when_kept(run_with_events):
     model, _ = run_with_events
     names = set(model.indicators()["indicator"])
     assert set(EVENT_INDICATORS) <= names, "a run with events adds the indicators from events"
+    assert names == set(METADATA), (
+        f"every indicator of a run with events is described in sim.indicators: without "
+        f"metadata {names - set(METADATA)}, described but not computed {set(METADATA) - names}"
+    )
     off = InsertionModel(small_scenario(**{"run.months": 3, "run.persons": 200}))
     off.run()
     assert off.events is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import small_scenario
+from conftest import run_small, small_scenario
 
 from sim.agents import Person, Shelter, Siae
 from sim.model import InsertionModel
@@ -12,7 +12,7 @@ from sim.pathways import decide
 from sim.pathways.common import worst_service
 from sim.population import Population, create_population
 from sim.rng import STREAMS, Streams
-from sim.states import OB, Benefit, Household, Logic, Phase, Programme, Service, Status
+from sim.states import OB, Benefit, Household, Housing, Logic, Phase, Programme, Service, Status
 from sim.submodels.capacity import allocate, choose_weighted, occupancy
 
 
@@ -102,6 +102,34 @@ def test_person_view_reads_and_writes_its_row():
         person.obstacle_debt = 7
     assert len(model.agents_by_type[Shelter]) == len(model.shelters) > 0
     assert len(model.agents_by_type[Siae]) == model.n_siae > 0
+
+
+def test_person_view_gives_names_as_well_as_codes():
+    model = InsertionModel(small_scenario(**{"run.persons": 200}))
+    person = next(p for p in model.agents_by_type[Person] if p.row == 5)
+    model.pop.status[5] = Status.SUPPORTED
+    model.pop.housing[5] = Housing.CHRS
+    assert person.status is Status.SUPPORTED, repr(person.status)
+    assert person.status.name == "SUPPORTED" and person.status == 3, "a name and its code"
+    assert person.housing is Housing.CHRS
+    assert isinstance(person.age, float) and isinstance(person.refugee, bool), "others stay"
+    person.status = Status.JOB
+    assert model.pop.status[5] == Status.JOB
+    assert repr(person) == "Person(row=5, status=JOB)"
+
+
+def test_a_practice_profile_added_by_a_scenario_reads_as_its_index_and_its_name():
+    # iterative.yaml adds a third profile, "applied", after linear (0) and iterative (1), and
+    # gives it to every referent: a followed person's logic is index 2, which Logic has no
+    # member for, so it reads as the number; its name comes from the model's profiles.
+    model = run_small("iterative", **{"run.persons": 300, "run.months": 3})
+    rows = np.flatnonzero(model.pop.logic >= 0)
+    assert rows.size, "premise: some persons have a referent after 3 months"
+    person = next(p for p in model.agents_by_type[Person] if p.row == rows[0])
+    assert person.logic == 2 and not isinstance(person.logic, Logic), repr(person.logic)
+    assert person.practice == "applied"
+    outside = next(p for p in model.agents_by_type[Person] if model.pop.logic[p.row] < 0)
+    assert outside.logic is Logic.NONE and outside.practice is None
 
 
 def test_person_views_can_be_turned_off():

@@ -718,6 +718,25 @@ def write_tables(out: Path, tables: dict) -> dict[str, dict]:
     }
 
 
+def refuse_damaged(out: Path, manifest: dict) -> None:
+    """Refuse to read a run with a damaged task or table (a task still to run is not damage).
+
+    What :func:`load_run` checks before reading; the commands that read only some tables
+    (``results show``, ``report``) check the same.
+
+    Raises:
+        RunDirError: naming the damaged items and saying that ``parcours resume`` runs it again.
+    """
+    problems = task_problems(out, manifest)
+    if manifest["status"] != "complete":
+        problems = {k: v for k, v in problems.items() if v != "missing"}
+    problems.update(table_problems(out, manifest))
+    if problems:
+        raise RunDirError(
+            damaged_message(out, problems, f"parcours resume {out} runs it again"), problems
+        )
+
+
 def load_run(out: str | Path, verify: bool = True) -> dict:
     """Read a run directory: ``{"manifest": dict, "<table>": DataFrame, ...}``.
 
@@ -734,15 +753,7 @@ def load_run(out: str | Path, verify: bool = True) -> dict:
     out = Path(out)
     run = {"manifest": read_manifest(out)}
     if verify and run["manifest"]["kind"] != "calibration":
-        complete = run["manifest"]["status"] == "complete"
-        problems = task_problems(out, run["manifest"])
-        if not complete:
-            problems = {k: v for k, v in problems.items() if v != "missing"}
-        problems.update(table_problems(out, run["manifest"]))
-        if problems:
-            raise RunDirError(
-                damaged_message(out, problems, f"parcours resume {out} runs it again"), problems
-            )
+        refuse_damaged(out, run["manifest"])
     for name in TABLES:
         path = out / f"{name}.parquet"
         if path.exists():

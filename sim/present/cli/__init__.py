@@ -16,6 +16,7 @@ One module per group of commands, registered on ``main`` here:
 - ``calibration``: calibrate, sensitivity;
 - ``results``: results list, results show, report;
 - ``scenarios``: validate, explore;
+- ``definitions``: indicators (their units and definitions);
 - ``common``: the shared options, error handling and exit codes, progress, printing of results;
 - ``tables``: the text tables and the JSON result.
 
@@ -28,6 +29,7 @@ import click
 
 from sim.present.cli.calibration import calibrate, sensitivity
 from sim.present.cli.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, handles_errors
+from sim.present.cli.definitions import indicators
 from sim.present.cli.ensemble import add_ensemble_options
 from sim.present.cli.experiments import compare, resume, run, sweep
 from sim.present.cli.explain import explain
@@ -68,6 +70,7 @@ for _command in (
     validate,
     results_group,
     explore,
+    indicators,
 ):
     main.add_command(_command)
 

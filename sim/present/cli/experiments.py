@@ -78,6 +78,7 @@ def run(
 @click.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @run_options
+@click.option("--by-public", is_flag=True, help="Also the paired differences for every public.")
 @click.option(
     "--independent-seeds",
     is_flag=True,
@@ -93,6 +94,7 @@ def compare(
     months,
     out,
     as_json,
+    by_public,
     independent_seeds,
     workers,
     backend,
@@ -116,7 +118,7 @@ def compare(
         common_seeds=not independent_seeds,
         progress=show_progress(quiet, as_json),
     )
-    echo_results(exp, as_json, with_report=with_report)
+    echo_results(exp, as_json, by_public, with_report)
 
 
 @click.command()
