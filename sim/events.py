@@ -55,6 +55,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.indicators import EVENT_INDICATORS
 from sim.population import NEVER, Population
 from sim.states import Contract, Housing, Programme, SiaeType, Status
 
@@ -380,16 +381,6 @@ def siae_frame(model) -> pd.DataFrame:
     for key in ("hires", "hires_furthest", "exits", "positive_exits"):
         frame[key] = model.siae_results[key]
     return frame
-
-
-EVENT_INDICATORS = (
-    "asi_positive_exit_rate",
-    "insertion_rate",
-    "iae_exit_durable_rate",
-    "iae_exit_transitional_rate",
-    "iae_exit_other_positive_rate",
-)
-"""Indicators computed from the events table, added to a run's indicators when it keeps them."""
 
 
 def event_indicators(pop: Population, events: pd.DataFrame) -> pd.DataFrame:

@@ -257,7 +257,17 @@ METADATA: dict[str, Indicator] = {
     )
 }
 """Every indicator the model computes, in the order tables show them (the last five only in
-runs that keep their events: :data:`sim.events.EVENT_INDICATORS`)."""
+runs that keep their events: :data:`EVENT_INDICATORS`)."""
+
+EVENT_INDICATORS = (
+    "asi_positive_exit_rate",
+    "insertion_rate",
+    "iae_exit_durable_rate",
+    "iae_exit_transitional_rate",
+    "iae_exit_other_positive_rate",
+)
+"""Indicators computed from the events table (:mod:`sim.events`), added to a run's indicators
+when it keeps them."""
 
 STATE_DEFINITIONS = {
     "outside": "in the territory, outside any support (not oriented, or support ended)",

@@ -53,8 +53,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.events import EVENT_INDICATORS
-from sim.indicators import METADATA
+from sim.indicators import EVENT_INDICATORS, METADATA
 from sim.population import NEVER, Population
 from sim.states import (
     Benefit,
@@ -73,7 +72,7 @@ from sim.submodels.funding import TRANSFERS
 
 INDICATORS = tuple(name for name in METADATA if name not in EVENT_INDICATORS)
 """The indicators' names, in table order (their units and definitions: :mod:`sim.indicators`);
-a run that keeps its events adds :data:`sim.events.EVENT_INDICATORS`."""
+a run that keeps its events adds :data:`sim.indicators.EVENT_INDICATORS`."""
 
 
 def publics(pop: Population) -> dict[str, np.ndarray]:
