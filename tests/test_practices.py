@@ -229,7 +229,7 @@ def test_phc_counts_as_employment_and_tapaj_aava_as_paid_activity():
     pop.employed_12[rows] = [1, 0, 0, 0]
     pop.status[pop.status != Status.NOT_ARRIVED] = Status.OUTSIDE
     ledger = pd.DataFrame(columns=["month", "programme", "funder", "amount"])
-    ind = indicators(pop, ledger, model.t + 1, 600.0).set_index(["indicator", "public"])["value"]
+    ind = indicators(pop, ledger, model.t + 1).set_index(["indicator", "public"])["value"]
     assert ind["paid_activity_rate_12m", "all"] == 0.5
     assert ind["employment_rate_12m", "all"] == 0.25
 
