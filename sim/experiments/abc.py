@@ -66,7 +66,7 @@ from sim.experiments.calibration import (
     loss,
     synthetic_targets,
 )
-from sim.experiments.calibration_targets import Parameter, TargetsFile, load_targets
+from sim.experiments.calibration_targets import Parameter, TargetsFile, check_truth, load_targets
 from sim.experiments.target_statistics import compute
 from sim.model import InsertionModel
 from sim.scenario import Scenario, ScenarioError, apply_overrides, scenario_from_dict
@@ -336,15 +336,8 @@ def calibrate_abc(
         spec = spec.model_copy(update={"targets": kept})
     names = list(dict.fromkeys(t.statistic for t in spec.targets))
     params = spec.parameters
-    paths = {p.path: p for p in params}
     if truth:
-        unknown = sorted(set(truth) - set(paths))
-        if unknown:
-            raise ScenarioError("--truth", unknown[0], "not a parameter of the targets file")
-        missing = sorted(set(paths) - set(truth))
-        if missing:
-            raise ScenarioError("--truth", missing[0], "every fitted parameter needs a true value")
-        truth = {k: paths[k].cast(v) for k, v in truth.items()}
+        truth = check_truth(truth, params)
     seed_value = scn.run.seed
     from sim.scenario import scenario_to_dict
 
