@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SCENARIO ?= scenarios/baseline.yaml
 
-.PHONY: run test test-core lint chromium bench profile benefit-tables clean
+NOTEBOOKS_STAMP := $(VENV)/.notebooks-installed
+
+.PHONY: run test test-core lint chromium bench profile notebooks benefit-tables clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +48,15 @@ chromium:
 test-core: $(STAMP)
 	$(BIN)/python -m pytest -q tests/test_units.py tests/test_limits.py tests/test_invariants.py \
 		tests/test_reproducibility.py tests/test_directional.py tests/test_reports.py
+
+# The researcher notebooks in JupyterLab (the `notebooks` extra). Each runs in about 30 s at its
+# default size; PARCOURS_NOTEBOOK_SIZE=full runs the realistic size (minutes).
+$(NOTEBOOKS_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,notebooks]'
+	touch $(NOTEBOOKS_STAMP)
+
+notebooks: $(NOTEBOOKS_STAMP)
+	$(BIN)/jupyter lab notebooks/
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_speed.py

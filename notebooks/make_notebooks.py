@@ -5,11 +5,13 @@ and diffed as code; this script writes them as ``.ipynb`` files (without outputs
 
     .venv/bin/python notebooks/make_notebooks.py
 
-Every notebook reads ``PARCOURS_NOTEBOOK_SMALL``: set to ``1`` (as ``tests/test_notebooks.py``
-does), it runs a small territory for a short time with few replications; otherwise it runs the
-realistic size (20,000 persons, 60 months, 10 replications). Every run is written under a fresh
-temporary directory, or under ``PARCOURS_NOTEBOOK_OUT`` when it is set: the notebooks never write
-into ``results/`` unless asked to.
+Every notebook reads its size from ``PARCOURS_NOTEBOOK_SIZE``: ``quick`` (the default: a
+territory of 3,000 persons for 36 months, 3 to 5 replications, about 30 s a notebook on 2 cores),
+``full`` (the realistic size: 20,000 persons, 60 months, 10 replications; minutes) or ``small``
+(what ``tests/test_notebooks.py`` runs, also set by ``PARCOURS_NOTEBOOK_SMALL=1``). Every run is
+written under a fresh temporary directory, or under ``PARCOURS_NOTEBOOK_OUT`` when it is set: the
+notebooks never write into ``results/`` unless asked to. ``make notebooks`` opens them in
+JupyterLab.
 """
 
 from __future__ import annotations
@@ -47,12 +49,15 @@ def code(text: str) -> tuple[str, str]:
     return ("code", text)
 
 
-def setup(tag: str, replications_small: int, extra: str = "") -> tuple[str, str]:
-    """The first code cell: sizes from ``PARCOURS_NOTEBOOK_SMALL`` and a fresh output directory.
+def setup(
+    tag: str, replications_small: int, extra: str = "", replications_quick: int = 5
+) -> tuple[str, str]:
+    """The first code cell: sizes from ``PARCOURS_NOTEBOOK_SIZE`` and a fresh output directory.
 
     Args:
         tag: a short name for the notebook, used in the output directory's name.
         replications_small: replications at the small (test) size.
+        replications_quick: replications at the default (quick) size.
         extra: further lines of settings, appended to the cell.
     """
     text = f"""\
@@ -60,13 +65,18 @@ import os
 import tempfile
 from pathlib import Path
 
-# PARCOURS_NOTEBOOK_SMALL=1 (the tests) runs a small territory for a short time; otherwise the
-# realistic size. Change these values freely.
-SMALL = os.environ.get("PARCOURS_NOTEBOOK_SMALL") == "1"
-PERSONS = 1_500 if SMALL else 20_000  # persons at start (every capacity scales with it)
-MONTHS = 24 if SMALL else 60  # 24 months observe 12-month outcomes only; 60 observe 24-month ones
-REPLICATIONS = {replications_small} if SMALL else 10
-WORKERS = 1 if SMALL else (os.cpu_count() or 1)  # worker processes (each one imports Parcours)
+# The size: "quick" (default, about 30 s a notebook on 2 cores), "full" (the realistic size:
+# 20,000 persons, 60 months, 10 replications; minutes) or "small" (the tests). Set
+# PARCOURS_NOTEBOOK_SIZE before starting Jupyter, or change these values freely.
+SIZE = os.environ.get("PARCOURS_NOTEBOOK_SIZE") or (
+    "small" if os.environ.get("PARCOURS_NOTEBOOK_SMALL") == "1" else "quick"
+)
+SMALL = SIZE == "small"
+FULL = SIZE == "full"
+PERSONS = {{"small": 1_500, "quick": 3_000, "full": 20_000}}[SIZE]  # at start; capacities scale
+MONTHS = {{"small": 24, "quick": 36, "full": 60}}[SIZE]  # 24-month outcomes need more than 24
+REPLICATIONS = {{"small": {replications_small}, "quick": {replications_quick}, "full": 10}}[SIZE]
+WORKERS = 1 if SMALL else min(2, os.cpu_count() or 1)  # worker processes
 
 # The repository root (the notebook may run from notebooks/ or from the root).
 ROOT = next(p for p in (Path.cwd(), *Path.cwd().parents) if (p / "scenarios").is_dir())
@@ -80,7 +90,7 @@ if BASE:
     Path(BASE).mkdir(parents=True, exist_ok=True)
 OUT = Path(tempfile.mkdtemp(prefix="parcours-{tag}-", dir=BASE))
 {extra}print(
-    f"{{'small' if SMALL else 'full'}} size: {{PERSONS:,}} persons, {{MONTHS}} months, "
+    f"{{SIZE}} size: {{PERSONS:,}} persons, {{MONTHS}} months, "
     f"{{REPLICATIONS}} replications, {{WORKERS}} worker(s); outputs in {{OUT}}"
 )"""
     return code(text)
@@ -96,15 +106,16 @@ def show(fig):
 
 
 def readable(table):
-    """Each value as text according to its row's indicator: percentages, months or euros."""
+    """Each value as text in its row's indicator's unit: percentages, months or euros."""
     return table.apply(lambda row: row.map(lambda v: fmt(row.name, v)), axis=1)
 
 
-def with_ci(name, mean, low, high):
-    """``mean [low, high]`` as text, formatted for the indicator ``name``."""
+def with_ci(name, mean, low, high, difference=False):
+    """``mean [low, high]`` in the unit of the indicator ``name`` (a difference: in points)."""
+    value = format_difference(name, mean) if difference else fmt(name, mean)
     if pd.isna(low):
-        return fmt(name, mean)
-    return f"{fmt(name, mean)} [{fmt(name, low)}, {fmt(name, high)}]"'''
+        return value
+    return f"{value} {format_interval(name, low, high, difference=difference)}"'''
 
 
 def imports(lines: str) -> tuple[str, str]:
@@ -141,10 +152,12 @@ shows how to read what comes out:
 ("employed" is an ordinary job or a SIAE contract; "durable" a CDI or a CDD of 6 months or
 more). One run is one draw of a random process: read single-run numbers as examples, and the
 replicated means with their intervals as results. The first code cell sets the size: with
-`PARCOURS_NOTEBOOK_SMALL=1` (the tests) a small territory for 24 months, so that 24-month
-indicators show as `n/a`; otherwise 20,000 persons for 60 months. The baseline's behaviour values
-are calibrated to published figures (notebook 04), not validated: its numbers illustrate the
-model, they do not measure France."""
+the default `quick` size 3,000 persons for 36 months and 5 replications (about 30 s);
+`PARCOURS_NOTEBOOK_SIZE=full` the realistic 20,000 persons for 60 months; the tests' `small`
+size a small territory for 24 months, so that 24-month indicators show as `n/a`. Every value
+prints in its unit, from `sim.indicators` (`parcours indicators` lists every definition). The
+baseline's behaviour values are calibrated to published figures (notebook 04), not validated:
+its numbers illustrate the model, they do not measure France."""
     ),
     setup("01", 3),
     imports(
@@ -158,10 +171,11 @@ from IPython.display import Image, display
 
 from sim.experiments.runner import replicate, run_scenario
 from sim.experiments.store import load_run
+from sim.indicators import format_difference, format_interval
+from sim.indicators import format_value as fmt
 from sim.outcomes import INDICATORS, publics
 from sim.population import NEVER
-from sim.present.report import fmt
-from sim.states import OBSTACLES, Benefit, Household, Housing, Phase, Sex, Status"""
+from sim.states import OBSTACLES, Status"""
     ),
     md(
         """\
@@ -223,13 +237,16 @@ pd.DataFrame({"persons who arrived": sizes}).T[PUBLICS]"""
 
 Persons are stored as columns of NumPy arrays (`one.model.pop`); any of them can be looked at
 as a `mesa.Agent` view, `Person`, whose attributes read (and write) one row of those arrays:
-`person.status`, `person.age`, `person.obstacle_french`... Views are made on demand:
-`one.model.person(row)` gives the view of a row (registered with the model then, in
-`model.agents_by_type[Person]`), `one.model.persons(rows)` an `AgentSet` of several; the monthly
-step never needs them, so none is made up front. We select on the arrays a person present from
-month 0 who had at least two obstacles at entry, found a first job (a SIAE contract counts) after
-three months or more and held an ordinary job at some point, then look at them as an agent.
-Months are counted from month 0 (the end of the burn-in); `-1` means "never"."""
+`person.status`, `person.age`, `person.obstacle_french`... Coded attributes read as members of
+their enum from `sim.states`, which carry the name and the code: `person.status` is
+`Status.SUPPORTED` (`person.status.name` is `"SUPPORTED"`, and it equals the code 3 stored in
+the arrays). Views are made on demand: `one.model.person(row)` gives the view of a row
+(registered with the model then, in `model.agents_by_type[Person]`), `one.model.persons(rows)` an
+`AgentSet` of several; the monthly step never needs them, so none is made up front. We select on
+the arrays a person present from month 0 who had at least two obstacles at entry, found a first
+job (a SIAE contract counts) after three months or more and held an ordinary job at some point,
+then look at them as an agent. Months are counted from month 0 (the end of the burn-in); `-1`
+means "never"."""
     ),
     code(
         """\
@@ -260,14 +277,14 @@ def month(value):
 attributes = {
     "row in the population arrays": person.row,
     "age": round(person.age, 1),
-    "sex": Sex(person.sex).name.lower(),
-    "household": Household(person.household).name.lower(),
+    "sex": person.sex.name.lower(),
+    "household": person.household.name.lower(),
     "children under 3": person.children_under_3,
-    "benefit": Benefit(person.benefit).name.lower(),
+    "benefit": person.benefit.name.lower(),
     "refugee": person.refugee,
     "disabled (RQTH)": person.rqth,
     "homeless at entry": person.homeless_at_entry,
-    "housing at the end": Housing(person.housing).name.lower(),
+    "housing at the end": person.housing.name.lower(),
     "qualification at the end": QUALIFICATION[person.qualification],
     "confidence at the end (0-1)": round(person.confidence, 2),
     "wishes to work": person.wish,
@@ -279,8 +296,8 @@ attributes = {
     "months employed": person.months_employed,
     "months in a SIAE": person.months_siae,
     "breaks": person.n_breaks,
-    "status at the end": Status(person.status).name.lower(),
-    "phase at the end": Phase(person.phase).name.lower(),
+    "status at the end": person.status.name.lower(),
+    "phase at the end": person.phase.name.lower(),
     "cost attributed (EUR)": round(person.cost),
 }
 pd.DataFrame({"value": attributes}).astype(str)"""
@@ -389,8 +406,8 @@ policies differ). The paired difference (iterative − linear), computed replica
 replication, has a much tighter interval than the difference of two independent means. A
 difference is *distinguishable from noise* when its 95% interval excludes zero. Differences of
 rates are in percentage points. The notebook then breaks the difference down by public, and
-shows *when* it appears (chronogram, time to first job). With `PARCOURS_NOTEBOOK_SMALL=1` the
-runs are small and short (24-month indicators are `n/a`) and the intervals wide."""
+shows *when* it appears (chronogram, time to first job). At the tests' `small` size the runs are
+small and short (24-month indicators are `n/a`) and the intervals wide."""
     ),
     setup("02", 3),
     imports(
@@ -404,9 +421,10 @@ from IPython.display import Image, display
 
 from sim.experiments.runner import compare
 from sim.experiments.store import load_run
+from sim.indicators import format_difference, format_interval
+from sim.indicators import format_value as fmt
 from sim.outcomes import INDICATORS
-from sim.present.plots import chronogram, kaplan_meier
-from sim.present.report import fmt"""
+from sim.present.plots import chronogram, kaplan_meier"""
     ),
     md("## 1. Both scenarios on common seeds"),
     code(
@@ -442,9 +460,10 @@ diff = cmp.differences
 everyone = diff[diff["public"] == "all"].set_index("indicator").reindex(list(INDICATORS))
 pd.DataFrame(
     {
-        "iterative − linear": {n: fmt(n, r["mean"]) for n, r in everyone.iterrows()},
+        "iterative − linear": {n: format_difference(n, r["mean"]) for n, r in everyone.iterrows()},
         "95% CI": {
-            n: f"[{fmt(n, r['ci_low'])}, {fmt(n, r['ci_high'])}]" for n, r in everyone.iterrows()
+            n: format_interval(n, r["ci_low"], r["ci_high"], difference=True)
+            for n, r in everyone.iterrows()
         },
         "distinguishable": everyone["distinguishable"],
     }
@@ -473,7 +492,7 @@ HETEROGENEITY = [
 ]
 by_public = diff[diff["indicator"].isin(HETEROGENEITY)]
 cells = {
-    (r.indicator, r.public): with_ci(r.indicator, r.mean, r.ci_low, r.ci_high)
+    (r.indicator, r.public): with_ci(r.indicator, r.mean, r.ci_low, r.ci_high, difference=True)
     + (" *" if r.distinguishable else "")
     for r in by_public.itertuples()
 }
@@ -571,12 +590,13 @@ programme's co-financing shares (`policy.funding.cofinancing`). This notebook sh
    it, and the frontier plot.
 
 **How to read it.** Costs are euros; totals are over the run (its `MONTHS` months) unless shown
-"a year". Budgets are stated for the territory's reference size (20,000 persons) and, like every
-capacity, scale with the number of persons run: in the small test size
-(`PARCOURS_NOTEBOOK_SMALL=1`) an extra budget buys few places and most allocations cannot be told
-apart."""
+"a year" (`cost_per_year` is `cost_total` over the run's length in years). Budgets are stated
+for the territory's reference size (20,000 persons) and, like every capacity, scale with the
+number of persons run: at the default `quick` size (3,000 persons) a budget buys 15% of what it
+buys at the reference size, and at the tests' `small` size an extra budget buys few places
+and most allocations cannot be told apart from no extra budget."""
     ),
-    setup("03", 2),
+    setup("03", 2, replications_quick=3),
     imports(
         """\
 import io
@@ -585,12 +605,15 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Image, display
 
+from sim.experiments.allocation import programme_label, shares_label
 from sim.experiments.runner import allocate, check_scenario, compare, replicate, resolve
 from sim.experiments.store import load_run
+from sim.indicators import format_difference, format_interval
+from sim.indicators import format_value as fmt
 from sim.parameters import funding_values
 from sim.parameters.benefit_table import benefit_scale
 from sim.present.plots import costs_over_time
-from sim.present.report import fmt"""
+from sim.present.text import allocation_answer, budget_sentences"""
     ),
     md("## 1. The ledger and the costs by funder and programme"),
     code(
@@ -736,7 +759,7 @@ env = compare(
 SHOWN_ENV = ["employment_rate_12m", "durable_employment_rate_12m", "cost_total", "net_public_cost"]
 d = env.differences[(env.differences.public == "all") & env.differences.indicator.isin(SHOWN_ENV)]
 cells = {
-    (r.scenario, r.indicator): with_ci(r.indicator, r.mean, r.ci_low, r.ci_high)
+    (r.scenario, r.indicator): with_ci(r.indicator, r.mean, r.ci_low, r.ci_high, difference=True)
     + (" *" if r.distinguishable else "")
     for r in d.itertuples()
 }
@@ -749,11 +772,12 @@ pd.Series(cells).unstack(0).reindex(SHOWN_ENV)"""
 
 `allocate` adds one yearly budget to the territory (`policy.extra_budget`), split across
 programmes: with `steps=2`, every split in halves (100/0/0, 50/50/0, ...: six allocations for
-three programmes). Every allocation runs the same seeds. The table gives each allocation's
-indicators with their intervals, for everyone and for the furthest from employment; the best
-allocation for the chosen indicator (here `durable_employment_rate_12m`) is named with its
-interval, and so are the allocations that cannot be told apart from it (the paired interval of
-their difference to the best includes zero)."""
+three programmes), and allocation #0 without any extra budget, the reference. Every allocation
+runs the same seeds, so each is compared with the reference replication by replication: does
+the money change anything detectable, and which split does best? The answer comes first (the
+same sentences as `parcours allocate`), then each allocation: its shares and what they buy
+(posts or places, for the stated budget), the indicator with its interval, its paired
+difference to no extra budget, and the indicator for the furthest from employment."""
     ),
     code(
         """\
@@ -773,47 +797,58 @@ spec = plan.manifest["allocation"]
 best = spec["best"]
 allocations = load_run(plan.out)["allocations"]
 name = spec["indicator"]
+for sentence in budget_sentences(spec) + allocation_answer(
+    spec, allocations, lambda r: shares_label(r, PROGRAMMES)
+):
+    print(sentence)"""
+    ),
+    code(
+        """\
 view = pd.DataFrame({"allocation": allocations["allocation"]})
-view["shares (" + " / ".join(PROGRAMMES) + ")"] = allocations.apply(
-    lambda r: " / ".join(f"{r[f'share_{p}']:.0%}" for p in PROGRAMMES), axis=1
-)
+for p in PROGRAMMES:
+    view[programme_label(p)] = [
+        "-" if r["reference"] else f"{r[f'share_{p}']:.0%}: {int(r[f'units_{p}'])}"
+        for _, r in allocations.iterrows()
+    ]
 view[name + " [95% CI]"] = [
     with_ci(name, r[name], r[f"{name}_ci_low"], r[f"{name}_ci_high"])
     for _, r in allocations.iterrows()
 ]
+view["vs no extra budget [95% CI]"] = [
+    "reference"
+    if r["reference"]
+    else with_ci(name, r[f"{name}_diff"], r[f"{name}_diff_ci_low"], r[f"{name}_diff_ci_high"], True)
+    + (" *" if r[f"{name}_diff_distinguishable"] else "")
+    for _, r in allocations.iterrows()
+]
 for public in ["homeless_at_entry", "three_plus_obstacles"]:
     view[f"{name}, {public}"] = allocations[f"{name}[{public}]"].map(lambda v: fmt(name, v))
-view["cost per durable job"] = allocations["cost_per_durable_job"].map(lambda v: fmt("cost", v))
+view["cost per durable job"] = allocations["cost_per_durable_job"].map(
+    lambda v: fmt("cost_per_durable_job", v)
+)
 view["verdict"] = [
     "best" if a == best["best"] else "tie" if a in best["indistinguishable"] else ""
     for a in allocations["allocation"]
 ]
 view"""
     ),
-    code(
-        """\
-print(
-    f"best allocation for {best['indicator']} ({best['public']}): #{best['best']}, "
-    f"{with_ci(name, best['mean'], best['ci_low'], best['ci_high'])}"
-)
-ties = best["indistinguishable"]
-print(f"cannot be told apart from it: {', '.join(f'#{t}' for t in ties) or 'none'}")"""
-    ),
     md(
         """\
-The frontier plots, for each allocation, the indicator for everyone (with its interval) against
-the same indicator for people with three or more obstacles; the efficient allocations (none does
-better on both axes) are joined, the best is the star. Labels are the shares, in the order of
-`PROGRAMMES`."""
+The frontier plots, for each allocation (numbered as in the table), the indicator for everyone
+against the same indicator for people with three or more obstacles, both with their 95%
+intervals; the reference without extra budget is the square (its dotted lines divide the plane
+into better and worse than no extra budget), the best the star, and the efficient allocations
+(none does better on both axes) are joined. The table beside it gives each number's shares."""
     ),
     code('display(Image(filename=str(plan.out / "frontier.png")))'),
     md(
         """\
-**Reading the allocation.** A best allocation whose ties include most of the others means that,
-at this size and with these replications, the budget's split does not change the indicator
-detectably: run more replications or a larger territory before ranking allocations. The unit
-costs and co-financing shares are dated parameters with their references (README, "Funding
-parameters and budgets"); several are assumptions."""
+**Reading the allocation.** When no allocation is distinguishable from no extra budget, the money
+changes nothing detectable at this size and with these replications; a best allocation whose
+ties include most of the others means that the split does not matter detectably. Run more
+replications or a larger territory (`PARCOURS_NOTEBOOK_SIZE=full`) before ranking allocations.
+The unit costs and co-financing shares are dated parameters with their references (README,
+"Funding parameters and budgets"); several are assumptions."""
     ),
 ]
 
@@ -836,16 +871,18 @@ which parameters a conclusion depends on.
    `employment_rate_12m` depends on the practice (linear 0, iterative 1) compared with the
    uncertain behaviour parameters over plausible ranges around their calibrated values.
 
-With `PARCOURS_NOTEBOOK_SMALL=1` the calibration and the screening are tiny (a few trials and
-points, one replication): their numbers then show the pipeline, not results. The full run of
-section 3 takes a few minutes on 2 cores."""
+At the default `quick` size and the tests' `small` size the calibration and the screening are
+tiny (a few trials and points, one or two replications): their numbers then show the pipeline,
+not results. `PARCOURS_NOTEBOOK_SIZE=full` runs section 3 at 20,000 persons with 10
+trajectories: a few minutes on 2 cores."""
     ),
     setup(
         "04",
         1,
         extra=(
-            "TRIALS = 3 if SMALL else 30  # calibration trials (the baseline's run had 200)\n"
-            "MORRIS_TRAJECTORIES = 2 if SMALL else 10\n"
+            'TRIALS = {"small": 3, "quick": 5, "full": 30}[SIZE]  # the baseline\'s run had 200\n'
+            'MORRIS_TRAJECTORIES = {"small": 2, "quick": 2, "full": 10}[SIZE]\n'
+            'REPLICATIONS = {"small": 1, "quick": 1, "full": 2}[SIZE]  # per trial and point\n'
             "CAL_MONTHS = 36  # the yearly statistics need 36 months or more\n"
         ),
     ),
@@ -861,7 +898,8 @@ from IPython.display import Image, display
 from sim.experiments.calibration import calibrate
 from sim.experiments.calibration_report import fit_figure
 from sim.experiments.sensitivity_run import sensitivity
-from sim.present.report import fmt"""
+from sim.indicators import format_difference, format_interval
+from sim.indicators import format_value as fmt"""
     ),
     md(
         """\

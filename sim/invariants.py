@@ -5,8 +5,10 @@ holds a post, place or referent only while that status allows it; persons are co
 ledger balances; the occupancy kept step by step for every structure equals a full recount;
 nobody holds a place of a group they were not eligible for (see :func:`check_eligibility`); every
 referent structure uses at most its staff hours and makes at most its mediation contacts, and the
-ledger pays the contacts made; every person has exactly one benefit status, allowances go only to
-recipients, and the ledger's transfers equal what persons received. Enabled in any run with
+ledger pays the contacts made; no low-threshold place (PHC, TAPAJ, AAVA: programmes that take
+without selection) stays empty at the end of the month while a person who asked for it this month
+still waits; every person has exactly one benefit status, allowances go only to recipients, and
+the ledger's transfers equal what persons received. Enabled in any run with
 ``run.check_invariants: true``; the tests run them.
 """
 
@@ -176,6 +178,7 @@ def check_invariants(model) -> None:
         "someone waiting for a referent already has one",
     )
 
+    _no_empty_place_while_someone_waits(model)
     _check_benefits(model)
 
     ledger = model.ledger.frame()
@@ -275,6 +278,51 @@ def check_eligibility(model) -> None:
     _require(
         bool(np.all((pop.mediator >= 0) <= (pop.t_mediation_start != NEVER))),
         f"month {t}: a mediation place is held without its admission month",
+    )
+
+
+def _no_empty_place_while_someone_waits(model) -> None:
+    """No PHC, TAPAJ or AAVA place is empty while a candidate of this month still waits for it.
+
+    The candidates are those of this month's admissions (``model.unserved``: asked, and were
+    left without a place); one still waits if they are still supported, waiting for a referent
+    or outside support (not hired, trained or gone since). PHC candidates may take any host's
+    place, AAVA candidates only their own shelter's.
+    """
+    unserved = getattr(model, "unserved", None)
+    if not unserved:
+        return
+    pop, t = model.pop, model.t
+    st = pop.status
+    waiting_status = (st == Status.SUPPORTED) | (st == Status.OUTSIDE) | (st == Status.WAITING)
+    low = st == Status.LOW_THRESHOLD
+
+    def still(programme):
+        rows = unserved.get(programme, np.empty(0, dtype=np.int64))
+        return rows[waiting_status[rows]]
+
+    host = pop.programme_host
+    phc = occupancy(np.where(low & (pop.programme == Programme.PHC), host, -1), model.n_siae)
+    free = int(np.maximum(model.siae_phc_places - phc, 0).sum())
+    waiting = still(Programme.PHC).size
+    _require(
+        not (free and waiting),
+        f"month {t}: {free} PHC places empty while {waiting} candidates wait",
+    )
+    tapaj = model.tapaj_places - np.count_nonzero(low & (pop.programme == Programme.TAPAJ))
+    waiting = still(Programme.TAPAJ).size
+    _require(
+        not (tapaj > 0 and waiting),
+        f"month {t}: {tapaj} TAPAJ places empty while {waiting} candidates wait",
+    )
+    aava = occupancy(np.where(low & (pop.programme == Programme.AAVA), host, -1), model.n_shelters)
+    free = model.shelter_aava_places - aava
+    rows = still(Programme.AAVA)
+    rows = rows[pop.shelter[rows] >= 0]
+    stuck = rows[free[pop.shelter[rows]] > 0]
+    _require(
+        stuck.size == 0,
+        f"month {t}: {stuck.size} residents wait for an AAVA place their shelter has free",
     )
 
 

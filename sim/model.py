@@ -27,6 +27,7 @@ from sim.agents import (
 )
 from sim.agents.base import table
 from sim.budget import apply_budgets
+from sim.events import EventLog, event_indicators
 from sim.invariants import check_invariants
 from sim.outcomes import Recorder, indicators, observed, publics, start_observation
 from sim.parameters import benefit_rules, funding_values
@@ -35,6 +36,7 @@ from sim.population import NEVER, create_population, output_months
 from sim.preflight import check_resources
 from sim.rng import Streams
 from sim.scenario import Scenario, ScenarioError
+from sim.scenario.targeting import Condition
 from sim.snapshot import ModelState, basis, check_start, remap, seed_of
 from sim.states import SHELTER_HOUSING, Allocation, Programme, ShelterKind
 from sim.states import Service as ServiceKind
@@ -54,6 +56,7 @@ from sim.submodels import (
 from sim.submodels.eligibility import Targeting
 from sim.submodels.funding import Ledger
 from sim.submodels.staff import StaffBudget
+from sim.submodels.trial import Trial
 
 FLOWS = (
     "arrivals",
@@ -154,6 +157,13 @@ def _targeting(scenario: Scenario) -> Targeting:
     return Targeting(groups, publics)
 
 
+def _trial_spec(trial: dict) -> dict:
+    """A trial's plain-data spec with its enrolment condition validated (a ``Condition``)."""
+    eligible = trial.get("eligible")
+    condition = None if eligible is None else Condition.model_validate(eligible)
+    return {**trial, "condition": condition}
+
+
 def _practice_by_public(scenario: Scenario, shelter_group: np.ndarray, n_agencies: int):
     """(structure indices, {public: practice}) for every referent structure's own mapping.
 
@@ -186,16 +196,22 @@ class InsertionModel(mesa.Model):
     0. At month 0, the observation starts (:func:`sim.outcomes.start_observation`): the persons
        present form the month-0 cohort, entering now in the state the burn-in left them in.
     1. Arrivals and departures (:mod:`sim.submodels.demography`): scheduled arrivals enter outside
-       any support; the month's eligibility of every capacity group is judged
+       any support; a trial run in the territory enrols and randomises the newly eligible
+       (:mod:`sim.submodels.trial`); the month's eligibility of every capacity group is judged
        (:mod:`sim.submodels.eligibility`); those who arrive sheltered take a place of their kind
        (:mod:`sim.submodels.housing`); departures from the territory; orientation to the incapacity
        route.
-    2. Orientation and referents (:mod:`sim.submodels.orientation`): support measures that reach
-       their end; persons outside support are oriented (RSA recipients at once under automatic
-       registration; referent teams reach their public), the Département deciding the track of
-       RSA recipients; waiting persons get a referent where the caseload allows, referent teams
-       first for their public, then first come first served; then the intensive support measure
-       of seed 002 ends, is renewed or starts (:mod:`sim.submodels.measure`).
+    2. Programme ends, orientation and referents: low-threshold programmes that reach their end
+       or are left (:func:`sim.submodels.contracts.programmes`; PHC completers apply to their
+       host for a CDDI), so that their places are free for this month's admissions in phase 5;
+       support measures that reach their end (:mod:`sim.submodels.orientation`); persons
+       outside support are oriented (RSA recipients at once under automatic registration;
+       referent teams reach their public), the Département deciding the track of RSA
+       recipients; waiting persons get a referent where the caseload allows, referent teams
+       first for their public, then first come first served, except that France Travail takes
+       first whom a results-based measure rewards (:func:`sim.submodels.orientation.queue_key`);
+       then the intensive support measure of seed 002 ends, is renewed or starts
+       (:mod:`sim.submodels.measure`).
     3. Referents' logic (:mod:`sim.pathways`): each referent structure gives its staff hours
        (:mod:`sim.submodels.staff`: mediation reserved, the persons seen drawn when hours run
        out); the phase of each person seen moves on under their practice profile, and the
@@ -206,8 +222,7 @@ class InsertionModel(mesa.Model):
     5. Matching (:mod:`sim.submodels.matching`): low-threshold programmes, SIAE hiring by selection
        rule, mediation teams take on job seekers (:mod:`sim.submodels.mediation`), ordinary
        employers' hiring, new immersions.
-    6. Contracts (:mod:`sim.submodels.contracts`): breaks and ends, in-job support ends, programmes
-       end (PHC leads to a CDDI).
+    6. Contracts (:mod:`sim.submodels.contracts`): breaks and ends, in-job support ends.
     7. Benefits (:mod:`sim.submodels.benefits`): unemployment insurance, RSA exits and entries,
        the month's amounts (RSA, prime d'activité) from the OpenFisca table, earnings history.
     8. Duties (:mod:`sim.submodels.duties`): suspensions end or start for RSA recipients who do
@@ -219,8 +234,9 @@ class InsertionModel(mesa.Model):
     10. Funding (:mod:`sim.submodels.funding`): the month's costs and transfers by programme and
         funder (from month 0).
     11. Recording (:mod:`sim.outcomes`): months employed and in a SIAE are counted every month
-        (the IAE cap reads them); snapshots, histories and the monthly record from month 0. Then
-        the invariants if the run checks them.
+        (the IAE cap reads them); from month 0, snapshots, histories and the monthly record, the
+        events table (:mod:`sim.events`) and the trial's outcomes if kept. Then the invariants if
+        the run checks them.
 
     Args:
         scenario: a validated scenario.
@@ -228,6 +244,9 @@ class InsertionModel(mesa.Model):
         start: a model state (:meth:`state`) to start from instead of drawing the population: the
             shared status-quo start of a comparison (:mod:`sim.snapshot`). The run continues
             from the state's month with this scenario's institutions. The state is copied.
+        events: keep the events table (:mod:`sim.events`; ``model.events.frame()``), from month 0.
+        trial: a randomised trial run inside the territory (:class:`sim.submodels.trial.Trial`
+            spec as a mapping; see :mod:`sim.submodels.trial`); it enrols from month 0.
     """
 
     def __init__(
@@ -235,6 +254,8 @@ class InsertionModel(mesa.Model):
         scenario: Scenario,
         seed: int | np.random.SeedSequence | None = None,
         start: ModelState | None = None,
+        events: bool = False,
+        trial: dict | None = None,
     ):
         """Build the institutions of ``scenario`` and its population (or take ``start``'s)."""
         self.streams = Streams(scenario.run.seed if seed is None else seed)
@@ -268,8 +289,11 @@ class InsertionModel(mesa.Model):
         self._views: dict[int, Person] = {}  # person views made so far, by row (on demand)
         self.ledger = Ledger(self)
         self.recorder = Recorder(self)
+        self.events = EventLog(self) if events else None
+        self.trial = Trial(self, _trial_spec(trial)) if trial else None
         self.flows: dict[str, float] = {}
         self.queues: dict[str, int] = {}
+        self.unserved: dict = {}  # this month's low-threshold candidates left without a place
 
     # ------------------------------------------------------------------ construction
     def _build_institutions(self, scenario: Scenario) -> None:
@@ -408,6 +432,7 @@ class InsertionModel(mesa.Model):
             k: np.zeros(self.n_siae, dtype=np.int64)
             for k in ("hires", "hires_furthest", "exits", "positive_exits")
         }
+        self.siae_results_at_start = {k: v.copy() for k, v in self.siae_results.items()}
         iae.build(self, terr.siae)
 
         self.employers = {
@@ -637,13 +662,19 @@ class InsertionModel(mesa.Model):
         # 0. Month 0 opens the observation.
         if self.t == 0:
             start_observation(self.pop)
+            self.siae_results_at_start = {k: v.copy() for k, v in self.siae_results.items()}
+            if self.events is not None:
+                self.events.start(self.pop)
         # 1. Arrivals and departures.
         new = demography.arrivals(self)
+        if self.trial is not None and self.t >= 0:
+            self.trial.enrol(self)
         self.targeting.refresh(self.pop, self.t)
         housing.initial_shelter(self, new)
         self.flows["arrivals"] += new.size
         demography.departures(self)
-        # 2. Orientation and referents; the intensive support measure.
+        # 2. Programme ends, orientation and referents; the intensive support measure.
+        contracts.programmes(self)
         orientation.end_of_support(self)
         orientation.orient(self)
         orientation.assign_referents(self)
@@ -663,17 +694,20 @@ class InsertionModel(mesa.Model):
         matching.immersions(self, plan)
         # 6. Contracts.
         contracts.breaks_and_ends(self, plan)
-        contracts.programmes(self)
         # 7. Benefits.
         benefits.update(self)
         # 8. Duties.
         duties.update(self)
         # 9. Housing.
         housing.admissions_and_exits(self, plan)
-        # 10. Funding and 11. recording (the month's record from month 0); invariants.
+        # 10. Funding and 11. recording (from month 0); invariants.
         self.recorder.count_months()
         if self.t >= 0:
             self.recorder.record(self.ledger.close_month())
+            if self.events is not None:
+                self.events.record(self.pop, self.t)
+            if self.trial is not None:
+                self.trial.record(self)
         else:
             self.ledger.discard_month()
         if self.spec.run.check_invariants:
@@ -762,5 +796,13 @@ class InsertionModel(mesa.Model):
         return frame
 
     def indicators(self) -> pd.DataFrame:
-        """The indicators, for everyone and by public (see :mod:`sim.outcomes`)."""
-        return indicators(self.pop, self.ledger.frame(), self.t + 1)
+        """The indicators, for everyone and by public (see :mod:`sim.outcomes`).
+
+        A run that keeps its events adds those computed from them (:mod:`sim.events`).
+        """
+        table = indicators(self.pop, self.ledger.frame(), self.t + 1)
+        if self.events is None:
+            return table
+        return pd.concat(
+            [table, event_indicators(self.pop, self.events.frame())], ignore_index=True
+        )

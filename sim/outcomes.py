@@ -1,5 +1,7 @@
 """Outcomes: per-person history, per-month records and the indicators (phase 9 of the step).
 
+The unit, kind, bounds and definition of each indicator are in :mod:`sim.indicators`.
+
 Per person (``persons.parquet``): month of first job and of first durable job, months employed,
 months in a durable job, SIAE pathway length, month housed, never reached by any support, breaks,
 cost; and their state at 6, 12 and 24 months after their entry.
@@ -17,6 +19,9 @@ shares of the persons present ``k`` months after their own entry:
 
 - ``employment_rate_6m``, ``_12m``, ``_24m``: employed at 6, 12, 24 months after entry;
 - ``durable_employment_rate_12m``, ``_24m``: in a durable job at 12, 24 months;
+- ``ever_durable_employment_24m``: among persons present 24 months after their entry, share who
+  held a durable job at some month-end within those 24 months (:mod:`sim.events` rebuilds it
+  from the events table);
 - ``positive_exit_rate_12m``: employed or in training at 12 months;
 - ``paid_activity_rate_12m``: employed, or in TAPAJ (paid by the day) or AAVA (a stipend), at 12
   months;
@@ -25,8 +30,9 @@ shares of the persons present ``k`` months after their own entry:
   supported by a referent or a programme by then;
 - ``housing_access_rate_24m``: among homeless people at entry present at 24 months, share in
   ordinary housing then;
-- ``cost_total``: for everyone, the whole ledger (EUR); for a public, the costs attributed to its
-  members (places, posts, measures, adviser time);
+- ``cost_total``: over the whole run, for everyone, the whole ledger (EUR); for a public, the
+  costs attributed to its members (places, posts, measures, adviser time);
+- ``cost_per_year``: ``cost_total`` over the run's length in years (EUR a year, as budgets are);
 - ``cost_per_durable_job``, ``cost_per_job``, ``cost_per_person_supported``,
   ``cost_per_positive_exit``: ``cost_total`` over the number of persons who reached a durable
   job, any job, any support, or a positive exit at 12 months;
@@ -50,6 +56,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.indicators import EVENT_INDICATORS, METADATA
 from sim.population import NEVER, Population
 from sim.states import (
     Benefit,
@@ -65,27 +72,9 @@ from sim.states import (
 )
 from sim.submodels.funding import TRANSFERS
 
-INDICATORS = (
-    "employment_rate_6m",
-    "employment_rate_12m",
-    "employment_rate_24m",
-    "durable_employment_rate_12m",
-    "durable_employment_rate_24m",
-    "positive_exit_rate_12m",
-    "paid_activity_rate_12m",
-    "median_months_to_first_job",
-    "never_reached_share",
-    "housing_access_rate_24m",
-    "cost_total",
-    "cost_per_durable_job",
-    "cost_per_person_supported",
-    "cost_per_job",
-    "cost_per_positive_exit",
-    "rsa_saved",
-    "net_public_cost",
-    "rsa_exit_rate_12m",
-    "rsa_months_share",
-)
+INDICATORS = tuple(name for name in METADATA if name not in EVENT_INDICATORS)
+"""The indicators' names, in table order (their units and definitions: :mod:`sim.indicators`);
+a run that keeps its events adds :data:`sim.indicators.EVENT_INDICATORS`."""
 
 
 def observed(pop: Population) -> np.ndarray:
@@ -213,6 +202,8 @@ class Recorder:
         rsa = present & (pop.benefit == Benefit.RSA)
         pop.months_rsa += rsa & (pop.rsa_amount > 0)
         self._snapshots(pop, t, employed, durable)
+        if t == 0:  # a durable job held then may have been found in the burn-in
+            pop.durable_month_0[:] = durable & (pop.t_entry == 0)
         if self.history is not None:
             self.history[t, : pop.n] = pop.status  # rows not arrived yet stay NOT_ARRIVED (0)
             self.benefit_history[t, : pop.n] = pop.benefit
@@ -337,10 +328,19 @@ def _per(cost: float, count: int) -> float:
 
 
 def indicators(pop: Population, ledger: pd.DataFrame, months: int) -> pd.DataFrame:
-    """The named indicators, for everyone and each public: columns indicator, public, value."""
+    """The named indicators, for everyone and each public: columns indicator, public, value.
+
+    ``months`` is the run's length (for the cost per year). Costs leave out the ledger's
+    transfers (RSA, prime d'activité); the RSA no longer paid and the net public cost read them.
+    """
+    years = months / 12
     support = ledger[~ledger["programme"].isin(TRANSFERS)] if len(ledger) else ledger
     total_cost = float(support["amount"].sum()) if len(support) else 0.0
     at_entry = pop.benefit_at_entry == Benefit.RSA
+    # Observed at 24 months (durable_24 set): a durable job held at a month-end by then, or not
+    # (found from month 0, or held at the end of month 0 by the month-0 cohort).
+    found = (pop.t_first_durable != NEVER) & (pop.t_first_durable - pop.t_entry <= 24)
+    ever_durable = np.where(pop.durable_24 >= 0, found | pop.durable_month_0, -1).astype(np.int8)
     rows = []
     for public, mask in publics(pop).items():
         to_first = (pop.t_first_job - pop.t_entry)[mask & (pop.t_first_job != NEVER)]
@@ -359,6 +359,7 @@ def indicators(pop: Population, ledger: pd.DataFrame, months: int) -> pd.DataFra
             "employment_rate_24m": _rate(pop.employed_24, mask),
             "durable_employment_rate_12m": _rate(pop.durable_12, mask),
             "durable_employment_rate_24m": _rate(pop.durable_24, mask),
+            "ever_durable_employment_24m": _rate(ever_durable, mask),
             "positive_exit_rate_12m": _rate(pop.positive_exit_12, mask),
             "paid_activity_rate_12m": _rate(pop.paid_activity_12, mask),
             "median_months_to_first_job": float(np.median(to_first))
@@ -367,6 +368,7 @@ def indicators(pop: Population, ledger: pd.DataFrame, months: int) -> pd.DataFra
             "never_reached_share": 1.0 - _rate(pop.reached_12, mask),
             "housing_access_rate_24m": _rate(pop.housed_24, mask),
             "cost_total": cost,
+            "cost_per_year": cost / years if years > 0 else float("nan"),
             "cost_per_durable_job": _per(cost, n_durable),
             "cost_per_person_supported": _per(cost, n_supported),
             "cost_per_job": _per(cost, n_jobs),

@@ -87,6 +87,8 @@ FIELDS: dict[str, tuple[type, object]] = {
     "measure": (np.bool_, False),  # in the intensive support measure of seed 002
     "measure_mobilised": (np.bool_, False),  # mobilised onto an action during this measure
     "n_measures": (np.int8, 0),  # 6-month measures in the current support (1 renewal)
+    "durable_month_0": (np.bool_, False),  # month-0 cohort: in a durable job at month 0's end
+    "trial_arm": (np.int8, -1),  # arm of a trial run in the territory (-1: not enrolled)
     # benefits: earnings of the last three months (1 = last month), amounts this month
     "earnings_1": (np.float32, 0.0),  # gross EUR/month
     "earnings_2": (np.float32, 0.0),

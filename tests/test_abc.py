@@ -9,7 +9,14 @@ import yaml
 from cli_helpers import parcours
 from conftest import ROOT, SCENARIOS
 
-from sim.experiments.abc import Distance, _prior, calibrate_abc, make_sampler
+from sim.experiments.abc import (
+    Distance,
+    _derived_global_state,
+    _prior,
+    calibrate_abc,
+    make_sampler,
+    particle_seeds,
+)
 from sim.experiments.abc_report import identifiability_table, weighted_quantile
 from sim.experiments.backends import backend_session
 from sim.experiments.calibration_targets import Parameter
@@ -176,3 +183,24 @@ def test_cli_optimise_needs_trials_and_bad_drop_target_is_refused(tmp_path, two_
             **TINY,
         )  # fmt: skip
     assert not (tmp_path / "y").exists()
+
+
+def test_particle_runs_are_seeded_from_the_scenario_seed_and_the_particle_not_global_state():
+    first = particle_seeds(7, {"p0": 0.1, "p1": 2.0}, 2, 3)
+    states = [s.generate_state(2).tolist() for s in first]
+    again = [s.generate_state(2).tolist() for s in particle_seeds(7, {"p0": 0.1, "p1": 2.0}, 2, 3)]
+    assert states == again, "the same particle, the same runs"
+    assert len({tuple(s) for s in states}) == 3, "its replications differ"
+    other = particle_seeds(7, {"p0": 0.1000001, "p1": 2.0}, 2, 3)[0].generate_state(2).tolist()
+    seed = particle_seeds(8, {"p0": 0.1, "p1": 2.0}, 2, 3)[0].generate_state(2).tolist()
+    assert other != states[0] and seed != states[0], "another particle or seed, other runs"
+
+
+def test_the_global_state_pyabc_draws_from_is_derived_then_restored():
+    before = np.random.get_state()[1].copy()
+    seq = np.random.SeedSequence(5, spawn_key=(1, 2))
+    with _derived_global_state(seq):
+        drawn = np.random.random_sample(3)
+    with _derived_global_state(seq):
+        assert np.array_equal(np.random.random_sample(3), drawn), "derived from the seed"
+    assert np.array_equal(np.random.get_state()[1], before), "the caller's state is restored"

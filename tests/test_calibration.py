@@ -16,7 +16,7 @@ from conftest import ROOT, SCENARIOS, run_small
 
 from sim.experiments import target_statistics as statistics
 from sim.experiments.calibration import calibrate, evaluate_task, loss
-from sim.experiments.calibration_targets import Target, load_targets, parse_truth
+from sim.experiments.calibration_targets import Target, check_truth, load_targets, parse_truth
 from sim.experiments.sweeps import value_at
 from sim.scenario import ScenarioError, load_scenario, scenario_to_dict
 from sim.states import Benefit, Status
@@ -129,6 +129,16 @@ def test_parse_truth():
     for bad in ("behaviour.p_break", "behaviour.p_break=high", "=0.2"):
         with pytest.raises(ScenarioError):
             parse_truth([bad])
+
+
+def test_a_truth_gives_every_fitted_parameter_and_nothing_else(baseline):
+    params = load_targets(TARGETS, baseline).parameters
+    truth = {p.path: p.start for p in params}
+    assert check_truth(truth, params) == {p.path: p.cast(p.start) for p in params}
+    with pytest.raises(ScenarioError, match="not a parameter of the targets file"):
+        check_truth({**truth, "behaviour.no_such_thing": 0.1}, params)
+    with pytest.raises(ScenarioError, match="every fitted parameter needs a true value"):
+        check_truth(dict(list(truth.items())[1:]), params)
 
 
 # ----------------------------------------------------------------------------- statistics

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from cli_helpers import Done, parcours, parcours_many
 
+from sim.events import EVENT_INDICATORS
 from sim.outcomes import INDICATORS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,7 +31,19 @@ SHIPPED = (
 )
 SMALL = ("--persons", "1500", "--months", "30", "--burn-in", "12")  # quick warm start
 SEED = 7
-TABLES = ("indicators", "summary", "costs", "monthly", "persons", "ledger", "cohort")
+TABLES = (
+    "indicators",
+    "summary",
+    "costs",
+    "monthly",
+    "persons",
+    "ledger",
+    "cohort",
+    "siae",
+    "events",
+)
+# A single run keeps its events: the indicators computed from them are added.
+SINGLE_RUN_INDICATORS = (*INDICATORS, *EVENT_INDICATORS)
 TASK_COLUMNS = ["scenario", "point", "replication"]
 RATE_INDICATORS = tuple(n for n in INDICATORS if "rate" in n or n.endswith("share"))
 
@@ -101,11 +114,11 @@ def test_json_run_exits_zero_without_traceback(json_run):
 def test_json_has_every_indicator(json_output):
     indicators = json_output.get("indicators")
     assert isinstance(indicators, dict), f"no 'indicators' object in {json_output}"
-    assert set(indicators) == set(INDICATORS), (
-        f"missing: {set(INDICATORS) - set(indicators)}, unexpected: "
-        f"{set(indicators) - set(INDICATORS)}"
+    assert set(indicators) == set(SINGLE_RUN_INDICATORS), (
+        f"missing: {set(SINGLE_RUN_INDICATORS) - set(indicators)}, unexpected: "
+        f"{set(indicators) - set(SINGLE_RUN_INDICATORS)}"
     )
-    for name in INDICATORS:
+    for name in SINGLE_RUN_INDICATORS:
         value = indicators[name]
         assert value is None or isinstance(value, int | float), f"{name} = {value!r}"
 
@@ -125,7 +138,7 @@ def test_json_by_public_lists_the_same_indicators(json_output):
     assert isinstance(by_public, dict) and by_public, f"no 'by_public' in {json_output}"
     assert "all" not in by_public, "'all' belongs in 'indicators', not in 'by_public'"
     for public, values in by_public.items():
-        assert set(values) == set(INDICATORS), f"public {public}: {sorted(values)}"
+        assert set(values) == set(SINGLE_RUN_INDICATORS), f"public {public}: {sorted(values)}"
 
 
 def test_json_out_is_the_results_directory(json_output, out_dir, manifest):
@@ -206,10 +219,10 @@ def test_indicators_table_has_one_row_per_indicator_and_public(out_dir, json_out
     assert set(ind["point"]) == {0} and set(ind["replication"]) == {0}, ind[TASK_COLUMNS]
     dup = ind[ind.duplicated(["indicator", "public"], keep=False)]
     assert dup.empty, f"duplicated (indicator, public) rows:\n{dup}"
-    assert set(ind["indicator"]) == set(INDICATORS)
+    assert set(ind["indicator"]) == set(SINGLE_RUN_INDICATORS)
     publics = set(ind["public"])
     assert publics == {"all", *json_output["by_public"]}
-    assert len(ind) == len(INDICATORS) * len(publics)
+    assert len(ind) == len(SINGLE_RUN_INDICATORS) * len(publics)
     # The table agrees with what --json printed.
     everyone = ind[ind["public"] == "all"].set_index("indicator")["value"]
     for name, value in json_output["indicators"].items():

@@ -26,6 +26,7 @@ from sim.experiments import execution
 from sim.experiments.execution import task_scenario
 from sim.experiments.runner import replicate, resume, run_scenario, sweep
 from sim.experiments.summaries import mean_ci, paired_differences
+from sim.indicators import METADATA
 from sim.outcomes import INDICATORS
 from sim.scenario import ScenarioError
 
@@ -244,14 +245,18 @@ def test_summary_aggregates_the_replications(replicated):
         if v.size < 2:
             continue
         half = t_dist.ppf(0.975, v.size - 1) * v.std(ddof=1) / math.sqrt(v.size)
+        # The interval is clipped to the values the indicator can take (a rate in [0, 1], a
+        # cost at least 0).
+        low, high = METADATA[indicator].bounds()
         want = {
             "n": v.size,
             "mean": v.mean(),
+            "sd": v.std(ddof=1),
             "median": np.median(v),
             "p10": np.percentile(v, 10),
             "p90": np.percentile(v, 90),
-            "ci_low": v.mean() - half,
-            "ci_high": v.mean() + half,
+            "ci_low": min(max(v.mean() - half, low), high),
+            "ci_high": min(max(v.mean() + half, low), high),
         }
         for name, value in want.items():
             assert got[name] == pytest.approx(value, rel=1e-9, abs=1e-12), (

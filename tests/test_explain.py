@@ -34,6 +34,7 @@ from sim.experiments.explain import (
     players_of,
     sampled_shapley,
 )
+from sim.indicators import METADATA
 from sim.outcomes import INDICATORS
 from sim.scenario import ScenarioError, apply_overrides, load_scenario, scenario_to_dict
 
@@ -275,8 +276,7 @@ def test_cost_is_two_to_the_k_runs_per_replication_when_exact():
 TAPAJ_PRICE = ("policy.funding.overrides", "place_per_month.tapaj")
 REFERENT_COST = ("policy.funding.overrides", "staff.social_referent")
 NO_EFFECT = "policy.funding.modulation.share"  # modulation is disabled in the baseline
-COSTS = {"cost_total", "cost_per_durable_job", "cost_per_job", "cost_per_person_supported",
-         "cost_per_positive_exit", "net_public_cost", "rsa_saved"}  # fmt: skip
+COSTS = {name for name, m in METADATA.items() if m.kind == "eur"}  # cost_total, cost_per_year...
 
 
 @pytest.fixture(scope="module")

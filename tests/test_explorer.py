@@ -12,7 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from sim.present.explore import ExplorerModel, free_port, model_params, page
+from sim.present.explore import (
+    ExplorerModel,
+    _caption,
+    free_port,
+    model_params,
+    month_text,
+    page,
+)
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,6 +78,28 @@ def test_without_same_practice_each_structure_keeps_its_own():
     assert scn.territory.siae["aci_phc_hosts"].phc_places == 6  # the scenario's
     assert scn.policy.funding.modulation.enabled is False
     assert scn.run.persons == 2000
+
+
+def test_sliders_start_at_the_scenarios_values():
+    scn = load_scenario(ROOT / "scenarios" / "more_phc.yaml")  # 8 PHC places in 6 host ACI
+    params = model_params(ROOT / "scenarios" / "more_phc.yaml")
+    assert params["phc_places"]["value"] == scn.territory.siae["aci_phc_hosts"].phc_places == 8
+    assert params["phc_places"]["label"] == "PHC places per host (6 ACI)"
+    assert params["siae_posts_scale"]["value"] == 1.0, "x1: the scenario's posts"
+    assert params["modulation"]["value"] is scn.policy.funding.modulation.enabled
+    model = ExplorerModel(scenario_path=ROOT / "scenarios" / "more_phc.yaml", persons=600)
+    assert model.levers["phc_places"] == 8
+
+
+def test_captions_and_levers_name_the_same_month():
+    model = ExplorerModel(scenario_path=BASELINE, persons=500)
+    assert month_text(model) == "no month run yet (months 0 to 59)"
+    model.step()
+    model.step()
+    frame = model.frame()
+    caption = _caption(frame, {"n_job": "job"}, percent=False)
+    assert caption.startswith("month 1:"), caption
+    assert month_text(model) == "month 1 (months 0 to 59)"
 
 
 def test_stops_at_the_last_month(tmp_path):
@@ -184,7 +213,24 @@ def test_explorer_page_in_headless_chromium(explorer):
             caption = pg.locator(".parcours-caption-statuses")
             levers = pg.locator(".parcours-levers")
             expect(caption).to_contain_text("no month run yet")
+            expect(levers).to_contain_text("no month run yet (months 0 to 59)")
             expect(levers).to_contain_text("each structure's own")
+            expect(pg).to_have_title("Parcours explorer: baseline")
+            # The one tab is named, not "Page 0".
+            tab = pg.locator(".v-tab").first
+            name = tab.evaluate("t => getComputedStyle(t, '::after').content")
+            assert name == '"Territory, month by month"', name
+            assert tab.evaluate("t => getComputedStyle(t).fontSize") == "0px", "Page 0 hidden"
+            # Every slider shows its value, and starts at the scenario's.
+            phc = pg.get_by_role("slider", name="PHC places per host (2 ACI)")
+            expect(phc).to_have_attribute("aria-valuenow", "6")  # baseline: 6 per host
+            for label, value in (
+                ("Share of iterative practice", "0.2"),
+                ("PHC places per host (2 ACI)", "6"),
+                ("Persons at start", "2000"),
+            ):
+                shown = pg.locator(".v-input", has_text=label).locator(".v-slider__thumb-label")
+                expect(shown).to_have_text(value)
 
             # Move the iterative-practice slider to its end, apply it everywhere, add 10% SIAE
             # posts, and reset the model: the levers reach it.
@@ -192,6 +238,8 @@ def test_explorer_page_in_headless_chromium(explorer):
             slider.focus()
             slider.press("End")
             expect(slider).to_have_attribute("aria-valuenow", "1")
+            iterative = pg.locator(".v-input", has_text="Share of iterative practice")
+            expect(iterative.locator(".v-slider__thumb-label")).to_have_text("1")
             pg.locator(".v-input", has_text="Apply it to every structure").locator("label").click()
             posts = pg.get_by_role("slider", name="SIAE posts (x the scenario's)")
             posts.focus()
@@ -211,6 +259,7 @@ def test_explorer_page_in_headless_chromium(explorer):
             step.click()
             expect(caption).to_contain_text("month 1:")
             expect(pg.locator(".parcours-caption-indicators")).to_contain_text("month 1:")
+            expect(levers).to_contain_text("month 1 (months 0 to 59)")  # the same month
             _chart_shot(chart, differs_from=first)
             expect(pg.get_by_text("error in step")).to_have_count(0)
         finally:

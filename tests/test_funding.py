@@ -26,6 +26,7 @@ from sim.experiments.runner import allocate, check_scenario
 from sim.model import InsertionModel
 from sim.parameters import FUNDING_FILE, funding_values, load_parameters, values_at
 from sim.population import NEVER
+from sim.present.cli.tables import allocation_report
 from sim.scenario import ScenarioError, load_scenario
 from sim.states import Benefit, Service, ShelterKind, SiaeType, Status
 from sim.submodels.funding import FUNDERS, PROGRAMMES, cofinancing_shares
@@ -612,17 +613,56 @@ def test_the_grid_finds_the_allocation_best_by_construction(grid_allocation):
         f"best allocation {best['best']} has shares {row.filter(like='share_').to_dict()}"
     )
     assert row["eur_aide_au_poste_aci"] == ALLOC_BUDGET, "all the euros go to ACI"
-    all_aci = table[table["share_aide_au_poste_aci"] == 1.0]["employment_rate_12m"].iloc[0]
-    no_aci = table[table["share_aide_au_poste_aci"] == 0.0]["employment_rate_12m"].iloc[0]
+    grid = table[~table["reference"]]
+    all_aci = grid[grid["share_aide_au_poste_aci"] == 1.0]["employment_rate_12m"].iloc[0]
+    no_aci = grid[grid["share_aide_au_poste_aci"] == 0.0]["employment_rate_12m"].iloc[0]
     assert all_aci > no_aci, f"ACI posts must add employment: {all_aci:.4f} vs {no_aci:.4f}"
+
+
+def test_the_only_useful_programme_beats_no_budget_distinguishably(grid_allocation):
+    # ACI posts are the only programme that can help (nobody needs a crèche): the best
+    # allocation puts everything on ACI and its paired difference to no extra budget must be
+    # positive and clear of noise; the all-crèche allocation changes nothing anyone does, so on
+    # common seeds its employment equals the reference's in every replication.
+    exp, out = grid_allocation
+    spec = store.read_manifest(out)["allocation"]
+    best = spec["best"]
+    assert best["reference"]["point"] == 0, best
+    d = best["vs_reference"]
+    assert d["mean"] > 0 and d["ci_low"] > 0 and d["distinguishable"], (
+        f"all-ACI vs no extra budget must be distinguishably positive: {d}"
+    )
+    assert best["best"] in best["distinguishable_from_reference"], best
+    table = pd.read_parquet(out / "allocations.parquet").set_index("allocation")
+    creche = table[table["share_creche"] == 1.0].iloc[0]
+    assert creche["employment_rate_12m_diff"] == 0.0, creche.filter(like="_diff").to_dict()
+    assert not creche["employment_rate_12m_diff_distinguishable"]
+    text = allocation_report(exp)
+    assert "The difference is distinguishable from noise" in text, text
+    assert "#0 is the reference: no extra budget" in text, text
 
 
 def test_the_allocation_table_has_one_row_per_grid_point_with_intervals(grid_allocation):
     _, out = grid_allocation
     table = pd.read_parquet(out / "allocations.parquet")
-    assert len(table) == 3, f"2 programmes, 2 steps: 3 allocations, got {len(table)}"
-    shares = table[[f"share_{p}" for p in ALLOC_PROGRAMMES]]
+    assert len(table) == 4, f"no extra budget + 2 programmes in 2 steps: 4 rows, got {len(table)}"
+    reference = table[table["reference"]]
+    assert reference["allocation"].tolist() == [0], "point 0 is the reference"
+    assert (reference[[f"eur_{p}" for p in ALLOC_PROGRAMMES]].to_numpy() == 0).all()
+    assert (reference[[f"units_{p}" for p in ALLOC_PROGRAMMES]].to_numpy() == 0).all()
+    grid = table[~table["reference"]]
+    shares = grid[[f"share_{p}" for p in ALLOC_PROGRAMMES]]
     assert sorted(map(tuple, shares.to_numpy().tolist())) == [(0.0, 1.0), (0.5, 0.5), (1.0, 0.0)]
+    # What the euros buy, for the stated budget: posts of ACI at the aide au poste in force for
+    # their weekly hours; crèche places at 12 months of their monthly price. Rounded down.
+    scn = _no_childcare_scenario()
+    values = funding_values(scn)
+    aci = next(g for g in scn.territory.siae.values() if g.type == "aci")
+    post = values["aide_au_poste.aci"] * aci.weekly_hours / FULL_TIME
+    place = 12 * values["place_per_month.creche"]
+    half = grid[grid["share_creche"] == 0.5].iloc[0]
+    assert half["units_aide_au_poste_aci"] == math.floor(ALLOC_BUDGET / 2 / post), half
+    assert half["units_creche"] == math.floor(ALLOC_BUDGET / 2 / place), half
     for public in ("", "[three_plus_obstacles]", "[homeless_at_entry]"):
         name = f"employment_rate_12m{public}"
         for col in (name, f"{name}_ci_low", f"{name}_ci_high"):
@@ -632,6 +672,53 @@ def test_the_allocation_table_has_one_row_per_grid_point_with_intervals(grid_all
     png = out / "frontier.png"
     assert png.exists() and png.stat().st_size > 1000, "frontier.png must be a real plot"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", "frontier.png is not a PNG"
+
+
+def test_a_useless_budget_changes_nothing_and_the_answer_says_so(tmp_path):
+    # Nobody has a childcare or a French obstacle: crèche and French places are never used, so
+    # every split of the budget between them leaves every person's pathway as it is. On common
+    # seeds each allocation's employment equals the reference's in every replication: every
+    # paired difference is exactly 0 and none is distinguishable from noise.
+    scn = load_scenario(
+        BASELINE,
+        {
+            "population.obstacles.childcare.p": [0.0, 0.0, 0.0],
+            "population.obstacles.french.p": [0.0, 0.0, 0.0],
+        },
+    )
+    exp = allocate(
+        scn,
+        1_000_000,
+        ["creche", "french"],
+        steps=2,
+        indicator="employment_rate_12m",
+        replications=3,
+        persons=800,
+        months=13,
+        out=tmp_path / "useless",
+        workers=1,
+    )
+    monthly = pd.read_parquet(exp.out / "monthly.parquet")
+    assert (monthly[["used_places_creche", "used_places_french"]] == 0).all().all(), "premise"
+    table = pd.read_parquet(exp.out / "allocations.parquet")
+    assert len(table) == 4, table["allocation"].tolist()
+    for col in ("employment_rate_12m_diff", "employment_rate_12m_diff_ci_low"):
+        assert (table[col] == 0.0).all(), f"{col}: {table[col].tolist()}"
+    assert not table["employment_rate_12m_diff_distinguishable"].any()
+    best = exp.manifest["allocation"]["best"]
+    assert best["vs_reference"] == {
+        "mean": 0.0,
+        "ci_low": 0.0,
+        "ci_high": 0.0,
+        "distinguishable": False,
+    }, best["vs_reference"]
+    assert best["distinguishable_from_reference"] == [], best
+    assert sorted(best["indistinguishable"]) == sorted({1, 2, 3} - {best["best"]}), best
+    text = allocation_report(exp)
+    assert "No allocation is distinguishable from no extra budget" in text, text
+    assert "the money changes nothing detectable" in text, text
+    # The budget is stated for 20,000 persons; 800 persons scale it by 0.04.
+    assert "1,000,000 EUR a year" in text and "40,000 EUR a year" in text, text
 
 
 def test_simplex_grid_splits_one_in_steps():
@@ -689,8 +776,9 @@ def test_the_optimiser_moves_the_budget_towards_aci(tmp_path):
     assert manifest["status"] == "complete", manifest["status"]
     assert exp.manifest["allocation"]["method"] == "nelder-mead", exp.manifest["allocation"]
     points = manifest["points"]
-    assert 1 < len(points) <= 6, f"{len(points)} allocations tried with max_evaluations=6"
-    equal = points[0]["values"]["policy.extra_budget"]
+    assert points[0]["values"] == {"policy.extra_budget": {}}, "point 0: no extra budget"
+    assert 2 < len(points) <= 7, f"{len(points) - 1} allocations tried with max_evaluations=6"
+    equal = points[1]["values"]["policy.extra_budget"]
     assert equal == {p: ALLOC_BUDGET / 2 for p in ALLOC_PROGRAMMES}, f"starts equal: {equal}"
     best = manifest["allocation"]["best"]["best"]
     table = pd.read_parquet(out / "allocations.parquet").set_index("allocation")

@@ -255,7 +255,8 @@ def test_service_groups_referent_teams_and_mediation_serve_only_their_public():
     pop = model.pop
     flows = model.recorder.frame()
     assert flows["flow_mediation_starts"].sum() > 0, "the mediation team took on job seekers"
-    team = pop.referent >= model.referents.first_team
+    ref = model.referents  # teams follow shelters and agencies; the Département comes last
+    team = (pop.referent >= ref.first_team) & (pop.referent < ref.departement)
     assert team.any(), "the referent team supports persons"
     assert np.all(pop.referent_kind[team] == ReferentKind.GROUP)
     assert np.all(pop.logic[team] == Logic.ITERATIVE), "its practice is fully iterative"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 import pytest
-from conftest import small_scenario
+from conftest import run_small, small_scenario
 
 from sim.agents import Person, Shelter, Siae
 from sim.model import InsertionModel
@@ -13,7 +13,7 @@ from sim.pathways import decide
 from sim.pathways.common import worst_service
 from sim.population import Population, create_population
 from sim.rng import STREAMS, Streams
-from sim.states import OB, Benefit, Household, Logic, Phase, Programme, Service, Status
+from sim.states import OB, Benefit, Household, Housing, Logic, Phase, Programme, Service, Status
 from sim.submodels.capacity import allocate, choose_weighted, occupancy
 
 
@@ -161,6 +161,34 @@ def test_a_view_made_on_demand_reads_and_writes_its_row():
     assert [p.row for p in views] == cohort.tolist() and model.person(int(cohort[0])) in views
     with pytest.raises(IndexError, match="no person at row"):
         model.person(pop.n)
+
+
+def test_person_view_gives_names_as_well_as_codes():
+    model = InsertionModel(small_scenario(**{"run.persons": 200}))
+    person = model.person(5)
+    model.pop.status[5] = Status.SUPPORTED
+    model.pop.housing[5] = Housing.CHRS
+    assert person.status is Status.SUPPORTED, repr(person.status)
+    assert person.status.name == "SUPPORTED" and person.status == 3, "a name and its code"
+    assert person.housing is Housing.CHRS
+    assert isinstance(person.age, float) and isinstance(person.refugee, bool), "others stay"
+    person.status = Status.JOB
+    assert model.pop.status[5] == Status.JOB
+    assert repr(person) == "Person(row=5, status=JOB)"
+
+
+def test_a_practice_profile_added_by_a_scenario_reads_as_its_index_and_its_name():
+    # iterative.yaml adds a third profile, "applied", after linear (0) and iterative (1), and
+    # gives it to every referent: a followed person's logic is index 2, which Logic has no
+    # member for, so it reads as the number; its name comes from the model's profiles.
+    model = run_small("iterative", **{"run.persons": 300, "run.months": 3})
+    rows = np.flatnonzero(model.pop.logic >= 0)
+    assert rows.size, "premise: some persons have a referent after 3 months"
+    person = model.person(int(rows[0]))
+    assert person.logic == 2 and not isinstance(person.logic, Logic), repr(person.logic)
+    assert person.practice == "applied"
+    outside = model.person(int(np.flatnonzero(model.pop.logic < 0)[0]))
+    assert outside.logic is Logic.NONE and outside.practice is None
 
 
 def test_person_views_can_be_turned_off():

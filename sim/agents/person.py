@@ -13,17 +13,60 @@ from __future__ import annotations
 import mesa
 
 from sim.population import FIELDS
-from sim.states import OB, OBSTACLES
+from sim.states import (
+    OB,
+    OBSTACLES,
+    Benefit,
+    Contract,
+    Household,
+    Housing,
+    Logic,
+    Phase,
+    Programme,
+    ReferentKind,
+    Service,
+    Sex,
+    Status,
+)
+
+CODED = {
+    "status": Status,
+    "phase": Phase,
+    "phase_reached": Phase,
+    "logic": Logic,
+    "sex": Sex,
+    "household": Household,
+    "benefit": Benefit,
+    "housing": Housing,
+    "programme": Programme,
+    "contract": Contract,
+    "referent_kind": ReferentKind,
+    "service": Service,
+}
+"""Fields stored as codes and read back as members of their enum (``Status.SUPPORTED``).
+
+A code without a member reads as the plain number: ``logic`` is the index of the referent's
+practice profile in ``policy.practices``, and a scenario may add profiles after ``linear`` (0)
+and ``iterative`` (1); the profile's name is ``person.practice``.
+"""
 
 
 def _field(name: str) -> property:
+    coded = CODED.get(name)
+
     def get(self):
-        return self.model.pop.column(name)[self.row].item()
+        value = self.model.pop.column(name)[self.row].item()
+        if coded is None or value not in coded._value2member_map_:
+            return value
+        return coded(value)
 
     def set_(self, value):
         self.model.pop.column(name)[self.row] = value
 
-    return property(get, set_, doc=f"This person's ``{name}`` (a view of the population row).")
+    what = f"a ``{coded.__name__}`` member: a name and its code" if coded else "a value"
+    return property(
+        get, set_, doc=f"This person's ``{name}``, {what} (a view of the population row)."
+    )
 
 
 def _obstacle(name: str) -> property:
@@ -44,7 +87,9 @@ class Person(mesa.Agent):
     """One person, as a view of row ``row`` of ``model.pop``.
 
     Every attribute of :data:`sim.population.FIELDS` is available under its name, and each
-    obstacle as ``obstacle_<name>`` (e.g. ``person.obstacle_french``).
+    obstacle as ``obstacle_<name>`` (e.g. ``person.obstacle_french``). Coded attributes
+    (:data:`CODED`) read as enum members, which give both the name and the code:
+    ``person.status`` is ``Status.SUPPORTED`` (``.name`` "SUPPORTED", equal to the code 3).
     """
 
     def __init__(self, model, row: int):
@@ -52,15 +97,19 @@ class Person(mesa.Agent):
         super().__init__(model)
         self.row = int(row)
 
+    @property
+    def practice(self) -> str | None:
+        """The name of the practice profile this person's referent follows (``None``: none)."""
+        index = int(self.model.pop.logic[self.row])
+        return None if index < 0 else self.model.practices.names[index]
+
     def pathway(self) -> list[dict]:
         """This person's month-by-month record, if the model keeps person histories."""
         return self.model.recorder.history_of(self.row)
 
     def __repr__(self) -> str:
         """Short description for notebooks."""
-        from sim.states import Status
-
-        return f"Person(row={self.row}, status={Status(self.status).name})"
+        return f"Person(row={self.row}, status={self.status.name})"
 
 
 for _name in FIELDS:

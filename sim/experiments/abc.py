@@ -21,9 +21,12 @@ falls to ``min_epsilon`` (default 1).
 
 Parallel runs: a :class:`BackendSampler` hands the particles of a generation to the project's
 backends (:func:`sim.experiments.backends.backend_session`: this process, local processes, Dask),
-each task drawing until one particle is accepted. Task ``k`` of generation ``t`` seeds NumPy's
-global generator (the one pyabc draws with) from ``SeedSequence(seed, spawn_key=(ABC_KEY, t + 1,
-k))``, so a run is reproducible whatever the backend and the number of workers.
+each task drawing until one particle is accepted. pyabc 0.13 takes no generator: it draws its
+particles from NumPy's (and Python's) global generator. Task ``k`` of generation ``t`` therefore
+runs with that state set from ``SeedSequence(seed, spawn_key=(ABC_KEY, t + 1, k))`` and restored
+after it (:func:`_derived_global_state`), so a run is reproducible whatever the backend and the
+number of workers. The model's runs of a particle are seeded from the scenario's seed and the
+particle's values (:func:`particle_seeds`), never from global state.
 
 Resume: pyabc stores every finished generation in its database (``<out>/abc.db`` by default). Giving
 the same ``storage`` again continues the run up to ``generations`` in all; the finished generations
@@ -39,6 +42,7 @@ targets), ``fit.md``, ``fit.csv`` and ``fit.png`` (that point re-run on held-out
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime as dt
 import functools
@@ -66,7 +70,7 @@ from sim.experiments.calibration import (
     loss,
     synthetic_targets,
 )
-from sim.experiments.calibration_targets import Parameter, TargetsFile, load_targets
+from sim.experiments.calibration_targets import Parameter, TargetsFile, check_truth, load_targets
 from sim.experiments.target_statistics import compute
 from sim.model import InsertionModel
 from sim.scenario import Scenario, ScenarioError, apply_overrides, scenario_from_dict
@@ -98,7 +102,7 @@ def simulate(
 ) -> dict[str, float]:
     """One particle: the targets' statistics, mean of ``replications`` runs (on any worker).
 
-    The runs' seeds are drawn from NumPy's global generator, which the sampler seeds per task.
+    The runs are seeded by :func:`particle_seeds` (the scenario's seed and the particle's values).
     """
     point = {p.path: cast(p, par[f"p{i}"]) for i, p in enumerate(parameters)}
     data = copy.deepcopy(base)
@@ -106,13 +110,24 @@ def simulate(
     scn = scenario_from_dict(data, "<abc>")
     names = list(dict.fromkeys(stat for _, stat in targets))
     values = []
-    for _ in range(replications):
-        entropy = [int(x) for x in np.random.randint(0, 2**31 - 1, size=4)]
-        model = InsertionModel(scn, seed=np.random.SeedSequence(entropy))
+    for seed in particle_seeds(scn.run.seed, par, len(parameters), replications):
+        model = InsertionModel(scn, seed=seed)
         model.run()
         values.append(compute(model, names))
     means = _means(values, names)
     return {name: means[stat] for name, stat in targets}
+
+
+def particle_seeds(
+    seed: int, par: dict, n_parameters: int, replications: int
+) -> list[np.random.SeedSequence]:
+    """The seeds of a particle's runs: spawned from the scenario's seed and the particle's values.
+
+    The same particle gets the same runs on any worker; two particles get different runs.
+    """
+    values = np.array([par[f"p{i}"] for i in range(n_parameters)], dtype=np.float64)
+    words = np.frombuffer(values.tobytes(), dtype=np.uint32)
+    return np.random.SeedSequence([int(seed), ABC_KEY, *words.tolist()]).spawn(replications)
 
 
 class Distance:
@@ -130,24 +145,39 @@ class Distance:
 
 
 # ----------------------------------------------------------------------------- the sampler
-def _sample_task(task: dict) -> dict:
-    """Draw particles until one is accepted (or the cap is reached); runs on any worker."""
+@contextlib.contextmanager
+def _derived_global_state(seq: np.random.SeedSequence):
+    """Set the global generators pyabc draws from (it takes none of its own) from ``seq``.
+
+    NumPy's and Python's global states are set for the block and restored after it.
+    """
     import random
 
+    saved_numpy, saved_python = np.random.get_state(), random.getstate()
+    np.random.set_state(np.random.RandomState(np.random.MT19937(seq)).get_state())
+    random.setstate(random.Random(int(seq.generate_state(1)[0])).getstate())
+    try:
+        yield
+    finally:
+        np.random.set_state(saved_numpy)
+        random.setstate(saved_python)
+
+
+def _sample_task(task: dict) -> dict:
+    """Draw particles until one is accepted (or the cap is reached); runs on any worker."""
     import cloudpickle
 
     simulate_one, factory = cloudpickle.loads(task["payload"])
     seq = np.random.SeedSequence(entropy=task["entropy"], spawn_key=tuple(task["spawn_key"]))
-    np.random.seed(seq.generate_state(4))
-    random.seed(int(seq.generate_state(1)[0]))
     sample = factory()
     evaluations = 0
-    while evaluations < task["cap"]:
-        particle = simulate_one()
-        evaluations += 1
-        sample.append(particle)
-        if particle.accepted:
-            break
+    with _derived_global_state(seq):
+        while evaluations < task["cap"]:
+            particle = simulate_one()
+            evaluations += 1
+            sample.append(particle)
+            if particle.accepted:
+                break
     return {"id": task["id"], "k": task["k"], "sample": sample, "evaluations": evaluations}
 
 
@@ -338,15 +368,8 @@ def calibrate_abc(
         spec = spec.model_copy(update={"targets": kept})
     names = list(dict.fromkeys(t.statistic for t in spec.targets))
     params = spec.parameters
-    paths = {p.path: p for p in params}
     if truth:
-        unknown = sorted(set(truth) - set(paths))
-        if unknown:
-            raise ScenarioError("--truth", unknown[0], "not a parameter of the targets file")
-        missing = sorted(set(paths) - set(truth))
-        if missing:
-            raise ScenarioError("--truth", missing[0], "every fitted parameter needs a true value")
-        truth = {k: paths[k].cast(v) for k, v in truth.items()}
+        truth = check_truth(truth, params)
     seed_value = scn.run.seed
     from sim.scenario import scenario_to_dict
 

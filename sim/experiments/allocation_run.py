@@ -17,17 +17,21 @@ import pandas as pd
 
 from sim.experiments import status_quo, store
 from sim.experiments.allocation import (
+    REFERENCE,
     TABLE_INDICATORS,
     TABLE_PUBLICS,
     allocation_table,
     best_allocation,
     check_programmes,
+    differences_to_reference,
     lower_is_better,
     plot_frontier,
     point_for,
+    reference_point,
     simplex_grid,
     softmax_shares,
     unit_costs,
+    units_bought,
 )
 from sim.experiments.backends import local_pool
 from sim.experiments.execution import (
@@ -49,15 +53,36 @@ def allocation_outputs(out: Path, manifest: dict, indicators: pd.DataFrame) -> p
     """The allocation table and frontier plot, written; the best allocation, into the manifest.
 
     The ``finish`` function of an ``allocate`` run (see :func:`sim.experiments.execution.finalize`).
-    The table needs the summary of the indicators and publics it shows only.
+    The table needs the summary of the indicators and publics it shows only. A run planned
+    before the reference existed (no ``reference`` in its specification) is read without one.
     """
     spec = manifest["allocation"]
+    reference = spec.get("reference")
     shown = indicators["indicator"].isin(TABLE_INDICATORS) & indicators["public"].isin(
         TABLE_PUBLICS
     )
     summary = summarise(indicators[shown])
-    table = allocation_table(summary, manifest["points"], spec["programmes"], spec["budget"])
-    best = best_allocation(indicators, spec["indicator"], spec["public"])
+    differences = None
+    if reference is not None:
+        differences = differences_to_reference(
+            indicators, TABLE_INDICATORS, TABLE_PUBLICS, reference
+        )
+    scenario = next(iter(manifest["scenarios"].values()))
+    bought = units_bought(scenario, manifest["points"])
+    spec["units"] = {
+        prog: next((b[prog]["unit"] for b in bought.values() if prog in b), "")
+        for prog in spec["programmes"]
+    }
+    table = allocation_table(
+        summary,
+        manifest["points"],
+        spec["programmes"],
+        spec["budget"],
+        differences,
+        bought,
+        reference,
+    )
+    best = best_allocation(indicators, spec["indicator"], spec["public"], reference)
     spec["best"] = best
     plot_frontier(table, spec["indicator"], best, spec["programmes"], Path(out) / "frontier.png")
     store.write_tables(out, {"allocations": table})
@@ -89,13 +114,15 @@ def allocate(
     """Explore ways of splitting ``budget`` (EUR a year) across ``programmes``.
 
     With ``steps``, every allocation of a simplex grid; with ``optimise``, Nelder-Mead on the
-    shares for that indicator (at most ``max_evaluations`` allocations). Every allocation runs the
-    same ``replications`` seeds. See :mod:`sim.experiments.allocation`. A grid of more than
-    ``max_allocations`` allocations is refused, stating how many it has (the command line's
-    ``--yes`` raises the limit to the number of tasks a run may hold). ``from_status_quo``:
-    run the burn-in once per replication under the scenario without the extra budget and start
-    every allocation from it (:mod:`sim.experiments.status_quo`; default: when it has a
-    burn-in).
+    shares for that indicator (at most ``max_evaluations`` allocations). Point 0 is the
+    reference, the scenario without any extra budget; every allocation runs the same
+    ``replications`` seeds. ``budget`` is stated for the territory at
+    ``territory.reference_persons`` and scales with ``persons`` like every capacity. See
+    :mod:`sim.experiments.allocation`. A grid of more than ``max_allocations`` allocations is
+    refused, stating how many it has (the command line's ``--yes`` raises the limit to the
+    number of tasks a run may hold). ``from_status_quo``: run the burn-in once per replication
+    under the scenario without the extra budget and start every allocation from it
+    (:mod:`sim.experiments.status_quo`; default: when it has a burn-in).
     """
     from sim.experiments.sensitivity import public_names
     from sim.outcomes import INDICATORS
@@ -140,6 +167,7 @@ def allocate(
                 f"({n * replications:,} runs); at most {max_allocations:,} without --yes "
                 f"(and {MAX_TASKS:,} runs with it): use fewer steps or programmes",
             )
+    scale = scn.run.persons / scn.territory.reference_persons
     spec = {
         "budget": budget,
         "programmes": programmes,
@@ -147,15 +175,19 @@ def allocate(
         "public": public,
         "method": "grid" if steps else "nelder-mead",
         "steps": steps,
+        "reference": REFERENCE,
+        "reference_persons": scn.territory.reference_persons,
+        "persons": scn.run.persons,
+        "scale": scale,
+        "budget_run": budget * scale,
     }
     run = {"workers": workers, "backend": backend, "scheduler": scheduler, "progress": progress}
     label = f"{scn.name}-allocate"
     if from_status_quo is None:
         from_status_quo = status_quo.default_on([scn], common_seeds=True)
     if steps:
-        if steps < 1:
-            raise ScenarioError(file, "--steps", "must be at least 1")
-        points = [point_for(budget, programmes, s) for s in simplex_grid(len(programmes), steps)]
+        grid = simplex_grid(len(programmes), steps)
+        points = [reference_point()] + [point_for(budget, programmes, s) for s in grid]
         return start_experiment(
             "allocate",
             [scn],
@@ -182,7 +214,7 @@ def _optimise(
     out_dir = start_experiment(
         "allocate",
         [scn],
-        [point_for(budget, programmes, equal)],
+        [reference_point(), point_for(budget, programmes, equal)],
         replications,
         out,
         label,

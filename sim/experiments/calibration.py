@@ -56,7 +56,7 @@ from sim.experiments.calibration_report import (
     trials_table,
     write_outputs,
 )
-from sim.experiments.calibration_targets import Target, TargetsFile, load_targets
+from sim.experiments.calibration_targets import Target, TargetsFile, check_truth, load_targets
 from sim.experiments.target_statistics import compute
 from sim.model import InsertionModel
 from sim.scenario import (
@@ -240,15 +240,8 @@ def calibrate(
     scn = resolve(scenario, seed, persons, months, {"run.person_views": False}, burn_in)
     spec = load_targets(targets, scn)
     names = list(dict.fromkeys(t.statistic for t in spec.targets))  # statistics to compute
-    paths = {p.path: p for p in spec.parameters}
     if truth:
-        unknown = sorted(set(truth) - set(paths))
-        if unknown:
-            raise ScenarioError("--truth", unknown[0], "not a parameter of the targets file")
-        missing = sorted(set(paths) - set(truth))
-        if missing:
-            raise ScenarioError("--truth", missing[0], "every fitted parameter needs a true value")
-        truth = {k: paths[k].cast(v) for k, v in truth.items()}
+        truth = check_truth(truth, spec.parameters)
     seed_value = scn.run.seed
     base = scenario_to_dict(scn)
     start_point = {p.path: p.cast(p.start) for p in spec.parameters}

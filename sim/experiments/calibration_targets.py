@@ -150,3 +150,19 @@ def parse_truth(specs: list[str]) -> dict[str, float]:
         if not sep or not path:
             raise ScenarioError("--truth", spec, "expected PATH=VALUE with a number")
     return truth
+
+
+def check_truth(truth: dict[str, float], parameters: list[Parameter]) -> dict[str, float]:
+    """A synthetic truth checked against the fitted parameters: one value each, cast.
+
+    Raises:
+        ScenarioError: a value for an unknown parameter, or a fitted parameter without one.
+    """
+    paths = {p.path: p for p in parameters}
+    unknown = sorted(set(truth) - set(paths))
+    if unknown:
+        raise ScenarioError("--truth", unknown[0], "not a parameter of the targets file")
+    missing = sorted(set(paths) - set(truth))
+    if missing:
+        raise ScenarioError("--truth", missing[0], "every fitted parameter needs a true value")
+    return {k: paths[k].cast(v) for k, v in truth.items()}

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.events import siae_frame
 from sim.experiments import ensemble, store
 from sim.experiments import status_quo as sq
 from sim.experiments.backends import MAX_WORKERS, backend_session, check_scheduler
@@ -60,7 +61,7 @@ from sim.scenario import (
 Finish = Callable[[Path, dict, pd.DataFrame], Any]
 """``finish(out, manifest, indicators)``: a kind's own outputs, written once the tables are."""
 
-FINISHED_BY_HOOK = ("allocate", "sensitivity", "explain")
+FINISHED_BY_HOOK = ("allocate", "sensitivity", "explain", "trial")
 """Kinds whose run is incomplete without their ``finish`` function."""
 
 
@@ -125,8 +126,12 @@ def run_task(task: dict[str, Any], progress=None) -> dict[str, Any]:
 
     A task is a plain mapping (it travels to worker processes and Dask workers): ``id``,
     ``out`` (the run directory), ``scenario`` (resolved, as data), ``entropy`` and ``spawn_key``
-    (its seed), ``persons_table`` (whether to keep the persons table), and ``status_quo``
-    (start from the replication's status-quo state, :mod:`sim.experiments.status_quo`).
+    (its seed), ``persons_table`` (whether to keep the persons table and the events table),
+    ``status_quo`` (start from the replication's status-quo state,
+    :mod:`sim.experiments.status_quo`), and optionally ``events`` (record events, for the
+    indicators computed from them, even without writing their table; default:
+    ``persons_table``) and ``trial`` (a trial run in the territory, :mod:`sim.submodels.trial`:
+    its persons' and capacity tables are written).
     """
     out = Path(task["out"])
     if store.task_done(out, task["id"]):
@@ -135,17 +140,28 @@ def run_task(task: dict[str, Any], progress=None) -> dict[str, Any]:
     file = task.get("source") or str(out / store.MANIFEST)
     scn = with_source(scenario_from_dict(task["scenario"], file), Source(file))
     state = sq.load_state(out, task["replication"]) if task.get("status_quo") else None
-    seed = child_seed(task["entropy"], task["spawn_key"])
-    model = InsertionModel(scn, seed=seed, start=state)
+    model = InsertionModel(
+        scn,
+        seed=child_seed(task["entropy"], task["spawn_key"]),
+        start=state,
+        events=task.get("events", task["persons_table"]),
+        trial=task.get("trial"),
+    )
     model.run(progress=progress)
     tables = {
         "indicators": model.indicators(),
         "monthly": model.recorder.frame(),
         "ledger": model.ledger.frame(),
         "cohort": model.cohort_frame(),
+        "siae": siae_frame(model),
     }
     if task["persons_table"]:
         tables["persons"] = model.persons_frame()
+    if model.events is not None and task["persons_table"]:
+        tables["events"] = model.events.frame()
+    if model.trial is not None:
+        tables["trial"] = model.trial.frame(model.pop)
+        tables["trial_capacity"] = model.trial.capacity_frame()
     store.write_task(out, task["id"], tables, store.task_meta(task, task["scenario"]))
     return {"id": task["id"], "duration_s": time.perf_counter() - start, "skipped": False}
 
@@ -337,6 +353,7 @@ def execute(
             if notify:
                 notify(f"removed {name}, left by an interrupted run")
     sources = manifest.get("sources") or {}
+    run_spec = {k: manifest[k] for k in ("events", "trial") if manifest.get(k) is not None}
     todo = []
     for t in manifest["tasks"]:
         problem = store.task_problem(out, t, manifest)
@@ -351,6 +368,7 @@ def execute(
         todo.append(
             {
                 **t,
+                **run_spec,
                 "out": str(out),
                 "scenario": scenario,
                 "source": sources.get(t["scenario_key"]),
@@ -462,8 +480,12 @@ def finalize(out: Path, manifest: dict, finish: Finish | None = None) -> Experim
             ]
         )
     tables["cohort"] = store.read_tasks(out, tasks, "cohort")
+    tables["siae"] = store.read_tasks(out, tasks, "siae")
     if manifest["persons_tables"]:
         tables["persons"] = store.read_tasks(out, tasks, "persons")
+        events = store.read_tasks(out, tasks, "events")
+        if len(events):
+            tables["events"] = events
     tables.update(ensemble.tables(indicators, manifest))
     store.write_tables(out, tables)
     if finish is not None:  # also when parcours resume finishes the run

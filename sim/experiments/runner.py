@@ -59,6 +59,7 @@ from sim.experiments.sweeps import (
     parse_set,
     validate_points,
 )
+from sim.experiments.trial import trial, trial_outputs
 from sim.model import InsertionModel
 from sim.scenario import Scenario, ScenarioError
 
@@ -76,12 +77,14 @@ __all__ = [
     "resume",
     "run_scenario",
     "sweep",
+    "trial",
 ]
 
 FINISH: dict[str, Finish] = {
     "allocate": allocation_outputs,
     "sensitivity": sensitivity_outputs,
     "explain": explain_outputs,
+    "trial": trial_outputs,
 }
 """The ``finish`` function of each kind of run that has outputs of its own."""
 
@@ -111,6 +114,7 @@ def run_scenario(
     overrides: dict | None = None,
     burn_in: int | None = None,
     progress=None,
+    events: bool = False,
 ) -> RunResult:
     """Run one scenario in memory (nothing written) and return the model and its indicators.
 
@@ -122,10 +126,14 @@ def run_scenario(
         overrides: other values to set, by dotted path (``{"policy.housing_first": True}``).
         burn_in: overrides ``run.burn_in``.
         progress: called after each month.
+        events: keep the events table (``result.model.events.frame()``, :mod:`sim.events`) and
+            add the indicators computed from it.
     """
     as_int = seed if isinstance(seed, int) else None
     scn = resolve(scenario, as_int, persons, months, overrides, burn_in)
-    model = InsertionModel(scn, seed=seed if isinstance(seed, np.random.SeedSequence) else None)
+    model = InsertionModel(
+        scn, seed=seed if isinstance(seed, np.random.SeedSequence) else None, events=events
+    )
     model.run(progress=progress)
     return RunResult(model=model, indicators=model.indicators())
 

@@ -18,7 +18,13 @@ assembled from them:
 - ``monthly.parquet`` and ``ledger.parquet``: every task's monthly records and ledger, with the
   scenario, point and replication columns;
 - ``cohort.parquet``: a sample of each task's entry cohort with its status month by month;
-- ``persons.parquet``: one row per person (single runs, or when asked for).
+- ``persons.parquet``: one row per person (single runs, or when asked for);
+- ``siae.parquet``: one row per SIAE of every task: hires, hires of persons with three obstacles
+  or more at entry, exits, exits to an ordinary job (:func:`sim.events.siae_frame`);
+- ``events.parquet``: the events table of every task that keeps its persons table
+  (:mod:`sim.events`);
+- ``trial_*.parquet`` (trials, :mod:`sim.experiments.trial`): effects, Kaplan-Meier curves,
+  balance, capacity held by arm, and the enrolled persons of every replication.
 
 Every file is written atomically (written under a temporary name, flushed to disk, then
 renamed): a task's directory exists only once all its files are complete, so an interrupted run
@@ -74,6 +80,13 @@ TABLES = (
     "ledger",
     "cohort",
     "persons",
+    "siae",
+    "events",
+    "trial_effects",
+    "trial_km",
+    "trial_balance",
+    "trial_capacity",
+    "trial_persons",
 )
 TASK_TABLES = ("indicators", "monthly", "ledger", "cohort")
 """The tables every task writes (and ``persons`` when its ``persons_table`` is set)."""
@@ -705,6 +718,25 @@ def write_tables(out: Path, tables: dict) -> dict[str, dict]:
     }
 
 
+def refuse_damaged(out: Path, manifest: dict) -> None:
+    """Refuse to read a run with a damaged task or table (a task still to run is not damage).
+
+    What :func:`load_run` checks before reading; the commands that read only some tables
+    (``results show``, ``report``) check the same.
+
+    Raises:
+        RunDirError: naming the damaged items and saying that ``parcours resume`` runs it again.
+    """
+    problems = task_problems(out, manifest)
+    if manifest["status"] != "complete":
+        problems = {k: v for k, v in problems.items() if v != "missing"}
+    problems.update(table_problems(out, manifest))
+    if problems:
+        raise RunDirError(
+            damaged_message(out, problems, f"parcours resume {out} runs it again"), problems
+        )
+
+
 def load_run(out: str | Path, verify: bool = True) -> dict:
     """Read a run directory: ``{"manifest": dict, "<table>": DataFrame, ...}``.
 
@@ -721,15 +753,7 @@ def load_run(out: str | Path, verify: bool = True) -> dict:
     out = Path(out)
     run = {"manifest": read_manifest(out)}
     if verify and run["manifest"]["kind"] != "calibration":
-        complete = run["manifest"]["status"] == "complete"
-        problems = task_problems(out, run["manifest"])
-        if not complete:
-            problems = {k: v for k, v in problems.items() if v != "missing"}
-        problems.update(table_problems(out, run["manifest"]))
-        if problems:
-            raise RunDirError(
-                damaged_message(out, problems, f"parcours resume {out} runs it again"), problems
-            )
+        refuse_damaged(out, run["manifest"])
     for name in TABLES:
         path = out / f"{name}.parquet"
         if path.exists():

@@ -7,10 +7,12 @@ which reads the scenario from the ``PARCOURS_EXPLORE_SCENARIO`` environment vari
 The sidebar has Mesa's controls (Reset, Play/Pause, Step) and sliders for the main levers: the
 share of iterative practice (``policy.practice_override``), the SIAE posts (every group of
 ``territory.siae`` scaled), the PHC places per host structure, the results-based modulation of
-the aide au poste (``policy.funding.modulation.enabled``) and the number of persons. As in every
-SolaraViz page, a lever takes effect when the model is reset (the Reset button). The charts
-follow the run: persons by status, waiting lists, and running indicators among the persons
-present (employed, in a durable job, homeless).
+the aide au poste (``policy.funding.modulation.enabled``) and the number of persons. Each slider
+starts at the scenario's value and shows its value (Mesa's inputs do not: the page draws them
+with :func:`lever_inputs`). As in every SolaraViz page, a lever takes effect when the model is
+reset (the Reset button). The charts follow the run: persons by status, waiting lists, and
+running indicators among the persons present (employed, in a durable job, homeless); their
+captions and the levers panel name the same month (months count from 0).
 
 :class:`ExplorerModel` is the Mesa model the page drives: its keyword arguments are the levers.
 It holds the :class:`~sim.model.InsertionModel` it runs as ``sim``, rather than being one, so
@@ -178,6 +180,7 @@ class ExplorerModel(mesa.Model):
             "phc_places_run": int(self.sim.siae_phc_places.sum()),
             "modulation": policy.funding.modulation.enabled,
             "persons": scenario.run.persons,
+            "reference_persons": scenario.territory.reference_persons,
             "seed": scenario.run.seed,
             "months": scenario.run.months,
         }
@@ -235,10 +238,18 @@ def _figure(
     return fig
 
 
+def month_text(model: ExplorerModel) -> str:
+    """The month the page shows, as the captions and the levers panel both say it."""
+    last = f"months 0 to {model.sim.months - 1}"
+    if model.sim.t < 0:
+        return f"no month run yet ({last})"
+    return f"month {model.sim.t} ({last})"
+
+
 def _caption(frame: pd.DataFrame, columns: dict[str, str], percent: bool) -> str:
     """The last month's values as text (also what the page's tests read)."""
     if frame.empty:
-        return "month -: no month run yet"
+        return "no month run yet"
     last = frame.iloc[-1]
     values = [
         f"{label} {100 * last[c]:.1f}%" if percent else f"{label} {int(last[c])}"
@@ -278,8 +289,8 @@ def levers_panel(model: ExplorerModel):
     lv = model.levers
     practice = lv["practice_override"]
     lines = [
-        f"scenario: {lv['scenario']} ({lv['persons']} persons, seed {lv['seed']})",
-        f"month: {model.sim.t + 1} of {lv['months']}",
+        f"scenario: {lv['scenario']} ({lv['persons']:,} persons, seed {lv['seed']})",
+        month_text(model),
         "iterative practice: "
         + (
             "each structure's own"
@@ -288,11 +299,13 @@ def levers_panel(model: ExplorerModel):
         ),
         f"SIAE posts: x{lv['siae_posts_scale']:.2f} of the scenario's "
         f"({lv['siae_posts_run']} posts in this run)",
-        f"PHC places: {lv['phc_places']} per host ACI, {lv['phc_hosts']} hosts "
-        f"({lv['phc_places_run']} places in this run)",
+        f"PHC places: {lv['phc_places']} per host ACI at {lv['reference_persons']:,} persons, "
+        f"{lv['phc_hosts']} hosts ({lv['phc_places_run']} places in this run)",
         f"results-based modulation: {'on' if lv['modulation'] else 'off'}",
     ]
     with solara.Card("Levers in force", classes=["parcours-levers"]) as card:
+        solara.Title(f"Parcours explorer: {lv['scenario']}")
+        solara.Style(TAB_CSS)
         for line in lines:
             solara.Text(line, classes=["parcours-lever"])
             solara.HTML(tag="br")
@@ -347,10 +360,11 @@ def model_params(scenario_path: str | Path, persons: int = DEFAULT_PERSONS) -> d
     }
     if hosts:
         current = scn.territory.siae[hosts[0]].phc_places
+        n_hosts = sum(scn.territory.siae[h].n for h in hosts)  # stated at reference_persons
         params["phc_places"] = {
             "type": "SliderInt",
             "value": int(current),
-            "label": f"PHC places per host ACI ({sum(scn.territory.siae[h].n for h in hosts)})",
+            "label": f"PHC places per host ({n_hosts} ACI)",
             "min": 0,
             "max": max(30, 2 * int(current)),
             "step": 1,
@@ -358,10 +372,62 @@ def model_params(scenario_path: str | Path, persons: int = DEFAULT_PERSONS) -> d
     return params
 
 
+TAB_NAME = "Territory, month by month"
+"""The name of the page's one tab (Mesa calls it "Page 0")."""
+TAB_CSS = f"""
+.v-tabs .v-tab {{ font-size: 0 !important; letter-spacing: 0; }}
+.v-tabs .v-tab::after {{ content: "{TAB_NAME}"; font-size: 0.875rem; letter-spacing: 0.09em; }}
+"""
+"""Names the tab: Mesa 3's SolaraViz writes "Page <n>" into its tabs, with no way to name them."""
+
+
+def lever_inputs(user_params: dict, on_change=None):
+    """Mesa's ``UserInputs`` with every slider showing its value.
+
+    SolaraViz draws its model inputs with :func:`mesa.visualization.solara_viz.UserInputs`,
+    whose sliders show no value; :func:`page` has the sidebar use this one instead. The inputs
+    are those of :func:`model_params`: sliders (int, float) and check boxes.
+    """
+    import solara
+
+    for name, options in user_params.items():
+
+        def change_handler(value, name=name):
+            on_change(name, value)
+
+        kind = options.get("type")
+        label = options.get("label", name)
+        if kind in ("SliderInt", "SliderFloat"):
+            slider = solara.SliderInt if kind == "SliderInt" else solara.SliderFloat
+            slider(
+                label,
+                value=options.get("value"),
+                on_value=change_handler,
+                min=options.get("min"),
+                max=options.get("max"),
+                step=options.get("step"),
+                thumb_label="always",
+            )
+        elif kind == "Checkbox":
+            solara.Checkbox(label=label, on_value=change_handler, value=options.get("value"))
+        else:
+            raise ValueError(f"{kind} is not an input type of the explorer")
+
+
+@functools.cache
+def _use_lever_inputs() -> None:
+    """Have SolaraViz's model inputs (``ModelCreator``) draw :func:`lever_inputs`."""
+    import solara
+    from mesa.visualization import solara_viz
+
+    solara_viz.UserInputs = solara.component(lever_inputs)
+
+
 def page(scenario_path: str | Path = DEFAULT_SCENARIO, persons: int = DEFAULT_PERSONS):
     """The explorer page for ``scenario_path``: a Mesa ``SolaraViz`` element."""
     from mesa.visualization import SolaraViz
 
+    _use_lever_inputs()
     params = model_params(scenario_path, persons)
     values = {
         k: v["value"] if isinstance(v, dict) and "type" in v else v for k, v in params.items()

@@ -9,6 +9,8 @@ programmes, referent groups, mediation teams) may declare:
   ``{publics: [...], all_publics: [...], not_publics: [...], age: [16, 30],
   min_months_without_work: 12, max_months_without_work: 6, obstacles: {mental_health: 2},
   min_obstacles: 3, benefit: [rsa], housing: [street, emergency_shelter], sex: woman}``.
+  ``trial_arm: [1]`` (persons randomised to arm 1 of the trial run in the territory) is set by
+  ``parcours trial`` on the groups an arm file adds (:mod:`sim.experiments.trial`).
   Every stated part must hold. A person outside ``eligible`` never takes a place there.
 - ``priority:`` an ordered list of publics served first (``[homeless, rsa]``).
 
@@ -74,6 +76,11 @@ class Condition(Strict):
     benefit: list[Literal[tuple(BENEFITS)]] | None = None  # type: ignore[valid-type]
     housing: list[Literal[tuple(HOUSINGS)]] | None = None  # type: ignore[valid-type]
     sex: Literal["man", "woman"] | None = None
+    trial_arm: list[Annotated[int, Field(ge=0, le=63)]] | None = Field(
+        None,
+        description="randomised to one of these arms (0 first) of the trial run in the "
+        "territory (set by parcours trial on the groups its arm files add)",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -45,6 +45,46 @@ def allocate(
     return candidates[order][keep]
 
 
+def spill_over(
+    candidates: np.ndarray,
+    key: np.ndarray,
+    admitted: np.ndarray,
+    admitted_group: np.ndarray,
+    free: np.ndarray,
+    rank: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Places still free after a first round go to the candidates it left out, by ``key``.
+
+    When each candidate asks one structure (drawn by :func:`choose_weighted`), a structure
+    may get fewer candidates than it has places while another turns some away. The candidates
+    not admitted, lowest ``rank`` then lowest ``key`` first, then take the places left,
+    structure by structure in index order, so that no place stays empty while a candidate
+    waits.
+
+    Args:
+        candidates: row indices of every candidate of the first round (each once).
+        key: their sort keys (lowest first), aligned with ``candidates``.
+        admitted: the rows the first round admitted.
+        admitted_group: the structure each of them took.
+        free: free places per structure before the first round.
+        rank: their ranks in the priority list (lowest first), aligned with ``candidates``;
+            ``None``: no priority.
+
+    Returns:
+        The rows admitted now and the structure each takes.
+    """
+    left = np.maximum(free, 0) - np.bincount(admitted_group, minlength=len(free))[: len(free)]
+    slots = np.repeat(np.arange(len(free)), np.maximum(left, 0))
+    waiting = ~np.isin(candidates, admitted)
+    if rank is None:
+        order = np.argsort(key[waiting], kind="stable")
+    else:
+        order = np.lexsort((key[waiting], rank[waiting]))
+    rest = candidates[waiting][order]
+    n = min(rest.size, slots.size)
+    return rest[:n], slots[:n]
+
+
 def occupancy(assigned: np.ndarray, n_structures: int) -> np.ndarray:
     """Count of persons per structure, from each person's structure index (-1 for none)."""
     return np.bincount(assigned[assigned >= 0], minlength=n_structures)[:n_structures]

@@ -1,4 +1,4 @@
-"""Contracts and programmes end or break (phase 6 of the monthly step).
+"""Contracts and programmes end or break (phase 6 of the monthly step; programmes in phase 2).
 
 - Every job and CDDI may break each month with ``p_break``, raised by each level of obstacle
   severity and lowered by support in the job (a month of follow-up by the referent, when the
@@ -25,6 +25,9 @@
 - Reinforced pathways (:mod:`sim.submodels.iae`): a CDDI that ends may become a CDI inclusion
   (57+, 12 months of pathway, seed 003 L763); a SIAE's follow-up after an exit to a job lowers
   breaks like in-job support.
+- Low-threshold programmes end at the start of the month (phase 2), before admissions (phase
+  5), so that a place freed this month is taken this month: ending them after admissions left
+  every PHC place empty one month in ``dur_phc + 1`` while people waited for one.
 """
 
 from __future__ import annotations

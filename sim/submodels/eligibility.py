@@ -139,7 +139,8 @@ def eligible_mask(condition, pop: Population, month: int, rows=None) -> np.ndarr
         belonging to at least one of ``publics`` (if any), to each of ``all_publics`` and to
         none of ``not_publics``; the age range (lower bound included, upper excluded); the
         months without work; each obstacle at or above its severity; the number of obstacles;
-        the benefit, housing and sex if given.
+        the benefit, housing and sex if given; the trial arm (``trial_arm``, persons randomised
+        to one of those arms of a trial run in the territory, :mod:`sim.submodels.trial`).
     """
     idx, n = _rows(pop, rows)
     ok = np.ones(n, dtype=bool)
@@ -172,6 +173,9 @@ def eligible_mask(condition, pop: Population, month: int, rows=None) -> np.ndarr
         ok &= allowed[pop.housing[idx]]
     if condition.sex is not None:
         ok &= pop.sex[idx] == SEXES[condition.sex]
+    arms = getattr(condition, "trial_arm", None)
+    if arms is not None:  # a trial's arm (sim.submodels.trial): nobody outside a trial
+        ok &= np.isin(pop.trial_arm[idx], arms)
     return ok
 
 
@@ -212,11 +216,6 @@ class Targeting:
         self._ranks: dict[tuple[str, str], np.ndarray] = {}
         self._publics: dict[str, np.ndarray] = {}
 
-    @property
-    def active(self) -> bool:
-        """Whether any group declares a condition or a priority list."""
-        return bool(self.conditions or self.priorities)
-
     def refresh(self, pop: Population, month: int) -> None:
         """Judge every group's condition and priority list on this month's population."""
         self.month = month
@@ -243,10 +242,6 @@ class Targeting:
             mask = public_mask(name, self.pop, self.month)
             self._publics[name] = mask
         return mask if rows is None else mask[rows]
-
-    def has_condition(self, kind: str, name: str) -> bool:
-        """Whether the group ``(kind, name)`` restricts who may take its places."""
-        return (kind, name) in self.conditions
 
     def eligible(self, kind: str, name: str, rows=None) -> np.ndarray | None:
         """This month's eligibility for the group (of ``rows`` if given); None: everyone."""

@@ -49,7 +49,7 @@ from sim.states import (
     Status,
 )
 from sim.submodels import iae
-from sim.submodels.capacity import allocate, choose_allowed, choose_weighted
+from sim.submodels.capacity import allocate, choose_allowed, choose_weighted, spill_over
 from sim.submodels.transitions import release_referent
 
 TAPAJ_MAX_AGE = 26  # TAPAJ is for people aged 16-25 (seed 003)
@@ -130,7 +130,11 @@ def low_threshold(model, plan) -> None:
     PHC and TAPAJ take, without selection and in one random order, those their referent puts
     on them and homeless people outside any support who wish to work (outreach, seed 003 L918:
     "un recrutement sans sélection, ni prérequis"); for the latter the programme is the first
-    support they reach.
+    support they reach. A PHC candidate asks a host ACI drawn in proportion to its free places;
+    those a host turns away then take the places other hosts still have
+    (:func:`~sim.submodels.capacity.spill_over`). The candidates left without a place are kept
+    in ``model.unserved`` (by programme) for the invariant that no place stays empty while one
+    of them waits.
     """
     pop, lt, t = model.pop, model.spec.territory.low_threshold, model.t
     supported = pop.status == Status.SUPPORTED
@@ -165,9 +169,15 @@ def low_threshold(model, plan) -> None:
     free = model.siae_phc_places - pop.count("phc")
     host = choose_weighted(u[cand], np.maximum(free, 0).astype(float))
     ok = host >= 0
-    got = allocate(cand[ok], host[ok], free, key[cand[ok]], rank=rank("phc", cand[ok]))
-    where = host[ok][np.searchsorted(cand[ok], got)] if got.size else got
-    _start(model, got, Programme.PHC, where, lt.phc_hours_start, lt.dur_phc)
+    phc_rank = rank("phc", cand)  # None: no priority list
+    got = allocate(
+        cand[ok], host[ok], free, key[cand[ok]], rank=None if phc_rank is None else phc_rank[ok]
+    )
+    got_host = host[ok][np.searchsorted(cand[ok], got)] if got.size else got
+    more, more_host = spill_over(cand, key[cand], got, got_host, free, rank=phc_rank)
+    got, got_host = np.concatenate([got, more]), np.concatenate([got_host, more_host])
+    _start(model, got, Programme.PHC, got_host, lt.phc_hours_start, lt.dur_phc)
+    model.unserved = {Programme.PHC: np.setdiff1d(cand, got)}
 
     # TAPAJ, the territory's places.
     cand = np.flatnonzero(
@@ -181,6 +191,7 @@ def low_threshold(model, plan) -> None:
         cand, np.zeros(cand.size, dtype=np.int64), free, key[cand], rank=rank("tapaj", cand)
     )
     _start(model, got, Programme.TAPAJ, -1, TAPAJ_WEEKLY_HOURS, lt.dur_tapaj)
+    model.unserved[Programme.TAPAJ] = np.setdiff1d(cand, got)
 
     # AAVA, run by the shelter for its own residents.
     cand = np.flatnonzero(
@@ -191,6 +202,7 @@ def low_threshold(model, plan) -> None:
     got = allocate(cand, pop.shelter[cand], free, u[cand], rank=rank("aava", cand))
     hours = lt.aava_hours_per_month / WEEKS_PER_MONTH
     _start(model, got, Programme.AAVA, pop.shelter[got], hours, lt.dur_aava)
+    model.unserved[Programme.AAVA] = np.setdiff1d(cand, got)
     wanted = supported & (plan.want_low_threshold != Programme.NONE)
     model.queues["low_threshold"] = int(np.count_nonzero(wanted & (pop.status == Status.SUPPORTED)))
     model.flows["outreach_starts"] += int(

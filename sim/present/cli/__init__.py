@@ -11,9 +11,12 @@ One module per group of commands, registered on ``main`` here:
 - ``experiments``: run, compare, sweep, resume;
 - ``planning``: allocate;
 - ``explain``: explain (why one scenario differs from another);
+- ``trial``: trial (a randomised controlled trial inside the territory); ``trial_tables``: its
+  text output;
 - ``calibration``: calibrate, sensitivity;
 - ``results``: results list, results show, report;
 - ``scenarios``: validate, explore;
+- ``definitions``: indicators (their units and definitions);
 - ``common``: the shared options, error handling and exit codes, progress, printing of results;
 - ``tables``: the text tables and the JSON result.
 
@@ -26,6 +29,7 @@ import click
 
 from sim.present.cli.calibration import calibrate, sensitivity
 from sim.present.cli.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, handles_errors
+from sim.present.cli.definitions import indicators
 from sim.present.cli.ensemble import add_ensemble_options
 from sim.present.cli.experiments import compare, resume, run, sweep
 from sim.present.cli.explain import explain
@@ -33,6 +37,7 @@ from sim.present.cli.planning import allocate
 from sim.present.cli.results import report, results_group
 from sim.present.cli.scenarios import explore, validate
 from sim.present.cli.tables import allocation_report, difference_table, summary_table
+from sim.present.cli.trial import trial
 
 __all__ = [
     "EXIT_BAD_INPUT",
@@ -55,6 +60,7 @@ for _command in (
     run,
     compare,
     sweep,
+    trial,
     allocate,
     explain,
     calibrate,
@@ -64,6 +70,7 @@ for _command in (
     validate,
     results_group,
     explore,
+    indicators,
 ):
     main.add_command(_command)
 

@@ -237,30 +237,49 @@ def show_progress(quiet: bool, as_json: bool = False) -> bool:
     return not (quiet or as_json) and sys.stdout.isatty()
 
 
-def echo_results(exp, as_json: bool, by_public: bool = False, with_report: bool = False) -> None:
+def echo_results(
+    exp,
+    as_json: bool,
+    by_public: bool = False,
+    with_report: bool = False,
+    definitions: bool = False,
+) -> None:
     """Print a finished experiment's results (tables, or JSON) and where they were written.
 
     Args:
         exp: A finished experiment (``sim.experiments.runner.Experiment``).
         as_json: Print one JSON object instead of the tables.
-        by_public: For a run, one table per public instead of everyone only.
+        by_public: For a run, one table per public instead of everyone only; for a comparison,
+            the paired differences for every public too.
         with_report: Also write report.html and report.md into the results directory.
+        definitions: Also print each indicator's definition (``results show``).
     """
+    from sim.present.text import replication_warning
+
     if with_report:
         from sim.present.report import write_report
 
-        html_path, _ = write_report(exp.out)
+        html_path, _ = write_report(exp.out, progress=show_progress(False, as_json))
         if not as_json:
             click.echo(f"report: {html_path}")
     if as_json:
         click.echo(json.dumps(json_result(exp)))
         return
     m = exp.manifest
+    s = exp.summary
+    publics = list(dict.fromkeys(s["public"])) if by_public else ["all"]
+    everyone = s[(s.public == "all") & (s.point == 0)]
+    base_rows = everyone[everyone.scenario == next(iter(m["scenarios"]))]
+    warning_rows = base_rows
     if m["kind"] == "compare":
         for name in m["scenarios"]:
             click.echo(f"\n{name}:")
-            click.echo(summary_table(exp.summary, scenario=name))
-        click.echo("\n" + difference_table(exp.differences, exp.summary))
+            click.echo(summary_table(s, scenario=name))
+        if exp.differences is not None and len(exp.differences):
+            click.echo("\n" + difference_table(exp.differences, s, publics))
+            d = exp.differences
+            first_other = d[d.public == "all"]
+            warning_rows = first_other[first_other.scenario == first_other.scenario.iloc[0]]
     elif m["kind"] == "allocate":
         click.echo(allocation_report(exp))
     elif m["kind"] == "sensitivity":
@@ -273,14 +292,30 @@ def echo_results(exp, as_json: bool, by_public: bool = False, with_report: bool 
 
         result = load_explain(exp.out)
         click.echo(explain_table(result.table, result.spec))
+    elif m["kind"] == "trial":
+        from sim.experiments.trial import load_trial
+        from sim.present.cli.trial_tables import trial_text
+
+        click.echo(trial_text(load_trial(exp.out), power=True))
     elif m["kind"] == "sweep":
         for p in m["points"]:
             values = ", ".join(f"{k}={v}" for k, v in p["values"].items())
             click.echo(f"\npoint {p['index']}: {values}")
-            click.echo(summary_table(exp.summary, point=p["index"]))
+            click.echo(summary_table(s, publics, point=p["index"]))
     else:
-        publics = list(dict.fromkeys(exp.summary["public"])) if by_public else ["all"]
-        click.echo(summary_table(exp.summary, publics))
+        click.echo(summary_table(s, publics))
+    if m["kind"] != "sensitivity":
+        compared = m["kind"] == "compare" and warning_rows is not base_rows
+        warning = replication_warning(
+            warning_rows, m["replications"], difference=compared, base=base_rows
+        )
+        if warning:
+            click.echo("\n" + "\n".join(warning))
+    if definitions and m["kind"] != "sensitivity":
+        from sim.present.text import definitions as definition_lines
+
+        click.echo("\nDefinitions (also: parcours indicators):")
+        click.echo("\n".join("  " + line for line in definition_lines(width=98)))
     if m.get("ensemble"):
         from sim.experiments.store import load_run
         from sim.present.cli.ensemble import ensemble_text

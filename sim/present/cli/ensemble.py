@@ -14,16 +14,17 @@ import sys
 
 import click
 
+from sim.indicators import METADATA, format_difference, format_value
+
 
 def _fmt(name: str, value) -> str:
-    """As the result tables print values: rates in %, costs in euros, durations in months."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if "cost" in name or name.endswith("_saved"):
-        return f"{value:,.0f}"
-    if name.startswith("median"):
-        return f"{value:.1f}"
-    return f"{100 * value:.1f}%"
+    """As the result tables print values (:func:`sim.indicators.format_value`, no unit words)."""
+    return format_value(name, value, unit=False) if name in METADATA else f"{value:.4g}"
+
+
+def _fmt_diff(name: str, value) -> str:
+    """A difference as the result tables print it (rates in points)."""
+    return format_difference(name, value, unit=False) if name in METADATA else f"{value:+.4g}"
 
 
 def add_ensemble_options(command: click.Command) -> click.Command:
@@ -113,9 +114,9 @@ def ensemble_text(run: dict) -> str:
                 if name not in rows.index:
                     continue
                 r = rows.loc[name]
-                band = f"[{_fmt(name, r.low)}, {_fmt(name, r.high)}]"
+                band = f"[{_fmt_diff(name, r.low)}, {_fmt_diff(name, r.high)}]"
                 lines.append(
-                    f"{name:<{width}}{_fmt(name, r['mean']):>12}{band:>26}"
+                    f"{name:<{width}}{_fmt_diff(name, r['mean']):>12}{band:>26}"
                     f"{_share(r.share_parameters):>9}   {robustness_text(r)}"
                 )
     return "\n".join(lines)

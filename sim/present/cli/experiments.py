@@ -81,6 +81,7 @@ def run(
 @click.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @run_options
+@click.option("--by-public", is_flag=True, help="Also the paired differences for every public.")
 @click.option(
     "--independent-seeds",
     is_flag=True,
@@ -98,6 +99,7 @@ def compare(
     burn_in,
     out,
     as_json,
+    by_public,
     independent_seeds,
     from_status_quo,
     workers,
@@ -124,7 +126,7 @@ def compare(
         progress=show_progress(quiet, as_json),
         from_status_quo=from_status_quo,
     )
-    echo_results(exp, as_json, with_report=with_report)
+    echo_results(exp, as_json, by_public, with_report)
 
 
 @click.command()

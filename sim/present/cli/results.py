@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import click
 
@@ -16,6 +17,7 @@ from sim.present.cli.common import (
     echo_results,
     handles_errors,
     refuse_calibration,
+    show_progress,
 )
 
 
@@ -27,7 +29,7 @@ def report(run_dir) -> None:
     refuse_calibration(run_dir, "parcours report")
     from sim.present.report import write_report
 
-    html_path, md_path = write_report(run_dir)
+    html_path, md_path = write_report(run_dir, progress=show_progress(False))
     click.echo(f"wrote {html_path} and {md_path}")
 
 
@@ -55,20 +57,24 @@ def results_list(base) -> None:
 
 @results_group.command("show")
 @click.argument("run_dir", type=click.Path(file_okay=False))
-@click.option("--by-public", is_flag=True, help="Show every public.")
+@click.option(
+    "--by-public",
+    is_flag=True,
+    help="Show every public (a comparison: the paired differences for every public).",
+)
 @handles_errors
 def results_show(run_dir, by_public) -> None:
     """Summarise the run stored in RUN_DIR (refused if it is damaged: see results verify)."""
-    from sim.experiments.store import load_run, task_done
+    from sim.experiments.store import read_manifest, refuse_damaged, task_done
 
-    run = load_run(run_dir)
-    m = run["manifest"]
+    m = read_manifest(run_dir)
     if m["kind"] == "calibration":
         fit = Path(run_dir, "fit.md")
         click.echo(f"run: {run_dir}\nkind: calibration  status: {m['status']}")
         pending = f"not complete: {m['storage']} holds its trials"
         click.echo(fit.read_text() if fit.exists() else pending)
         return
+    refuse_damaged(Path(run_dir), m)
     done = sum(task_done(Path(run_dir), t["id"]) for t in m["tasks"])
     click.echo(
         f"run: {run_dir}\nkind: {m['kind']}  status: {m['status']}  "
@@ -82,14 +88,21 @@ def results_show(run_dir, by_public) -> None:
         f"git commit: {m['git_commit']}  parcours {m['versions'].get('parcours')}  "
         f"python {m['versions'].get('python')}"
     )
-    if "summary" not in run or m["status"] != "complete":
+    if not Path(run_dir, "summary.parquet").exists() or m["status"] != "complete":
         click.echo(f"\nnot complete: finish it with parcours resume {run_dir}")
         return
-    from sim.experiments.runner import Experiment
+    import pandas as pd
 
-    exp = Experiment(Path(run_dir), m, run["indicators"], run["summary"], run.get("differences"))
+    # Only the tables the summary prints (not the runner, nor the monthly or persons tables).
+    differences = Path(run_dir, "differences.parquet")
+    exp = SimpleNamespace(
+        out=Path(run_dir),
+        manifest=m,
+        summary=pd.read_parquet(Path(run_dir, "summary.parquet")),
+        differences=pd.read_parquet(differences) if differences.exists() else None,
+    )
     click.echo("")
-    echo_results(exp, as_json=False, by_public=by_public)
+    echo_results(exp, as_json=False, by_public=by_public, definitions=True)
 
 
 @results_group.command("verify")

@@ -1,122 +1,246 @@
 """A run's results as text tables for the terminal, and as one JSON object (``--json``).
 
-Rates print as percentages, costs in euros, medians of durations in months; a missing value
-(``None`` or NaN) prints as ``n/a`` and is ``null`` in JSON.
+Units come from the indicators' metadata (:mod:`sim.indicators`): a rate prints as a percentage
+and a difference of rates in percentage points (``pts``), a duration in months, euros as ``EUR``
+with thousands separators; each table has a ``unit`` column. A missing value (``None`` or NaN)
+prints as ``n/a`` and is ``null`` in JSON.
 """
 
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 
-
-def _euros(name: str) -> bool:
-    return name.startswith("cost") or name.endswith("cost") or name == "rsa_saved"
-
-
-def _fmt(name: str, value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if _euros(name):
-        return f"{value:,.0f}"
-    if name.startswith("median"):
-        return f"{value:.1f}"
-    return f"{100 * value:.1f}%"
+from sim.indicators import (
+    METADATA,
+    column_unit,
+    format_difference,
+    format_interval,
+    format_value,
+)
+from sim.present.text import STAR, STAR_MEANING
 
 
-def _unit(name: str) -> str:
-    return " EUR" if _euros(name) else " months" if name.startswith("median") else ""
+def grid(header: list[str], rows: list[list[str]], left: int = 1) -> list[str]:
+    """Columns padded to their widest cell: the first ``left`` aligned left, the others right."""
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
+
+    def line(cells):
+        out = []
+        for i, (cell, w) in enumerate(zip(cells, widths, strict=True)):
+            out.append(f"{cell!s:<{w}}" if i < left else f"{cell!s:>{w}}")
+        return "  ".join(out).rstrip()
+
+    return [line(header)] + [line(r) for r in rows]
+
+
+def _names(frame) -> list[str]:
+    """The indicators of ``frame`` in table order (known ones first, then any other)."""
+    present = list(dict.fromkeys(frame["indicator"]))
+    return [n for n in METADATA if n in present] + [n for n in present if n not in METADATA]
+
+
+def _value(name, value, unit=False):
+    return format_value(name, value, unit) if name in METADATA else f"{value:.4g}"
+
+
+def _diff(name, value, unit=False):
+    return format_difference(name, value, unit) if name in METADATA else f"{value:+.4g}"
+
+
+def _unit(name, difference=False):
+    return column_unit(name, difference) if name in METADATA else ""
 
 
 def summary_table(summary, publics=("all",), scenario=None, point=0) -> str:
-    """Indicators as a text table: mean, its 95% CI, median and the 10-90% band."""
-    from sim.outcomes import INDICATORS
-
+    """Indicators as a text table: unit, mean, its 95% CI, median and the 10-90% band."""
     s = summary[summary["point"] == point]
     if scenario is not None:
         s = s[s["scenario"] == scenario]
     lines = []
-    width = max(len(n) for n in INDICATORS) + 2
     for public in publics:
         p = s[s["public"] == public].set_index("indicator")
         if len(publics) > 1:
             lines.append(f"\n[{public}]")
-        header = (
-            f"{'indicator':<{width}}{'mean':>14}{'95% CI of the mean':>26}{'median':>14}"
-            f"{'p10 - p90':>26}"
-        )
-        lines.append(header)
-        for name in INDICATORS:
+        rows = []
+        for name in _names(s):
+            if name not in p.index:
+                continue
             r = p.loc[name]
-            ci = f"[{_fmt(name, r.ci_low)}, {_fmt(name, r.ci_high)}]" if r.n > 1 else ""
-            band = f"{_fmt(name, r.p10)} - {_fmt(name, r.p90)}" if r.n > 1 else ""
-            median = _fmt(name, r["median"]) if r.n > 1 else ""
-            lines.append(
-                f"{name:<{width}}{_fmt(name, r['mean']) + _unit(name):>14}{ci:>26}{median:>14}"
-                f"{band:>26}"
+            several = r.n > 1
+            rows.append(
+                [
+                    name,
+                    _unit(name),
+                    _value(name, r["mean"]),
+                    format_interval(name, r.ci_low, r.ci_high) if several else "",
+                    _value(name, r["median"]) if several else "",
+                    f"{_value(name, r.p10)} - {_value(name, r.p90)}" if several else "",
+                ]
             )
+        header = ["indicator", "unit", "mean", "95% CI of the mean", "median", "p10 - p90"]
+        lines += grid(header, rows, left=2)
     return "\n".join(lines).lstrip("\n")
 
 
-def difference_table(differences, summary) -> str:
-    """Each scenario's means and its paired difference to the first (``*``: CI excludes 0)."""
-    from sim.outcomes import INDICATORS
+def difference_table(differences, summary, publics=("all",)) -> str:
+    """Each scenario's means and its paired difference to the first, for each public.
 
+    Differences of rates are in percentage points; ``*`` marks a difference whose 95% CI
+    excludes zero (distinguishable from noise).
+    """
     lines = []
-    width = max(len(n) for n in INDICATORS) + 2
-    d = differences[differences["public"] == "all"]
-    s = summary[summary["public"] == "all"]
-    for other, rows in d.groupby("scenario", sort=False):
-        base = rows["base"].iloc[0]
-        lines.append(f"\n{other} vs {base} (paired by replication; * = distinguishable from noise)")
-        lines.append(f"{'indicator':<{width}}{base:>16}{other:>16}{'difference':>16}{'95% CI':>28}")
-        for name in INDICATORS:
-            r = rows.set_index("indicator").loc[name]
-            b = s[(s.scenario == base) & (s.indicator == name)]["mean"].iloc[0]
-            o = s[(s.scenario == other) & (s.indicator == name)]["mean"].iloc[0]
-            ci = f"[{_fmt(name, r.ci_low)}, {_fmt(name, r.ci_high)}]" if r.n > 1 else ""
-            mark = " *" if r.distinguishable else "  "
-            lines.append(
-                f"{name:<{width}}{_fmt(name, b):>16}{_fmt(name, o):>16}"
-                f"{_fmt(name, r['mean']):>16}{ci:>28}{mark}"
-            )
+    for public in publics:
+        d = differences[differences["public"] == public]
+        s = summary[summary["public"] == public]
+        for other, rows in d.groupby("scenario", sort=False):
+            base = rows["base"].iloc[0]
+            who = "" if public == "all" and len(publics) == 1 else f" [{public}]"
+            lines.append(f"\n{other} vs {base}{who} (paired by replication)")
+            by_name = rows.set_index("indicator")
+            table = []
+            for name in _names(rows):
+                r = by_name.loc[name]
+                b = s[(s.scenario == base) & (s.indicator == name)]["mean"]
+                o = s[(s.scenario == other) & (s.indicator == name)]["mean"]
+                table.append(
+                    [
+                        name,
+                        _unit(name),
+                        _value(name, b.iloc[0] if len(b) else float("nan")),
+                        _value(name, o.iloc[0] if len(o) else float("nan")),
+                        _unit(name, difference=True),
+                        _diff(name, r["mean"]),
+                        format_interval(name, r.ci_low, r.ci_high, difference=True)
+                        if r.n > 1
+                        else "",
+                        STAR if r.distinguishable else "",
+                    ]
+                )
+            header = ["indicator", "unit", base, other, "unit", "difference", "95% CI", ""]
+            lines += grid(header, table, left=2)
+    if lines:
+        lines.append(STAR_MEANING)
     return "\n".join(lines).lstrip("\n")
 
 
 def allocation_report(exp) -> str:
-    """Each allocation's shares and chosen indicator, then the best and its ties."""
+    """The planner's answer, then each allocation against no extra budget.
+
+    Leads with the budget (stated and as run), the best allocation and its difference to no
+    extra budget; then one row per allocation: its shares and what they buy, the indicator with
+    its 95% CI, its paired difference to no extra budget (``*``: distinguishable from noise),
+    the indicator for homeless people at entry and for people with three or more obstacles,
+    and the cost per durable job.
+    """
     import pandas as pd
+
+    from sim.experiments.allocation import REFERENCE_LABEL, programme_label, shares_label
+    from sim.present.text import allocation_answer, budget_sentences
 
     spec = exp.manifest["allocation"]
     table = pd.read_parquet(Path(exp.out) / "allocations.parquet")
     name, best = spec["indicator"], spec["best"]
     progs = spec["programmes"]
-    furthest = f"{name}[three_plus_obstacles]"
-    lines = [
-        f"budget {spec['budget']:,.0f} EUR a year across {', '.join(progs)}; "
-        f"indicator {name} ({spec['public']}); method {spec['method']}",
+    lines = []
+    for sentence in (
+        budget_sentences(spec)
+        + [""]
+        + allocation_answer(spec, table, lambda r: shares_label(r, progs))
+    ):
+        lines += textwrap.wrap(sentence, width=100, subsequent_indent="  ") or [""]
+    header = ["#"]
+    for p in progs:
+        header.append(f"{programme_label(p)}")
+    header += [
+        f"{name} ({column_unit(name)})",
+        "95% CI",
+        "vs no extra budget",
+        "95% CI",
         "",
-        f"{'allocation':>10}  {'shares':<24}{name:>22}{'95% CI':>24}{'3+ obstacles':>16}"
-        f"{'cost/durable job':>18}",
+        "homeless at entry",
+        "3+ obstacles",
+        "cost/durable job (EUR)",
     ]
-    for row in table.to_dict("records"):
-        shares = "/".join(f"{row[f'share_{p}']:.0%}" for p in progs)
-        ci = f"[{_fmt(name, row[f'{name}_ci_low'])}, {_fmt(name, row[f'{name}_ci_high'])}]"
-        mark = " *" if row["allocation"] == best["best"] else ""
-        lines.append(
-            f"{row['allocation']:>10}  {shares:<24}{_fmt(name, row[name]):>22}{ci:>24}"
-            f"{_fmt(name, row.get(furthest, float('nan'))):>16}"
-            f"{_fmt('cost', row.get('cost_per_durable_job', float('nan'))):>18}{mark}"
-        )
-    ties = ", ".join(map(str, best["indistinguishable"])) or "none"
-    lines += [
-        "",
-        f"best for {name}: allocation {best['best']} ({_fmt(name, best['mean'])}, 95% CI "
-        f"[{_fmt(name, best['ci_low'])}, {_fmt(name, best['ci_high'])}])",
-        f"cannot be told apart from it (paired 95% CI of the difference includes 0): {ties}",
+    rows = []
+    for r in table.to_dict("records"):
+        cells = [str(r["allocation"])]
+        for p in progs:
+            if r.get("reference"):
+                cells.append("-")
+                continue
+            bought = r.get(f"units_{p}")
+            buys = "" if bought is None else f": {int(bought):,}"
+            cells.append(f"{r[f'share_{p}']:.0%}{buys}")
+        diff = r.get(f"{name}_diff", float("nan"))
+        cells += [
+            _value(name, r[name]),
+            format_interval(name, r.get(f"{name}_ci_low"), r.get(f"{name}_ci_high")),
+            "reference" if r.get("reference") else _diff(name, diff, unit=True),
+            ""
+            if r.get("reference")
+            else format_interval(
+                name, r.get(f"{name}_diff_ci_low"), r.get(f"{name}_diff_ci_high"), difference=True
+            ),
+            STAR if r.get(f"{name}_diff_distinguishable") and not r.get("reference") else "",
+            _value(name, r.get(f"{name}[homeless_at_entry]", float("nan"))),
+            _value(name, r.get(f"{name}[three_plus_obstacles]", float("nan"))),
+            _value("cost_per_durable_job", r.get("cost_per_durable_job", float("nan"))),
+        ]
+        if r["allocation"] == best["best"]:
+            cells.append("<- best")
+        elif r["allocation"] == best.get("worst"):
+            cells.append("<- worst")
+        else:
+            cells.append("")
+        rows.append(cells)
+    header.append("")
+    lines += ["", f"#0 is the reference: {REFERENCE_LABEL}."] if "reference" in spec else [""]
+    lines += grid(header, rows, left=1)
+    notes = [
+        "Programme columns: the share of the budget and the posts, places or FTE it buys (for "
+        "the stated budget; "
+        + (
+            f"the run has them x{spec['scale']:.3g})."
+            if "scale" in spec and not math.isclose(spec["scale"], 1.0)
+            else "the run has them as stated)."
+        ),
+        STAR_MEANING.replace("difference", "difference to no extra budget") + ".",
         f"frontier plot: {Path(exp.out) / 'frontier.png'}",
     ]
+    for note in notes:
+        lines += textwrap.wrap(note, width=100, subsequent_indent="  ")
     return "\n".join(lines)
+
+
+def indicator_table(width: int = 100) -> str:
+    """Every indicator: its unit, whether higher is better, and its definition."""
+    from sim.present.text import definitions
+
+    lines = ["Indicators (for everyone and for each public; rates are shares of persons):", ""]
+    lines += definitions(width=width)
+    lines += [
+        "",
+        "Differences of rates are in percentage points (pts). Publics: all, young (under 26), "
+        "senior (50+), women, single_parents, refugees, disabled (RQTH), homeless_at_entry, rsa, "
+        "three_plus_obstacles.",
+    ]
+    return "\n".join(lines)
+
+
+def metadata_json() -> dict:
+    """Each indicator's unit, kind, definition and direction, for ``--json``."""
+    return {
+        name: {
+            "kind": m.kind,
+            "unit": m.unit,
+            "difference_unit": m.difference_unit,
+            "higher_is_better": m.higher_is_better,
+            "definition": m.definition,
+        }
+        for name, m in METADATA.items()
+    }
 
 
 def json_result(exp) -> dict:
@@ -126,8 +250,13 @@ def json_result(exp) -> dict:
         exp: A finished experiment (``sim.experiments.runner.Experiment``).
 
     Returns:
-        A dict ready for ``json.dumps``: NaN values become ``None``.
+        A dict ready for ``json.dumps``: NaN values become ``None``. ``units`` gives each
+        indicator's unit, kind, definition and direction; ``warnings`` any warning the tables
+        print (e.g. too few replications); ``differences`` (a comparison) every scenario minus
+        the first for everyone, and ``differences_by_public`` the same for each public.
     """
+    from sim.present.text import replication_warning
+
     s = exp.summary[exp.summary["point"] == 0]
     first = next(iter(exp.manifest["scenarios"]))
 
@@ -138,31 +267,41 @@ def json_result(exp) -> dict:
         return {r.indicator: clean(float(getattr(r, field))) for r in rows.itertuples()}
 
     mine = s[s["scenario"] == first]
+    everyone = mine[mine.public == "all"]
     out = {
-        "indicators": block(mine[mine.public == "all"]),
+        "indicators": block(everyone),
         "by_public": {p: block(g) for p, g in mine[mine.public != "all"].groupby("public")},
         "summary": {
             r.indicator: {
                 k: clean(float(getattr(r, k)))
                 for k in ("mean", "median", "p10", "p90", "ci_low", "ci_high")
             }
-            for r in mine[mine.public == "all"].itertuples()
+            for r in everyone.itertuples()
         },
+        "units": metadata_json(),
+        "warnings": replication_warning(everyone, exp.manifest["replications"]),
         "out": str(exp.out),
     }
-    if exp.differences is not None:
-        d = exp.differences[exp.differences["public"] == "all"]
-        out["differences"] = {
-            name: {
-                r.indicator: {
-                    "mean": clean(r.mean),
-                    "ci_low": clean(r.ci_low),
-                    "ci_high": clean(r.ci_high),
-                    "distinguishable": bool(r.distinguishable),
+    if exp.differences is not None and len(exp.differences):
+
+        def diffs(d):
+            return {
+                name: {
+                    r.indicator: {
+                        "mean": clean(r.mean),
+                        "ci_low": clean(r.ci_low),
+                        "ci_high": clean(r.ci_high),
+                        "distinguishable": bool(r.distinguishable),
+                    }
+                    for r in g.itertuples()
                 }
-                for r in g.itertuples()
+                for name, g in d.groupby("scenario", sort=False)
             }
-            for name, g in d.groupby("scenario", sort=False)
+
+        d = exp.differences
+        out["differences"] = diffs(d[d["public"] == "all"])
+        out["differences_by_public"] = {
+            p: diffs(g) for p, g in d[d["public"] != "all"].groupby("public", sort=False)
         }
     if exp.manifest.get("ensemble"):
         from sim.experiments.store import load_run
@@ -170,17 +309,6 @@ def json_result(exp) -> dict:
 
         out["ensemble"] = ensemble_json(load_run(exp.out))
     return out
-
-
-def _signed(name: str, value) -> str:
-    """A difference as text: percentage points for rates, euros, months."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "n/a"
-    if name.startswith("cost") or name.endswith("cost") or name == "rsa_saved":
-        return f"{value:+,.0f} EUR"
-    if name.startswith("median"):
-        return f"{value:+.2f} months"
-    return f"{100 * value:+.2f} pp"
 
 
 def explain_header(spec: dict) -> str:
@@ -226,6 +354,8 @@ def explain_table(table, spec: dict, public: str = "all", indicators=None) -> st
     """Each indicator's difference B - A and each field's contribution, with 95% CIs.
 
     ``*`` marks a contribution whose interval excludes zero (distinguishable from noise).
+    Contributions are in the unit of a difference of the indicator (:mod:`sim.indicators`):
+    percentage points (``pts``) for a rate, months, EUR.
 
     Args:
         table: the explain table (``explain.parquet``).
@@ -233,28 +363,27 @@ def explain_table(table, spec: dict, public: str = "all", indicators=None) -> st
         public: the public shown.
         indicators: the indicators shown (default: every one in the table).
     """
-    from sim.outcomes import INDICATORS
-
     t = table[table["public"] == public]
-    names = [n for n in (indicators or INDICATORS) if n in set(t["indicator"])]
+    names = [n for n in (indicators or _names(t)) if n in set(t["indicator"])]
     fields = [p["name"] for p in spec["players"]]
     width = max(len("total (B - A)"), *(len(f) for f in fields)) + 2
     lines = [explain_header(spec), ""]
     lines.append("contributions: mean over replications [95% CI]; * = the CI excludes 0")
     for name in names:
         rows = t[t["indicator"] == name].set_index("field")
-        lines.append(f"\n{name} [{public}]")
+        unit = _unit(name, difference=True)
+        lines.append(f"\n{name} [{public}]" + (f" ({unit})" if unit else ""))
         for field in [*fields, "total"]:
             r = rows.loc[field]
             ci = (
-                f"[{_signed(name, r.ci_low)}, {_signed(name, r.ci_high)}]"
+                f"[{_diff(name, r.ci_low)}, {_diff(name, r.ci_high)}]"
                 if r["n"] > 1 and not math.isnan(r.ci_low)
                 else ""
             )
             mark = " *" if r["n"] > 1 and (r.ci_low > 0 or r.ci_high < 0) else ""
             label = "total (B - A)" if field == "total" else field
             lines.append(
-                f"  {label:<{width}}{_signed(name, r.contribution):>16}  {ci:<34}{mark}".rstrip()
+                f"  {label:<{width}}{_diff(name, r.contribution):>16}  {ci:<34}{mark}".rstrip()
             )
     return "\n".join(lines)
 
@@ -286,5 +415,6 @@ def explain_json(result) -> dict:
         ],
         "run_settings_of_b_ignored": spec.get("run_settings_of_b_ignored", []),
         "contributions": contributions,
+        "units": metadata_json(),
         "out": str(result.out),
     }
