@@ -26,8 +26,9 @@ one event, from the state before to the state after. Events:
 
 The table starts at month 0. A person's first month in the territory has a ``status`` event
 from ``NOT_ARRIVED``; after a burn-in, the month-0 cohort's is at month -1, the eve of month 0, to
-the position the burn-in left them in (:meth:`EventLog.start`). So the table alone rebuilds every person's month-end position: :func:`employment_from_events` gives back
-``months_employed`` and ``t_first_job`` exactly (a hire of month ``t`` is still there at the end of
+the position the burn-in left them in (:meth:`EventLog.start`). So the table alone rebuilds every
+person's month-end position: :func:`employment_from_events` gives back ``months_employed`` and
+``t_first_job`` exactly (a hire of month ``t`` is still there at the end of
 month ``t``: contracts break and end from the month after their start).
 
 **Indicators** (seed 001 L58-93, C11; seed 003 on IAE exits):

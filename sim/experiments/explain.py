@@ -642,6 +642,7 @@ def explain(
     backend: str = "local",
     scheduler: str | None = None,
     progress: bool = False,
+    burn_in: int | None = None,
 ) -> ExplainResult:
     """Attribute each indicator's difference B - A to the fields that differ (parcours explain).
 
@@ -662,6 +663,7 @@ def explain(
         backend: ``"local"`` or ``"dask"``.
         scheduler: address of an existing Dask scheduler.
         progress: show a progress bar.
+        burn_in: overrides ``run.burn_in``.
 
     Returns:
         The run directory and the explain table.
@@ -669,8 +671,8 @@ def explain(
     Raises:
         ScenarioError: an invalid input, naming the field; nothing is written.
     """
-    sa = resolve(a, seed, persons, months)
-    sb = resolve(b, seed, persons, months)
+    sa = resolve(a, seed, persons, months, burn_in=burn_in)
+    sb = resolve(b, seed, persons, months, burn_in=burn_in)
     files = tuple(str(x) if not isinstance(x, Scenario) else x.name for x in (a, b))
     spec, points = design(sa, sb, groups, by_field, method, permutations, replications, files)
     k = len(spec["players"])

@@ -61,7 +61,7 @@ from sim.present.cli.common import (
 @handles_errors
 def explain(
     a, b, groups, by_field, method, permutations, replications, public, indicators, seed,
-    persons, months, out, as_json, workers, backend, scheduler, quiet, with_report,
+    persons, months, burn_in, out, as_json, workers, backend, scheduler, quiet, with_report,
 ) -> None:  # fmt: skip
     """Say why scenario B differs from scenario A, field by field (Shapley values)."""
     from sim.experiments.explain import explain as explain_
@@ -88,7 +88,7 @@ def explain(
         )
     result = explain_(
         a, b, list(groups), by_field, method, permutations, replications, seed=seed,
-        persons=persons, months=months, out=out, workers=workers, backend=backend,
+        persons=persons, months=months, burn_in=burn_in, out=out, workers=workers, backend=backend,
         scheduler=scheduler, progress=show_progress(quiet, as_json),
     )  # fmt: skip
     if with_report:
