@@ -200,8 +200,13 @@ def test_cli_prints_euros_in_eur_and_never_as_percentages(cli_runs):
 
 def test_cli_prints_rate_differences_in_percentage_points(cli_runs):
     out = cli_runs["compare"].stdout
+    diffs = pd.read_parquet(cli_runs["base"] / "compare" / "differences.parquet")
     for name in [n for n in RATES if n not in EVENT_INDICATORS]:  # a comparison keeps no events
         rows = [c for c in _rows(out, name) if "pts" in c]
+        # A difference resting on one replication (a public present in one of them) has no
+        # interval: its cell is empty, as many times as the differences table has n = 1.
+        one = int(((diffs["indicator"] == name) & (diffs["n"] == 1)).sum())
+        assert sum(len(c) == 6 and c[5] != "n/a" for c in rows) == one, f"{name}:\n{out}"
         # One difference row per public with --by-public: everyone and each public of
         # sim.outcomes.publics (ten: young, young_under_30, senior, women, single_parents,
         # refugees, disabled, homeless_at_entry, rsa, three_plus_obstacles).
@@ -209,7 +214,7 @@ def test_cli_prints_rate_differences_in_percentage_points(cli_runs):
         for cells in rows:
             unit, difference = cells[4], cells[5]
             assert unit == "pts", cells
-            if difference == "n/a":  # a 24-month rate in a 13-month run, or a public too small
+            if difference == "n/a" or len(cells) == 6:  # no value, or a single replication
                 continue
             interval = cells[6]
             assert re.fullmatch(r"[+-]\d+\.\d", difference), f"{name}: {difference!r}"

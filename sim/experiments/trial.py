@@ -242,6 +242,7 @@ def trial(
     overrides: dict | None = None,
     out: str | Path | None = "auto",
     execute_now: bool = True,
+    burn_in: int | None = None,
     **run,
 ) -> Experiment | Path:
     """Run a randomised trial inside the territory of ``scenario`` (``parcours trial``).
@@ -266,9 +267,10 @@ def trial(
         overrides: other values to set, by dotted path.
         out: the run directory (``"auto"``: ``results/<name>-<time>-s<seed>``).
         execute_now: run now; otherwise return the planned run directory.
+        burn_in: overrides ``run.burn_in``.
         **run: ``workers``, ``backend``, ``scheduler``, ``progress``.
     """
-    base = resolve(scenario, seed, persons, months, overrides)
+    base = resolve(scenario, seed, persons, months, overrides, burn_in)
     named = [read_arm(a) for a in arms]
     spec = trial_spec(
         base, eligible, [n for n, _ in named], size, enrol_months, horizon, strata, alpha

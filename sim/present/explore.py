@@ -38,7 +38,7 @@ from sim.model import InsertionModel
 from sim.scenario import Scenario, iterative_share, load_scenario
 
 SCENARIO_ENV = "PARCOURS_EXPLORE_SCENARIO"
-DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
+DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "baseline.yaml"
 DEFAULT_PERSONS = 2000
 
 STATUSES = {
