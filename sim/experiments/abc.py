@@ -50,7 +50,6 @@ import hashlib
 import json
 import logging
 import math
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -68,9 +67,11 @@ from sim.experiments.calibration import (
     _run_batch,
     _tasks,
     loss,
+    manifest_head,
+    prepare,
     synthetic_targets,
 )
-from sim.experiments.calibration_targets import Parameter, TargetsFile, check_truth, load_targets
+from sim.experiments.calibration_targets import Parameter, TargetsFile
 from sim.experiments.target_statistics import compute
 from sim.model import InsertionModel
 from sim.scenario import Scenario, ScenarioError, apply_overrides, scenario_from_dict
@@ -347,15 +348,16 @@ def calibrate_abc(
     )
     from sim.experiments.backends import backend_session
     from sim.experiments.calibration_report import fit_table, recovery_table
-    from sim.experiments.execution import resolve
 
     if population < 2 or generations < 1 or replications < 1:
         raise ScenarioError(
             "--population", "population", "population >= 2, generations and replications >= 1"
         )
-    file = str(scenario) if not isinstance(scenario, Scenario) else "<scenario>"
-    scn = resolve(scenario, seed, persons, months, {"run.person_views": False}, burn_in)
-    spec = load_targets(targets, scn)
+    setup = prepare(
+        scenario, targets, truth, seed, persons, months, burn_in, out, "abc", workers, scheduler
+    )
+    file, scn, spec, truth, base = setup.file, setup.scn, setup.spec, setup.truth, setup.base
+    out_dir, workers, seed_value = setup.out_dir, setup.workers, scn.run.seed
     if drop_targets:
         kept = [t for t in spec.targets if t.id not in drop_targets and t.name not in drop_targets]
         unknown = set(drop_targets) - {t.id for t in spec.targets} - {t.name for t in spec.targets}
@@ -368,43 +370,16 @@ def calibrate_abc(
         spec = spec.model_copy(update={"targets": kept})
     names = list(dict.fromkeys(t.statistic for t in spec.targets))
     params = spec.parameters
-    if truth:
-        truth = check_truth(truth, params)
-    seed_value = scn.run.seed
-    from sim.scenario import scenario_to_dict
-
-    base = scenario_to_dict(scn)
-    out_dir = (
-        store.RESULTS_DIR / store.new_run_id(f"{scn.name}-abc", seed_value)
-        if out in (None, "auto")
-        else Path(out)
-    )
-    store.check_free(out_dir)
     fingerprint = _fingerprint(base, spec, truth, replications, seed_value, population)
     run_id = _find_run(storage, fingerprint) if storage else None  # refuses a foreign database
-    workers = workers or os.cpu_count() or 1
     manifest = {
-        "kind": "calibration-abc",
-        "status": "running",
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "scenario_file": file,
-        "scenario": base,
-        "targets_file": str(targets),
-        "targets_sha256": hashlib.sha256(Path(targets).read_bytes()).hexdigest(),
-        "targets": spec.model_dump(),
-        "truth": truth,
+        **manifest_head("calibration-abc", setup, targets, backend, scheduler),
+        "targets": spec.model_dump(),  # without the targets left out
         "population": population,
         "generations": generations,
         "replications": replications,
         "min_epsilon": min_epsilon,
         "max_simulations": max_simulations,
-        "seed": seed_value,
-        "versions": store.versions(),
-        "git_commit": store.git_commit(),
-        "command": " ".join(sys.argv),
-        "backend": {"backend": "dask" if scheduler else backend, "workers": workers},
-        "tasks": [],
-        "timings": {},
     }
     store.create_run_dir(out_dir, manifest)
     (out_dir / store.TASKS).rmdir()
@@ -422,9 +397,8 @@ def calibrate_abc(
 
     with backend_session(workers, backend, scheduler) as run:
         pilot_start = time.perf_counter()
-        start_point = {p.path: p.cast(p.start) for p in params}
         pilot = _run_batch(
-            run, _tasks(base, truth or start_point, "pilot", [2 * HELD_OUT], seed_value, names),
+            run, _tasks(base, truth or setup.start, "pilot", [2 * HELD_OUT], seed_value, names),
             ["pilot"],
         )["pilot"]  # fmt: skip
         per_run = time.perf_counter() - pilot_start

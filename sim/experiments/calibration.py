@@ -192,6 +192,77 @@ def synthetic_targets(
     return spec.model_copy(update={"targets": targets})
 
 
+@dataclass
+class Setup:
+    """What both calibration methods check and derive before writing anything."""
+
+    file: str  # the scenario's file, for messages
+    scn: Scenario
+    spec: TargetsFile
+    truth: dict[str, float] | None
+    base: dict  # the scenario as data (what every task starts from)
+    start: dict[str, float | int]  # the parameters' starting values
+    out_dir: Path
+    workers: int
+
+
+def prepare(
+    scenario, targets, truth, seed, persons, months, burn_in, out, label, workers, scheduler
+) -> Setup:
+    """Resolve, check and place a calibration run; refuse bad input before anything is written.
+
+    The scenario at the parameters' starting values (and at ``truth``) must be valid, the run
+    directory free (``out``; ``"auto"``: ``results/<scenario>-<label>-...``), the run as a run
+    is checked (funding parameters, budgets, memory), the Dask scheduler reachable.
+    """
+    from sim.experiments.backends import check_scheduler
+    from sim.experiments.execution import check_scenario, resolve
+
+    file = str(scenario) if not isinstance(scenario, Scenario) else "<scenario>"
+    scn = resolve(scenario, seed, persons, months, {"run.person_views": False}, burn_in)
+    spec = load_targets(targets, scn)
+    if truth:
+        truth = check_truth(truth, spec.parameters)
+    base = scenario_to_dict(scn)
+    start_point = {p.path: p.cast(p.start) for p in spec.parameters}
+    for point in (start_point, truth or {}):
+        data = copy.deepcopy(base)
+        apply_overrides(data, point, file)
+        scenario_from_dict(data, file)
+    out_dir = (
+        store.RESULTS_DIR / store.new_run_id(f"{scn.name}-{label}", scn.run.seed)
+        if out in (None, "auto")
+        else Path(out)
+    )
+    store.check_free(out_dir)
+    check_scenario(scn)
+    if scheduler:
+        check_scheduler(scheduler)
+    return Setup(file, scn, spec, truth, base, start_point, out_dir, workers or os.cpu_count() or 1)
+
+
+def manifest_head(kind: str, setup: Setup, targets, backend: str, scheduler) -> dict:
+    """The manifest fields both calibration methods write (provenance, targets, backend)."""
+    return {
+        "kind": kind,
+        "status": "running",
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "scenario_file": setup.file,
+        "scenario": setup.base,
+        "targets_file": str(targets),
+        "targets_sha256": hashlib.sha256(Path(targets).read_bytes()).hexdigest(),
+        "targets": setup.spec.model_dump(),
+        "truth": setup.truth,
+        "seed": setup.scn.run.seed,
+        "versions": store.versions(),
+        "git_commit": store.git_commit(),
+        "command": " ".join(sys.argv),
+        "backend": {"backend": "dask" if scheduler else backend, "workers": setup.workers},
+        "tasks": [],
+        "timings": {},
+    }
+
+
 def calibrate(
     scenario: str | Path | Scenario,
     targets: str | Path,
@@ -231,54 +302,21 @@ def calibrate(
         out: the run directory (never overwritten); ``"auto"``: ``results/<id>``.
         progress: show a progress bar.
     """
-    from sim.experiments.backends import backend_session, check_scheduler
-    from sim.experiments.execution import check_scenario, resolve
+    from sim.experiments.backends import backend_session
 
     if trials < 1 or replications < 1:
         raise ScenarioError("--trials", "trials", "trials and replications must be at least 1")
-    file = str(scenario) if not isinstance(scenario, Scenario) else "<scenario>"
-    scn = resolve(scenario, seed, persons, months, {"run.person_views": False}, burn_in)
-    spec = load_targets(targets, scn)
+    setup = prepare(
+        scenario, targets, truth, seed, persons, months, burn_in, out, "calibration", workers,
+        scheduler,
+    )  # fmt: skip
+    file, scn, spec, truth, base = setup.file, setup.scn, setup.spec, setup.truth, setup.base
+    out_dir, workers, seed_value = setup.out_dir, setup.workers, scn.run.seed
     names = list(dict.fromkeys(t.statistic for t in spec.targets))  # statistics to compute
-    if truth:
-        truth = check_truth(truth, spec.parameters)
-    seed_value = scn.run.seed
-    base = scenario_to_dict(scn)
-    start_point = {p.path: p.cast(p.start) for p in spec.parameters}
-    for point in (start_point, truth or {}):
-        data = copy.deepcopy(base)
-        apply_overrides(data, point, file)
-        scenario_from_dict(data, file)
-
-    out_dir = (
-        store.RESULTS_DIR / store.new_run_id(f"{scn.name}-calibration", seed_value)
-        if out in (None, "auto")
-        else Path(out)
-    )
-    store.check_free(out_dir)
-    check_scenario(scn)  # as a run checks it: funding parameters, budgets, memory
-    if scheduler:
-        check_scheduler(scheduler)
-    workers = workers or os.cpu_count() or 1
     manifest = {
-        "kind": "calibration",
-        "status": "running",
-        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "scenario_file": file,
-        "scenario": base,
-        "targets_file": str(targets),
-        "targets_sha256": hashlib.sha256(Path(targets).read_bytes()).hexdigest(),
-        "targets": spec.model_dump(),
-        "truth": truth,
+        **manifest_head("calibration", setup, targets, backend, scheduler),
         "trials": trials,
         "replications": replications,
-        "seed": seed_value,
-        "versions": store.versions(),
-        "git_commit": store.git_commit(),
-        "command": " ".join(sys.argv),
-        "backend": {"backend": "dask" if scheduler else backend, "workers": workers},
-        "tasks": [],
-        "timings": {},
     }
     study_name = study or f"{scn.name}-calibration"
     fingerprint = _fingerprint(base, spec, truth, replications, seed_value)
@@ -304,7 +342,7 @@ def calibrate(
                 got = _run_batch(run, truth_tasks, ["truth"])
                 fit_spec = synthetic_targets(spec, truth, _means(got["truth"], names))
             if not optuna_study.trials:
-                optuna_study.enqueue_trial(start_point)
+                optuna_study.enqueue_trial(setup.start)
             done = sum(t.state.name == "COMPLETE" for t in optuna_study.trials)
             bar = None
             if progress:
