@@ -62,7 +62,6 @@ import platform
 import re
 import shutil
 import subprocess
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -259,6 +258,8 @@ def git_commit() -> str:
 
 def versions() -> dict[str, str]:
     """Versions of Python, the package and its main dependencies."""
+    from importlib import metadata  # only when a run is written: reading one does not need it
+
     out = {"python": platform.python_version()}
     for dist in ("parcours", "mesa", "numpy", "pandas", "pyarrow", "pydantic"):
         try:
@@ -471,14 +472,16 @@ def task_scenario(manifest: dict, task: dict) -> dict:
     The parameter set is the one drawn for the task's replication in a run over a posterior
     (``--ensemble``); a sweep point's values are applied after it.
     """
-    from sim.scenario import apply_overrides
-
     data = copy.deepcopy(manifest["scenarios"][task["scenario_key"]])
     drawn = manifest.get("ensemble")  # a run over a posterior: this replication's parameter set
+    point = manifest["points"][task["point"]]["values"]
+    if not (drawn or point):
+        return data  # nothing to apply: the scenario package (its schema) is not loaded
+    from sim.scenario import apply_overrides
+
     if drawn:
         values = drawn["sets"][task["replication"] // drawn["seeds_per_set"]]
         apply_overrides(data, values, Path(manifest.get("out", "<run>")) / MANIFEST)
-    point = manifest["points"][task["point"]]["values"]
     if point:
         apply_overrides(data, point, Path(manifest.get("out", "<run>")) / MANIFEST)
     return data

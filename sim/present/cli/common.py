@@ -35,7 +35,7 @@ from sim.present.cli.tables import (
     json_result,
     summary_table,
 )
-from sim.scenario import ScenarioError, allow_dirs
+from sim.scenario import ScenarioError
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -72,6 +72,8 @@ class FiniteFloat(click.ParamType):
 
 
 def _allow(ctx, param, value) -> None:
+    from sim.scenario import allow_dirs
+
     allow_dirs(value or ())
 
 
