@@ -57,6 +57,7 @@ import errno
 import hashlib
 import io
 import json
+import math
 import os
 import platform
 import re
@@ -769,6 +770,24 @@ def load_run(out: str | Path, verify: bool = True) -> dict:
                     {path.name: "cannot be read"},
                 ) from None
     return run
+
+
+def read_rows(path: str | Path) -> list[dict]:
+    """A parquet table as a list of rows (one dict each), read with pyarrow alone.
+
+    For commands that print a small table (``parcours results show``) without importing pandas.
+    A missing float (null) reads as NaN, as :func:`pandas.read_parquet` reads it.
+    """
+    import pyarrow.parquet as pq
+
+    table = pq.ParquetFile(path).read()
+    floats = [f.name for f in table.schema if str(f.type) in ("double", "float", "halffloat")]
+    rows = table.to_pylist()
+    for row in rows:
+        for name in floats:
+            if row[name] is None:
+                row[name] = math.nan
+    return rows
 
 
 def list_runs(base: str | Path = RESULTS_DIR) -> list[dict]:
