@@ -282,6 +282,39 @@ def validations(tmp_path_factory):
     return dict(zip(SHIPPED, done, strict=True)), cwd
 
 
+# The commands of the README's command line section, each with the start of its short help.
+COMMANDS = {
+    "allocate": "Compare ways of splitting one budget",
+    "calibrate": "Fit SCENARIO's uncertain parameters",
+    "compare": "Run SCENARIOS on the same seeds",
+    "explain": "Say why scenario B differs from scenario A",
+    "explore": "Move policy levers and watch SCENARIO",
+    "indicators": "List the indicators",
+    "report": "Write report.html",
+    "results": "List and summarise stored runs.",
+    "resume": "Complete an interrupted or damaged run",
+    "run": "Run SCENARIO (REPLICATIONS times)",
+    "sensitivity": "Morris screening or Sobol' indices",
+    "sweep": "Run SCENARIO over a grid",
+    "trial": "Run a randomised trial",
+    "validate": "Check SCENARIO (and the files it extends)",
+}
+
+
+def test_help_lists_every_command_with_its_short_help(tmp_path):
+    # The commands are imported only when run; --help still lists each one with its help.
+    done = _ok(parcours("--help", cwd=tmp_path))
+    listed = done.stdout.split("Commands:\n", 1)[1].splitlines()
+    names = [line.split()[0] for line in listed if line.strip()]
+    assert names == sorted(COMMANDS), f"listed {names}, expected {sorted(COMMANDS)}"
+    for line in listed:
+        if line.strip():
+            name, short = line.split(None, 1)
+            assert short.startswith(COMMANDS[name]), f"{name}: {short!r}"
+    options = _ok(parcours("run", "--help", cwd=tmp_path)).stdout
+    assert "--ensemble" in options and "--seeds-per-set" in options, options
+
+
 def test_the_shipped_scenarios_are_listed():
     assert sorted(p.stem for p in SCENARIOS.glob("*.yaml")) == sorted(SHIPPED)
 

@@ -18,7 +18,12 @@ from conftest import SCENARIOS
 from scipy import stats
 
 from sim.events import EVENT_INDICATORS
-from sim.experiments.summaries import paired_differences, replications_needed, summarise
+from sim.experiments.summaries import (
+    paired_differences,
+    replications_needed,
+    summarise,
+    t_quantile,
+)
 from sim.indicators import (
     KINDS,
     METADATA,
@@ -156,6 +161,29 @@ def test_replications_needed_for_a_stated_half_width():
         replications_needed(1.0, 0.0)
 
 
+@pytest.mark.parametrize("df", [1, 2, 3, 4, 5, 9, 10, 29, 30, 99, 100, 383, 384, 1000, 25_000])
+def test_t_quantile_is_students(df):
+    # The closed forms (1 and 2 degrees of freedom) and Newton's method on the exact series
+    # (odd and even df) agree with scipy's t quantile; the function exists so that the warnings
+    # of `parcours results show` need no scipy.
+    for p in (0.5, 0.6, 0.9, 0.95, 0.975, 0.995, 0.9995):
+        expected = stats.t.ppf(p, df)
+        assert t_quantile(p, df) == pytest.approx(expected, rel=1e-9, abs=1e-12), (df, p)
+
+
+def test_replications_needed_is_the_smallest_n_by_students_t():
+    # The definition, checked with scipy's t over spreads from 0.1 to 5 half-widths: n is the
+    # first count whose interval is narrow enough, and n - 1 is not.
+    t = stats.t.ppf
+    for sd in np.linspace(0.001, 0.05, 25):
+        for confidence in (0.9, 0.95, 0.99):
+            n = replications_needed(sd, 0.01, confidence)
+            q = 0.5 + confidence / 2
+            assert sd * t(q, n - 1) / math.sqrt(n) <= 0.01, (sd, confidence, n)
+            if n > 2:
+                assert sd * t(q, n - 2) / math.sqrt(n - 1) > 0.01, (sd, confidence, n)
+
+
 # ----------------------------------------------------------------------------- the command line
 @pytest.fixture(scope="module")
 def cli_runs(tmp_path_factory):
@@ -234,6 +262,50 @@ def test_compare_by_public_shows_the_differences_of_every_public(cli_runs):
     # results show defines every indicator it prints.
     for name in INDICATORS:  # a comparison keeps no events
         assert f"  {name}: [" in shown.stdout, f"no definition of {name}"
+
+
+# What `parcours results show` must not import: scipy (the summaries are stored, and the
+# warning's t quantiles are computed without it), the model, the scenario schema (pydantic
+# models: a stored run is not validated again), nor pandas (a run's, a comparison's or a
+# sweep's tables are read as rows with pyarrow).
+NOT_FOR_SHOW = ("scipy", "sim.model", "sim.scenario.schema", "pandas", "matplotlib")
+_IMPORTED = """
+import json, sys
+from sim.present.cli import main
+try:
+    main(sys.argv[1:], prog_name="parcours")
+except SystemExit as stop:
+    code = stop.code
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}), file=sys.stderr)
+"""
+
+
+@pytest.mark.parametrize("kind", ["run", "compare"])
+def test_results_show_imports_only_what_it_prints(cli_runs, kind):
+    # A fresh interpreter (this one has imported everything): its modules once the command ran.
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-c", _IMPORTED, "results", "show", str(cli_runs["base"] / kind)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    done = json.loads(proc.stderr.strip().splitlines()[-1])
+    assert done["code"] == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    # The rows the command that made the run printed (compare: with --by-public, so more of
+    # them), read back from the stored tables, and its warning.
+    assert "warning: 2 replications" in proc.stdout, proc.stdout[-1500:]
+    for name in INDICATORS:
+        shown, printed = _rows(proc.stdout, name), _rows(cli_runs[kind].stdout, name)
+        assert shown, f"results show {kind}: no line for {name}"
+        missing = [row for row in shown if row not in printed]
+        assert not missing, f"results show {kind} printed {missing}, the run printed {printed}"
+    loaded = [
+        m for m in done["modules"] if any(m == n or m.startswith(n + ".") for n in NOT_FOR_SHOW)
+    ]
+    assert not loaded, f"results show {kind} imported {loaded[:10]}"
 
 
 def test_few_replications_are_warned_with_the_number_needed(cli_runs):

@@ -57,12 +57,12 @@ import errno
 import hashlib
 import io
 import json
+import math
 import os
 import platform
 import re
 import shutil
 import subprocess
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -259,6 +259,8 @@ def git_commit() -> str:
 
 def versions() -> dict[str, str]:
     """Versions of Python, the package and its main dependencies."""
+    from importlib import metadata  # only when a run is written: reading one does not need it
+
     out = {"python": platform.python_version()}
     for dist in ("parcours", "mesa", "numpy", "pandas", "pyarrow", "pydantic"):
         try:
@@ -471,14 +473,16 @@ def task_scenario(manifest: dict, task: dict) -> dict:
     The parameter set is the one drawn for the task's replication in a run over a posterior
     (``--ensemble``); a sweep point's values are applied after it.
     """
-    from sim.scenario import apply_overrides
-
     data = copy.deepcopy(manifest["scenarios"][task["scenario_key"]])
     drawn = manifest.get("ensemble")  # a run over a posterior: this replication's parameter set
+    point = manifest["points"][task["point"]]["values"]
+    if not (drawn or point):
+        return data  # nothing to apply: the scenario package (its schema) is not loaded
+    from sim.scenario import apply_overrides
+
     if drawn:
         values = drawn["sets"][task["replication"] // drawn["seeds_per_set"]]
         apply_overrides(data, values, Path(manifest.get("out", "<run>")) / MANIFEST)
-    point = manifest["points"][task["point"]]["values"]
     if point:
         apply_overrides(data, point, Path(manifest.get("out", "<run>")) / MANIFEST)
     return data
@@ -766,6 +770,24 @@ def load_run(out: str | Path, verify: bool = True) -> dict:
                     {path.name: "cannot be read"},
                 ) from None
     return run
+
+
+def read_rows(path: str | Path) -> list[dict]:
+    """A parquet table as a list of rows (one dict each), read with pyarrow alone.
+
+    For commands that print a small table (``parcours results show``) without importing pandas.
+    A missing float (null) reads as NaN, as :func:`pandas.read_parquet` reads it.
+    """
+    import pyarrow.parquet as pq
+
+    table = pq.ParquetFile(path).read()
+    floats = [f.name for f in table.schema if str(f.type) in ("double", "float", "halffloat")]
+    rows = table.to_pylist()
+    for row in rows:
+        for name in floats:
+            if row[name] is None:
+                row[name] = math.nan
+    return rows
 
 
 def list_runs(base: str | Path = RESULTS_DIR) -> list[dict]:

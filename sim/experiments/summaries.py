@@ -14,10 +14,15 @@ is *distinguishable from noise* when its interval excludes zero.
 
 from __future__ import annotations
 
+import math
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
 
 from sim.indicators import METADATA, indicator
+
+if TYPE_CHECKING:  # pandas is imported by the functions on tables: the warnings need none
+    import pandas as pd
 
 CONFIDENCE = 0.95
 MIN_REPLICATIONS = 5
@@ -29,6 +34,58 @@ def _t_quantile(p: float, df: int) -> float:
     from scipy.special import stdtrit
 
     return float(stdtrit(df, p))
+
+
+def _t_cdf(t: float, df: int) -> float:
+    """Student's t distribution function at ``t >= 0`` for a whole ``df``, in closed form.
+
+    Abramowitz and Stegun (1964), 26.7.3 (odd ``df``) and 26.7.4 (even ``df``): a finite
+    series in ``cos(theta)``, ``theta = atan(t / sqrt(df))``.
+    """
+    theta = math.atan(t / math.sqrt(df))
+    c2 = math.cos(theta) ** 2
+    term = total = 1.0
+    if df % 2:
+        if df == 1:
+            return 0.5 + theta / math.pi
+        for k in range(1, (df - 1) // 2):
+            term *= c2 * (2 * k) / (2 * k + 1)
+            total += term
+        a = 2 / math.pi * (theta + math.sin(theta) * math.cos(theta) * total)
+    else:
+        for k in range(1, df // 2):
+            term *= c2 * (2 * k - 1) / (2 * k)
+            total += term
+        a = math.sin(theta) * total
+    return 0.5 + a / 2
+
+
+def t_quantile(p: float, df: int) -> float:
+    """Student's t quantile for ``0.5 <= p < 1`` and a whole ``df >= 1``, without scipy.
+
+    Closed forms for 1 and 2 degrees of freedom; otherwise Newton's method on :func:`_t_cdf`
+    from the normal quantile, which lies below the root: the distribution function is concave
+    there, so the steps rise monotonically to it, until they stop shrinking near it (the
+    rounding of the series). Agrees with ``scipy.stats.t.ppf`` to about 1e-11 (relative); the
+    warnings use it so that printing a stored run does not load scipy.
+    """
+    if df == 1:
+        return math.tan(math.pi * (p - 0.5))
+    if df == 2:
+        return (2 * p - 1) / math.sqrt(2 * p * (1 - p))
+    from statistics import NormalDist
+
+    t = NormalDist().inv_cdf(p)
+    log_norm = math.lgamma((df + 1) / 2) - math.lgamma(df / 2) - 0.5 * math.log(df * math.pi)
+    previous = math.inf
+    for _ in range(100):
+        density = math.exp(log_norm - (df + 1) / 2 * math.log1p(t * t / df))
+        step = (p - _t_cdf(t, df)) / density
+        t += step
+        if abs(step) <= 1e-14 * t or (abs(step) >= previous and abs(step) <= 1e-9 * t):
+            break
+        previous = abs(step)
+    return t
 
 
 def mean_ci(values: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float, float]:
@@ -61,12 +118,13 @@ def replications_needed(sd: float, half_width: float, confidence: float = CONFID
         raise ValueError(f"the spread must be a finite number, got {sd!r}")
     if sd == 0:
         return 1
-    from scipy.special import ndtri
+    from statistics import NormalDist
 
-    # Normal approximation as a start, then up by one until Student's t agrees.
-    q = float(ndtri(0.5 + confidence / 2))
-    n = max(2, int(np.ceil((q * sd / half_width) ** 2)))
-    while _t_quantile(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n) > half_width:
+    # Normal approximation as a start, then up by one until Student's t agrees (computed
+    # without scipy: `parcours results show` prints this for a run of few replications).
+    q = NormalDist().inv_cdf(0.5 + confidence / 2)
+    n = max(2, math.ceil((q * sd / half_width) ** 2))
+    while t_quantile(0.5 + confidence / 2, n - 1) * sd / math.sqrt(n) > half_width:
         n += 1
     return n
 
@@ -95,6 +153,8 @@ def summarise(
     all groups at once. ``bounded`` clips each interval to the indicator's possible values (not
     for differences).
     """
+    import pandas as pd
+
     keys = [*by, "indicator", "public"]
     values = indicators.groupby(keys, sort=False)["value"]
     out = pd.DataFrame(
@@ -127,6 +187,8 @@ def summarise(
 
 def paired_differences(indicators: pd.DataFrame, base: str) -> pd.DataFrame:
     """Each scenario minus ``base``, replication by replication, summarised with a 95% CI."""
+    import pandas as pd
+
     keys = ["point", "replication", "indicator", "public"]
     ref = indicators[indicators["scenario"] == base].set_index(keys)["value"]
     rows = []

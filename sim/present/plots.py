@@ -140,11 +140,22 @@ def _axes_of(axes, k: int, row: int = 0, rows_per_label: int = 1):
     return axes[(k // columns) * rows_per_label + row][k % columns]
 
 
+def _lay_out(fig: Figure, rect=(0, 0, 1, 1)) -> None:
+    """Lay ``fig`` out once (``tight_layout`` within ``rect``), for good.
+
+    ``Figure.tight_layout`` leaves a placeholder layout engine on the figure, and
+    ``savefig`` draws a figure with any layout engine twice (once to lay it out again); with no
+    engine, saving draws it once, at the place computed here.
+    """
+    fig.tight_layout(rect=rect)
+    fig.set_layout_engine(None)
+
+
 def _finish(fig: Figure, title: str, legend_width: float = 0.0) -> Figure:
     """Title the figure and lay it out, keeping ``legend_width`` inches free on the right."""
     fig.suptitle(_wrap(title, fig.get_figwidth() - 0.4, RC["axes.titlesize"]))
     right = 1 - legend_width / fig.get_figwidth() if legend_width else 1
-    fig.tight_layout(rect=(0, 0, right, 1))
+    _lay_out(fig, rect=(0, 0, right, 1))
     return fig
 
 
@@ -290,7 +301,7 @@ def kaplan_meier(cohort: pd.DataFrame, publics=PUBLICS_SHOWN, labels: dict | Non
     fig.legend(handles, names_, loc="lower center", ncol=min(len(names_), 4), fontsize=8,
                frameon=False)  # fmt: skip
     fig.suptitle("Time to first job (Kaplan-Meier, 95% bands), entry cohort")
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    _lay_out(fig, rect=(0, 0.06, 1, 1))
     return fig
 
 
@@ -402,7 +413,7 @@ def indicator_distributions(
         + "; axes from 0"
     )
     fig.suptitle(_wrap(title, fig_width - 0.4, 9), fontsize=9)
-    fig.tight_layout()
+    _lay_out(fig)
     return fig
 
 

@@ -36,14 +36,28 @@ def _nan(value) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def rows_of(table) -> list[dict]:
+    """A table's rows as dicts: a DataFrame's records, or a list of rows as it is.
+
+    The text tables work on rows, so that ``parcours results show`` can print a run's tables
+    read without pandas (:func:`sim.experiments.store.read_rows`).
+    """
+    if table is None:
+        return []
+    if hasattr(table, "to_dict"):  # a pandas DataFrame
+        return table.to_dict("records")
+    return list(table)
+
+
 def replication_warning(
     rows, replications: int, difference: bool = False, base=None, width: int = 100
 ) -> list[str]:
     """A warning when there are fewer replications than advised, and how many would do.
 
     Args:
-        rows: summary rows (a DataFrame with ``indicator``, ``mean`` and ``sd``) for everyone,
-            of one scenario (or of the paired differences, with ``difference``).
+        rows: summary rows (a DataFrame or a list of rows with ``indicator``, ``mean`` and
+            ``sd``) for everyone, of one scenario (or of the paired differences, with
+            ``difference``).
         replications: the replications of the run.
         difference: the rows are paired differences: the needed replications are those that
             make the difference's interval that narrow.
@@ -73,20 +87,21 @@ def replication_warning(
         + f"; use {MIN_REPLICATIONS} or more (--replications)."
     )
     lines = textwrap.wrap(first, width=width, subsequent_indent="  ")
-    if replications < 2 or rows is None or not len(rows):
+    rows = rows_of(rows)
+    if replications < 2 or not rows:
         return lines
-    by_name = rows.set_index("indicator")
-    scale = base.set_index("indicator")["mean"] if base is not None and len(base) else None
+    by_name = {r["indicator"]: r for r in rows}
+    scale = {r["indicator"]: r["mean"] for r in rows_of(base)}
     needs = []
     for name in HEADLINE:
-        if name not in by_name.index:
+        if name not in by_name:
             continue
-        r = by_name.loc[name]
+        r = by_name[name]
         if _nan(r.get("sd")) or _nan(r["mean"]):
             continue
         mean = float(r["mean"])
-        if difference and scale is not None and name in scale.index:
-            mean = float(scale.loc[name])
+        if difference and name in scale:
+            mean = float(scale[name])
         width_, said = target_half_width(name, mean)
         if not width_ > 0:
             continue

@@ -19,142 +19,116 @@ The schema has one module per section (:mod:`~sim.scenario.population`,
 :mod:`~sim.scenario.practice`, :mod:`~sim.scenario.behaviour`),
 built on :mod:`~sim.scenario.base` and put together in :mod:`~sim.scenario.schema`;
 :mod:`~sim.scenario.loading` reads the files and :mod:`~sim.scenario.errors` holds the error.
-Everything is imported from here: ``from sim.scenario import Scenario, load_scenario``.
+Everything is imported from here: ``from sim.scenario import Scenario, load_scenario``. Each name
+is imported from its module when first asked for (PEP 562), so that ``from sim.scenario import
+ScenarioError`` does not load the schema (pydantic models) for a command that only catches it.
 """
 
-from sim.scenario.base import (
-    MAX_CAPACITY,
-    MAX_EUROS,
-    MAX_STRUCTURES,
-    SHARE_TOLERANCE,
-    Count,
-    Euros,
-    Months,
-    NonNeg,
-    Prob,
-    Shares,
-    Strict,
-    Structures,
-    Weight,
-    check_shares,
-)
-from sim.scenario.behaviour import Behaviour, Employability
-from sim.scenario.errors import ScenarioError, validation_error
-from sim.scenario.loading import (
-    Source,
-    apply_overrides,
-    deep_merge,
-    file_of,
-    load_scenario,
-    scenario_from_dict,
-    scenario_to_dict,
-    source_of,
-    with_source,
-)
-from sim.scenario.policy import (
-    BenefitsSpec,
-    Cofinancing,
-    DutiesSpec,
-    Funder,
-    FundingSpec,
-    MeasureRule,
-    MeasureSpec,
-    Modulation,
-    PolicySpec,
-)
-from sim.scenario.population import (
-    AgeShares,
-    BenefitShares,
-    HouseholdShares,
-    HousingShares,
-    ObstacleSpec,
-    PopulationSpec,
-    QualificationShares,
-)
-from sim.scenario.practice import (
-    PracticeProfile,
-    iterative_share,
-    practice_shares,
-)
-from sim.scenario.reading import allow_dirs, allowing, read_yaml
-from sim.scenario.schema import RunSettings, Scenario
-from sim.scenario.territory import (
-    ContractShares,
-    DepartementSpec,
-    EmployerGroup,
-    FranceTravailSpec,
-    HousingSupply,
-    LowThresholdSpec,
-    ServiceCapacity,
-    ShelterGroup,
-    SiaeGroup,
-    StaffHours,
-    StaffSpec,
-    TerritorySpec,
-)
+from __future__ import annotations
 
-__all__ = [
-    "MAX_CAPACITY",
-    "MAX_EUROS",
-    "MAX_STRUCTURES",
-    "SHARE_TOLERANCE",
-    "AgeShares",
-    "Behaviour",
-    "BenefitShares",
-    "BenefitsSpec",
-    "Cofinancing",
-    "ContractShares",
-    "Count",
-    "DepartementSpec",
-    "DutiesSpec",
-    "Employability",
-    "Euros",
-    "EmployerGroup",
-    "FranceTravailSpec",
-    "Funder",
-    "FundingSpec",
-    "HouseholdShares",
-    "HousingShares",
-    "HousingSupply",
-    "LowThresholdSpec",
-    "MeasureRule",
-    "MeasureSpec",
-    "Modulation",
-    "Months",
-    "NonNeg",
-    "ObstacleSpec",
-    "PolicySpec",
-    "PopulationSpec",
-    "Prob",
-    "PracticeProfile",
-    "QualificationShares",
-    "RunSettings",
-    "Scenario",
-    "ScenarioError",
-    "ServiceCapacity",
-    "Shares",
-    "ShelterGroup",
-    "Source",
-    "SiaeGroup",
-    "StaffHours",
-    "StaffSpec",
-    "Strict",
-    "Structures",
-    "TerritorySpec",
-    "Weight",
-    "allow_dirs",
-    "allowing",
-    "apply_overrides",
-    "check_shares",
-    "deep_merge",
-    "file_of",
-    "iterative_share",
-    "load_scenario",
-    "practice_shares",
-    "read_yaml",
-    "scenario_from_dict",
-    "scenario_to_dict",
-    "source_of",
-    "validation_error",
-    "with_source",
-]
+import importlib
+
+_MODULES = {
+    "base": (
+        "MAX_CAPACITY",
+        "MAX_EUROS",
+        "MAX_STRUCTURES",
+        "SHARE_TOLERANCE",
+        "Count",
+        "Euros",
+        "Months",
+        "NonNeg",
+        "Prob",
+        "Shares",
+        "Strict",
+        "Structures",
+        "Weight",
+        "check_shares",
+    ),
+    "behaviour": (
+        "Behaviour",
+        "Employability",
+    ),
+    "errors": (
+        "ScenarioError",
+        "validation_error",
+    ),
+    "loading": (
+        "Source",
+        "apply_overrides",
+        "deep_merge",
+        "file_of",
+        "load_scenario",
+        "scenario_from_dict",
+        "scenario_to_dict",
+        "source_of",
+        "with_source",
+    ),
+    "policy": (
+        "BenefitsSpec",
+        "Cofinancing",
+        "DutiesSpec",
+        "Funder",
+        "FundingSpec",
+        "MeasureRule",
+        "MeasureSpec",
+        "Modulation",
+        "PolicySpec",
+    ),
+    "population": (
+        "AgeShares",
+        "BenefitShares",
+        "HouseholdShares",
+        "HousingShares",
+        "ObstacleSpec",
+        "PopulationSpec",
+        "QualificationShares",
+    ),
+    "practice": (
+        "PracticeProfile",
+        "iterative_share",
+        "practice_shares",
+    ),
+    "reading": (
+        "allow_dirs",
+        "allowing",
+        "read_yaml",
+    ),
+    "schema": (
+        "RunSettings",
+        "Scenario",
+    ),
+    "territory": (
+        "ContractShares",
+        "DepartementSpec",
+        "EmployerGroup",
+        "FranceTravailSpec",
+        "HousingSupply",
+        "LowThresholdSpec",
+        "ServiceCapacity",
+        "ShelterGroup",
+        "SiaeGroup",
+        "StaffHours",
+        "StaffSpec",
+        "TerritorySpec",
+    ),
+}
+"""Each module of this package and the names it exports from here."""
+
+_WHERE = {name: module for module, names in _MODULES.items() for name in names}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    """``name`` from its module, imported on first use (PEP 562)."""
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's own names and every name it exports."""
+    return sorted({*globals(), *_WHERE})

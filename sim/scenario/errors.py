@@ -13,8 +13,10 @@ import types
 import typing
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ValidationError
+if TYPE_CHECKING:  # pydantic is imported where it is used: catching the error does not load it
+    from pydantic import BaseModel, ValidationError
 
 PLAIN_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 """A plain name: it may name a file or a directory without leaving its folder."""
@@ -77,6 +79,8 @@ class ScenarioError(ValueError):
 
 def _unwrap(annotation):
     """The model (or container) inside ``Annotated``, ``Optional`` and unions."""
+    from pydantic import BaseModel
+
     while True:
         origin = typing.get_origin(annotation)
         if origin is typing.Annotated:
@@ -91,6 +95,8 @@ def _unwrap(annotation):
 
 def allowed_keys(model: type[BaseModel], loc: tuple) -> list[str]:
     """The keys the schema allows in the mapping at ``loc`` below ``model`` ([] if unknown)."""
+    from pydantic import BaseModel
+
     current = model
     i = 0
     while i < len(loc):

@@ -26,14 +26,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from sim.scenario.errors import ScenarioError, shown, suggestion, validation_error
 from sim.scenario.reading import allowed_roots, check_reachable, read_yaml
-from sim.scenario.schema import Scenario
 from sim.scenario.wildcards import expand_overrides
+
+if TYPE_CHECKING:  # the schema is loaded by validation only: overrides on plain data need none
+    from sim.scenario.schema import Scenario
 
 OVERRIDES_KEY = "overrides"
 MAX_EXTENDS = 16
@@ -257,6 +257,10 @@ def scenario_from_dict(
         file: the file named by errors.
         source: where each field comes from (errors then name the file that set the field).
     """
+    from pydantic import ValidationError
+
+    from sim.scenario.schema import Scenario
+
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:

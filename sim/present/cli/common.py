@@ -35,7 +35,7 @@ from sim.present.cli.tables import (
     json_result,
     summary_table,
 )
-from sim.scenario import ScenarioError, allow_dirs
+from sim.scenario import ScenarioError
 
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -72,6 +72,8 @@ class FiniteFloat(click.ParamType):
 
 
 def _allow(ctx, param, value) -> None:
+    from sim.scenario import allow_dirs
+
     allow_dirs(value or ())
 
 
@@ -247,14 +249,16 @@ def echo_results(
     """Print a finished experiment's results (tables, or JSON) and where they were written.
 
     Args:
-        exp: A finished experiment (``sim.experiments.runner.Experiment``).
+        exp: A finished experiment (``sim.experiments.runner.Experiment``); for a run, a
+            comparison or a sweep, its ``summary`` and ``differences`` may be lists of rows
+            (:func:`sim.experiments.store.read_rows`) instead of DataFrames.
         as_json: Print one JSON object instead of the tables.
         by_public: For a run, one table per public instead of everyone only; for a comparison,
             the paired differences for every public too.
         with_report: Also write report.html and report.md into the results directory.
         definitions: Also print each indicator's definition (``results show``).
     """
-    from sim.present.text import replication_warning
+    from sim.present.text import replication_warning, rows_of
 
     if with_report:
         from sim.present.report import write_report
@@ -266,20 +270,21 @@ def echo_results(
         click.echo(json.dumps(json_result(exp)))
         return
     m = exp.manifest
-    s = exp.summary
-    publics = list(dict.fromkeys(s["public"])) if by_public else ["all"]
-    everyone = s[(s.public == "all") & (s.point == 0)]
-    base_rows = everyone[everyone.scenario == next(iter(m["scenarios"]))]
+    s = rows_of(exp.summary)
+    publics = list(dict.fromkeys(r["public"] for r in s)) if by_public else ["all"]
+    everyone = [r for r in s if r["public"] == "all" and r["point"] == 0]
+    first = next(iter(m["scenarios"]))
+    base_rows = [r for r in everyone if r["scenario"] == first]
     warning_rows = base_rows
     if m["kind"] == "compare":
         for name in m["scenarios"]:
             click.echo(f"\n{name}:")
             click.echo(summary_table(s, scenario=name))
-        if exp.differences is not None and len(exp.differences):
-            click.echo("\n" + difference_table(exp.differences, s, publics))
-            d = exp.differences
-            first_other = d[d.public == "all"]
-            warning_rows = first_other[first_other.scenario == first_other.scenario.iloc[0]]
+        d = rows_of(exp.differences)
+        if d:
+            click.echo("\n" + difference_table(d, s, publics))
+            first_other = [r for r in d if r["public"] == "all"]
+            warning_rows = [r for r in first_other if r["scenario"] == first_other[0]["scenario"]]
     elif m["kind"] == "allocate":
         click.echo(allocation_report(exp))
     elif m["kind"] == "sensitivity":

@@ -20,6 +20,9 @@ from sim.present.cli.common import (
     show_progress,
 )
 
+ROWS_KINDS = ("run", "compare", "sweep")
+"""Kinds of run whose ``results show`` reads its tables as rows (pyarrow, no pandas)."""
+
 
 @click.command()
 @click.argument("run_dir", type=click.Path(file_okay=False))
@@ -91,15 +94,18 @@ def results_show(run_dir, by_public) -> None:
     if not Path(run_dir, "summary.parquet").exists() or m["status"] != "complete":
         click.echo(f"\nnot complete: finish it with parcours resume {run_dir}")
         return
-    import pandas as pd
-
-    # Only the tables the summary prints (not the runner, nor the monthly or persons tables).
+    # Only the tables the summary prints (not the runner, nor the monthly or persons tables);
+    # a run's, a comparison's or a sweep's as plain rows, without importing pandas.
+    if m["kind"] in ROWS_KINDS:
+        from sim.experiments.store import read_rows as read
+    else:
+        from pandas import read_parquet as read
     differences = Path(run_dir, "differences.parquet")
     exp = SimpleNamespace(
         out=Path(run_dir),
         manifest=m,
-        summary=pd.read_parquet(Path(run_dir, "summary.parquet")),
-        differences=pd.read_parquet(differences) if differences.exists() else None,
+        summary=read(Path(run_dir, "summary.parquet")),
+        differences=read(differences) if differences.exists() else None,
     )
     click.echo("")
     echo_results(exp, as_json=False, by_public=by_public, definitions=True)

@@ -19,7 +19,7 @@ from sim.indicators import (
     format_interval,
     format_value,
 )
-from sim.present.text import STAR, STAR_MEANING
+from sim.present.text import STAR, STAR_MEANING, rows_of
 
 
 def grid(header: list[str], rows: list[list[str]], left: int = 1) -> list[str]:
@@ -35,9 +35,9 @@ def grid(header: list[str], rows: list[list[str]], left: int = 1) -> list[str]:
     return [line(header)] + [line(r) for r in rows]
 
 
-def _names(frame) -> list[str]:
-    """The indicators of ``frame`` in table order (known ones first, then any other)."""
-    present = list(dict.fromkeys(frame["indicator"]))
+def _names(names) -> list[str]:
+    """The indicators ``names`` (a column) once each, in table order (known ones first)."""
+    present = list(dict.fromkeys(names))
     return [n for n in METADATA if n in present] + [n for n in present if n not in METADATA]
 
 
@@ -54,29 +54,32 @@ def _unit(name, difference=False):
 
 
 def summary_table(summary, publics=("all",), scenario=None, point=0) -> str:
-    """Indicators as a text table: unit, mean, its 95% CI, median and the 10-90% band."""
-    s = summary[summary["point"] == point]
+    """Indicators as a text table: unit, mean, its 95% CI, median and the 10-90% band.
+
+    ``summary`` is a summary table: a DataFrame, or its rows (:func:`sim.present.text.rows_of`).
+    """
+    s = [r for r in rows_of(summary) if r["point"] == point]
     if scenario is not None:
-        s = s[s["scenario"] == scenario]
+        s = [r for r in s if r["scenario"] == scenario]
     lines = []
     for public in publics:
-        p = s[s["public"] == public].set_index("indicator")
+        p = {r["indicator"]: r for r in s if r["public"] == public}
         if len(publics) > 1:
             lines.append(f"\n[{public}]")
         rows = []
-        for name in _names(s):
-            if name not in p.index:
+        for name in _names(r["indicator"] for r in s):
+            if name not in p:
                 continue
-            r = p.loc[name]
-            several = r.n > 1
+            r = p[name]
+            several = r["n"] > 1
             rows.append(
                 [
                     name,
                     _unit(name),
                     _value(name, r["mean"]),
-                    format_interval(name, r.ci_low, r.ci_high) if several else "",
+                    format_interval(name, r["ci_low"], r["ci_high"]) if several else "",
                     _value(name, r["median"]) if several else "",
-                    f"{_value(name, r.p10)} - {_value(name, r.p90)}" if several else "",
+                    f"{_value(name, r['p10'])} - {_value(name, r['p90'])}" if several else "",
                 ]
             )
         header = ["indicator", "unit", "mean", "95% CI of the mean", "median", "p10 - p90"]
@@ -88,34 +91,38 @@ def difference_table(differences, summary, publics=("all",)) -> str:
     """Each scenario's means and its paired difference to the first, for each public.
 
     Differences of rates are in percentage points; ``*`` marks a difference whose 95% CI
-    excludes zero (distinguishable from noise).
+    excludes zero (distinguishable from noise). ``differences`` and ``summary`` are DataFrames
+    or their rows (:func:`sim.present.text.rows_of`).
     """
+    differences, summary = rows_of(differences), rows_of(summary)
     lines = []
     for public in publics:
-        d = differences[differences["public"] == public]
-        s = summary[summary["public"] == public]
-        for other, rows in d.groupby("scenario", sort=False):
-            base = rows["base"].iloc[0]
+        d = [r for r in differences if r["public"] == public]
+        means: dict[tuple, float] = {}  # (scenario, indicator) -> mean, the first row's
+        for r in summary:
+            if r["public"] == public:
+                means.setdefault((r["scenario"], r["indicator"]), r["mean"])
+        for other in dict.fromkeys(r["scenario"] for r in d):
+            rows = [r for r in d if r["scenario"] == other]
+            base = rows[0]["base"]
             who = "" if public == "all" and len(publics) == 1 else f" [{public}]"
             lines.append(f"\n{other} vs {base}{who} (paired by replication)")
-            by_name = rows.set_index("indicator")
+            by_name = {r["indicator"]: r for r in rows}
             table = []
-            for name in _names(rows):
-                r = by_name.loc[name]
-                b = s[(s.scenario == base) & (s.indicator == name)]["mean"]
-                o = s[(s.scenario == other) & (s.indicator == name)]["mean"]
+            for name in _names(r["indicator"] for r in rows):
+                r = by_name[name]
                 table.append(
                     [
                         name,
                         _unit(name),
-                        _value(name, b.iloc[0] if len(b) else float("nan")),
-                        _value(name, o.iloc[0] if len(o) else float("nan")),
+                        _value(name, means.get((base, name), float("nan"))),
+                        _value(name, means.get((other, name), float("nan"))),
                         _unit(name, difference=True),
                         _diff(name, r["mean"]),
-                        format_interval(name, r.ci_low, r.ci_high, difference=True)
-                        if r.n > 1
+                        format_interval(name, r["ci_low"], r["ci_high"], difference=True)
+                        if r["n"] > 1
                         else "",
-                        STAR if r.distinguishable else "",
+                        STAR if r["distinguishable"] else "",
                     ]
                 )
             header = ["indicator", "unit", base, other, "unit", "difference", "95% CI", ""]
@@ -364,7 +371,7 @@ def explain_table(table, spec: dict, public: str = "all", indicators=None) -> st
         indicators: the indicators shown (default: every one in the table).
     """
     t = table[table["public"] == public]
-    names = [n for n in (indicators or _names(t)) if n in set(t["indicator"])]
+    names = [n for n in (indicators or _names(t["indicator"])) if n in set(t["indicator"])]
     fields = [p["name"] for p in spec["players"]]
     width = max(len("total (B - A)"), *(len(f) for f in fields)) + 2
     lines = [explain_header(spec), ""]
