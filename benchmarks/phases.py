@@ -75,7 +75,8 @@ PHASES = [
 ]
 # Time spent inside the phases by helpers that several phases call.
 INSIDE = {
-    "random draws": [("sim.rng", "Streams.uniform"), ("sim.rng", "Streams.generator")],
+    # keyed uniforms (sim.rng.uniforms: by Streams.uniform, chance and draws) and generators
+    "random draws": [("sim.rng", "uniforms"), ("sim.rng", "Streams.generator")],
     "occupancy counts": [("sim.submodels.capacity", "occupancy")],
     "allocations (sort and rank)": [("sim.submodels.capacity", "allocate")],
 }
