@@ -31,34 +31,52 @@ TIMES: dict[str, float] = defaultdict(float)  # wall seconds
 CPU: dict[str, float] = defaultdict(float)  # CPU seconds of this thread
 CALLS: dict[str, int] = defaultdict(int)
 
-# (label, module, attribute): the functions of the step, in its order.
+# (label, module, attribute): every function ``InsertionModel.step`` calls, in its order; the
+# numbers are the step's phases (sim/model.py). Some run only in some runs (the events table, a
+# trial, the invariants' check) or some months (month 0, the burn-in): a row without calls is
+# left out of the table.
 PHASES = [
+    ("0. month's draw keys", "sim.rng", "Streams.start_month"),
+    ("0. rows of the arrived", "sim.population", "Population.activate"),
     ("0. start of the observation", "sim.model", "start_observation"),
+    ("0. events table: start", "sim.events", "EventLog.start"),
     ("1. arrivals", "sim.submodels.demography", "arrivals"),
+    ("1. trial enrolment", "sim.submodels.trial", "Trial.enrol"),
+    ("1. targeting refresh", "sim.submodels.eligibility", "Targeting.refresh"),
     ("1. initial shelter", "sim.submodels.housing", "initial_shelter"),
     ("1. departures", "sim.submodels.demography", "departures"),
+    ("2. programme ends", "sim.submodels.contracts", "programmes"),
     ("2. end of support", "sim.submodels.orientation", "end_of_support"),
     ("2. orientation", "sim.submodels.orientation", "orient"),
     ("2. referents", "sim.submodels.orientation", "assign_referents"),
+    ("2. intensive support measure", "sim.submodels.measure", "update"),
     ("3. referents' logic", "sim.pathways", "decide"),
+    ("4. SIAE services during contracts", "sim.submodels.iae", "services_during_contract"),
     ("4. services", "sim.submodels.obstacles", "services"),
     ("4. training", "sim.submodels.obstacles", "training"),
     ("4. obstacle changes", "sim.submodels.obstacles", "obstacle_changes"),
     ("5. low threshold", "sim.submodels.matching", "low_threshold"),
     ("5. SIAE hiring", "sim.submodels.matching", "siae_hiring"),
+    ("5. mediation", "sim.submodels.mediation", "assign"),
     ("5. employer hiring", "sim.submodels.matching", "employer_hiring"),
     ("5. immersions", "sim.submodels.matching", "immersions"),
     ("6. breaks and ends", "sim.submodels.contracts", "breaks_and_ends"),
-    ("6. programmes", "sim.submodels.contracts", "programmes"),
-    ("7. housing", "sim.submodels.housing", "admissions_and_exits"),
-    ("8. funding", "sim.submodels.funding", "Ledger.close_month"),
-    ("9. counting months", "sim.outcomes", "Recorder.count_months"),
-    ("9. recording", "sim.outcomes", "Recorder.record"),
-    ("9. invariants", "sim.model", "check_invariants"),
+    ("7. benefits", "sim.submodels.benefits", "update"),
+    ("8. duties", "sim.submodels.duties", "update"),
+    ("9. housing", "sim.submodels.housing", "admissions_and_exits"),
+    ("10. counting months", "sim.outcomes", "Recorder.count_months"),
+    ("10. funding", "sim.submodels.funding", "Ledger.close_month"),
+    ("11. recording", "sim.outcomes", "Recorder.record"),
+    ("11. events table", "sim.events", "EventLog.record"),
+    ("11. trial table", "sim.submodels.trial", "Trial.record"),
+    ("10. funding: burn-in month discarded", "sim.submodels.funding", "Ledger.discard_month"),
+    ("11. invariants", "sim.model", "check_invariants"),
+    ("11. end of the month's draws", "sim.rng", "Streams.close_month"),
 ]
 # Time spent inside the phases by helpers that several phases call.
 INSIDE = {
-    "random draws": [("sim.rng", "Streams.uniform"), ("sim.rng", "Streams.generator")],
+    # keyed uniforms (sim.rng.uniforms: by Streams.uniform, chance and draws) and generators
+    "random draws": [("sim.rng", "uniforms"), ("sim.rng", "Streams.generator")],
     "occupancy counts": [("sim.submodels.capacity", "occupancy")],
     "allocations (sort and rank)": [("sim.submodels.capacity", "allocate")],
 }

@@ -20,7 +20,7 @@ from sim.population import NEVER
 from sim.states import Allocation, Benefit, Housing, Programme, Service, Status
 from sim.submodels.benefits import current_age
 from sim.submodels.capacity import occupancy
-from sim.submodels.housing import place_capacity, used_places
+from sim.submodels.housing import place_capacity
 
 
 class InvariantError(RuntimeError):
@@ -71,7 +71,8 @@ def check_invariants(model) -> None:
     _require(bool(np.all(used <= ref.capacity)), f"month {t}: a caseload exceeds its capacity")
     places = occupancy(pop.shelter, model.n_shelters)
     _require(bool(np.all(places <= model.shelter_places)), f"month {t}: a shelter is over capacity")
-    by_type = used_places(model)
+    family = pop.recount("shelter_family")  # a full recount, as ``places``
+    by_type = np.stack([places - family, family], axis=1)
     _require(
         bool(np.all(by_type <= place_capacity(model))),
         f"month {t}: a shelter has more single adults or families than places of that type",

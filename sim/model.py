@@ -284,6 +284,9 @@ class InsertionModel(mesa.Model):
             self._take_over(start)
         for name, capacity in self.capacities().items():
             self.pop.keep_count(name, capacity.size)  # occupancy per structure, kept up to date
+        # The family places held in each shelter: with the shelter's count, its places of each
+        # type in use (sim.submodels.housing.used_places) without a scan of every person.
+        self.pop.keep_count("shelter_family", self.n_shelters)
         if start is not None:
             self._check_capacities()
         self._views: dict[int, Person] = {}  # person views made so far, by row (on demand)

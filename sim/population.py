@@ -164,6 +164,7 @@ FIELDS: dict[str, tuple[type, object]] = {
 # :meth:`Population.write` (see :meth:`Population.keep_count`).
 HOLDINGS: dict[str, tuple[str, ...]] = {
     "shelter": ("shelter",),  # a shelter place (index of the shelter)
+    "shelter_family": ("shelter", "household"),  # a shelter's family place (index of the shelter)
     "referent": ("referent",),  # a slot in a referent structure's caseload
     "global_support": ("referent", "global_support"),  # a place in accompagnement global
     "siae": ("siae",),  # a SIAE post
@@ -372,6 +373,8 @@ class Population:
 
 def _held(name: str, columns: dict[str, np.ndarray]) -> np.ndarray:
     """Holding ``name`` (structure index, -1 none) from the columns it depends on."""
+    if name == "shelter_family":  # the place type of Population.place_type: not alone
+        return np.where(columns["household"] != Household.ALONE, columns["shelter"], -1)
     if name == "global_support":
         return np.where(columns["global_support"], columns["referent"], -1)
     if name in ("phc", "tapaj", "aava"):

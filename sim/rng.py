@@ -24,6 +24,7 @@ generators of their own streams (``streams["population"]``, ``streams["arrivals"
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import numpy as np
@@ -172,6 +173,17 @@ class Streams:
         if isinstance(rows, int | np.integer):
             rows = np.arange(int(rows))
         return uniforms(self.key(process, label), rows)
+
+    def draws(self, process: str, label: str = ""):
+        """This month's draws of ``process`` under ``label``, for the rows asked for, on demand.
+
+        Returns a function of ``rows`` giving each row the uniform :meth:`uniform` would give
+        it: a phase that needs the same purpose's numbers for several groups of rows (those
+        placed, then those still waiting) asks for each group when it knows it, and draws
+        nothing for the rows never asked for. The draw counts as made (once) when this is
+        called.
+        """
+        return functools.partial(uniforms, self.key(process, label))
 
     def chance(self, process: str, mask: np.ndarray, p, label: str) -> np.ndarray:
         """Whether each row where ``mask`` holds draws below ``p`` (False elsewhere).

@@ -113,3 +113,25 @@ def test_interpolating_the_table_stays_close_to_openfisca_between_grid_points(sa
                 f"{ends[0]:.2f} and {ends[1]:.2f} at {below:g} and {below + step:g} EUR "
                 f"(give or take {OFF_GRID_TOLERANCE})"
             )
+
+
+def test_amounts_interpolate_between_grid_points_and_amount_where_reads_only_its_rows():
+    scale = benefit_scale(dt.date(2025, 1, 1))
+    step = scale.earnings[1] - scale.earnings[0]
+    kinds = np.array([BenefitHousehold.ALONE, BenefitHousehold.COUPLE_YOUNG_CHILD])
+    costs = np.array([HousingCosts.NO_HOUSING_COSTS, HousingCosts.TENANT])
+    v = scale.values["ppa"]
+    k = 12  # between grid points k and k + 1: halfway is the mean of the two table values
+    got = scale.amount("ppa", kinds, costs, np.full(2, (k + 0.5) * step))
+    expected = [(v[h, c, k] + v[h, c, k + 1]) / 2 for h, c in zip(kinds, costs, strict=True)]
+    np.testing.assert_allclose(got, expected, err_msg="linear interpolation on the grid")
+    beyond = scale.amount("ppa", kinds, costs, np.full(2, 1e9))
+    np.testing.assert_array_equal(beyond, v[kinds, costs, -1], "beyond the grid: its last value")
+    earnings = np.array([0.0, 300.0, 725.0, 1234.0])
+    h = np.array([0, 1, 3, 4])
+    hs = np.array([0, 1, 1, 0])
+    mask = np.array([True, False, True, False])
+    where = scale.amount_where("rsa", mask, h, hs, earnings)
+    everyone = scale.amount("rsa", h, hs, earnings)
+    np.testing.assert_array_equal(where[mask], everyone[mask], "the same amounts where asked")
+    assert np.all(where[~mask] == 0.0), f"0 where the mask does not hold: {where}"

@@ -317,6 +317,58 @@ def test_the_tenancy_loss_hazard_combines_its_multipliers():
     )
 
 
+def test_the_tenancy_hazard_of_some_rows_is_theirs_in_the_hazard_of_everyone():
+    b = SimpleNamespace(
+        p_tenancy_loss=0.01,
+        rel_tenancy_loss_unaffordable=3.0,
+        rel_tenancy_loss_debt=2.0,
+        rel_tenancy_loss_support=0.5,
+    )
+    pop = _people(5)
+    pop.obstacles[OB["debt"], [1, 4]] = [1, 3]
+    pop.housing_first[2] = True
+    pop.referent_kind[3] = ReferentKind.SHELTER
+    model = SimpleNamespace(pop=pop, behaviour=b)
+    ok = np.array([True, False, True, True, False])
+    seen = np.array([False, False, False, True, True])
+    rows = np.array([1, 3, 4])
+    np.testing.assert_array_equal(
+        housing.tenancy_hazard(model, ok, seen, rows),
+        housing.tenancy_hazard(model, ok, seen)[rows],
+        err_msg="the hazard computed for some tenants only must be theirs, bit for bit",
+    )
+    np.testing.assert_allclose(
+        housing.tenancy_hazard(model, ok, seen, rows),
+        [0.03 * 2.0, 0.005, 0.03 * 2.0**3],
+        err_msg="x3 unaffordable and x2 per debt level; x0.5 when seen by a shelter's worker",
+    )
+
+
+def test_the_places_in_use_by_type_are_kept_as_persons_move_and_equal_a_full_count():
+    model = InsertionModel(small_scenario(**{"run.check_invariants": False}))
+    pop = model.pop
+    for _ in range(8):  # arrivals, admissions, staircase moves, exits, moves into housing
+        model.step()
+        rows = np.flatnonzero(pop.shelter >= 0)
+        family = pop.household[rows] != Household.ALONE
+        expected = np.zeros((model.n_shelters, 2), dtype=np.int64)
+        np.add.at(expected, (pop.shelter[rows], family.astype(int)), 1)
+        got = housing.used_places(model)
+        assert np.array_equal(got, expected), (
+            f"month {model.t}: residents by shelter and place type (single, family) should be "
+            f"{expected.tolist()}, the counts kept give {got.tolist()}"
+        )
+    assert expected[:, 1].sum() > 0 and expected[:, 0].sum() > 0, "premise: both types housed"
+    # A change outside Population.write leaves the kept count behind: the invariants see it. A
+    # single resident of a shelter with a family place free becomes a couple (within capacity).
+    spare = (housing.place_capacity(model) - got)[:, 1] > 0
+    single = rows[~family & spare[pop.shelter[rows]]]
+    assert single.size, "premise: a single adult lives in a shelter with a family place free"
+    pop.household[single[0]] = Household.COUPLE
+    with pytest.raises(InvariantError, match="shelter_family occupancy kept step by step"):
+        check_invariants(model)
+
+
 def test_a_zero_tenancy_loss_hazard_means_nobody_loses_housing():
     hf = {"policy.housing_first": True, "territory.housing.housing_first_per_month": 40}
     scn = small_scenario(**hf, **{"behaviour.p_tenancy_loss": 0.0})

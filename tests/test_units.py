@@ -89,6 +89,24 @@ def test_a_persons_draw_does_not_depend_on_who_else_draws():
         everyone.uniform("separations", rows, "break")  # one purpose, one draw a month
 
 
+def test_draws_on_demand_give_each_row_its_keyed_uniform_whatever_the_groups_asked():
+    on_demand, at_once = Streams(7), Streams(7)
+    for s in (on_demand, at_once):
+        s.start_month(3)
+    expected = at_once.uniform("housing", 1_000, "placement")  # every row in one call
+    draw = on_demand.draws("housing", "placement")
+    first, then = np.array([5, 17, 400]), np.array([2, 17, 999])  # row 17 asked twice
+    assert np.array_equal(draw(first), expected[first]), "a group gets its rows' uniforms"
+    assert np.array_equal(draw(then), expected[then]), (
+        "a later group of the same purpose gets the same numbers as if drawn with the first"
+    )
+    assert draw(np.array([], dtype=np.int64)).size == 0
+    with pytest.raises(RuntimeError, match="twice"):
+        on_demand.draws("housing", "placement")  # the purpose was drawn this month
+    with pytest.raises(RuntimeError, match="twice"):
+        on_demand.uniform("housing", first, "placement")
+
+
 def test_keyed_draws_are_uniform_and_independent():
     s = Streams(11)
     u = s.uniform("obstacles", 400_000, "a").astype(float)

@@ -65,7 +65,29 @@ class BenefitScale:
         i = np.minimum(pos.astype(np.int64), grid.size - 2)
         frac = pos - i
         v = self.values[column]
-        return v[household, housing, i] * (1.0 - frac) + v[household, housing, i + 1] * frac
+        # v[household, housing, i] as one index into the flattened table (one gather, not three)
+        _, n_housing, n_grid = v.shape
+        at = (np.asarray(household, dtype=np.int64) * n_housing + housing) * n_grid + i
+        flat = v.reshape(-1)
+        return flat[at] * (1.0 - frac) + flat[at + 1] * frac
+
+    def amount_where(
+        self,
+        column: str,
+        mask: np.ndarray,
+        household: np.ndarray,
+        housing: np.ndarray,
+        earnings: np.ndarray,
+    ) -> np.ndarray:
+        """``column`` (:meth:`amount`) where ``mask`` holds, 0 elsewhere: computed for those only.
+
+        ``household``, ``housing`` and ``earnings`` give every person's values, as ``mask``.
+        """
+        out = np.zeros(np.shape(mask))
+        rows = np.flatnonzero(mask)
+        if rows.size:
+            out[rows] = self.amount(column, household[rows], housing[rows], earnings[rows])
+        return out
 
 
 def _error(path: Path, where: str, message: str) -> ScenarioError:

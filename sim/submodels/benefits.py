@@ -64,19 +64,22 @@ FULL_TIME_HOURS = 35.0
 WAGED = (Status.JOB, Status.SIAE)
 
 
+# The benefit table's household kind by Household (rows) and child under 3 (columns: no, yes).
+_HOUSEHOLD_KIND = np.zeros((len(Household), 2), dtype=np.int64)
+_HOUSEHOLD_KIND[Household.ALONE] = BenefitHousehold.ALONE
+_HOUSEHOLD_KIND[Household.COUPLE] = (
+    BenefitHousehold.COUPLE,
+    BenefitHousehold.COUPLE_YOUNG_CHILD,
+)
+_HOUSEHOLD_KIND[Household.SINGLE_PARENT] = (
+    BenefitHousehold.SINGLE_PARENT,
+    BenefitHousehold.SINGLE_PARENT_YOUNG_CHILD,
+)
+
+
 def household_kind(pop: Population) -> np.ndarray:
     """Each person's household kind in the benefit table (a child under 3 or an older one)."""
-    young = pop.children_under_3 > 0
-    kind = np.full(pop.n, BenefitHousehold.ALONE, dtype=np.int64)
-    couple = pop.household == Household.COUPLE
-    single = pop.household == Household.SINGLE_PARENT
-    kind[couple] = np.where(
-        young[couple], BenefitHousehold.COUPLE_YOUNG_CHILD, BenefitHousehold.COUPLE
-    )
-    kind[single] = np.where(
-        young[single], BenefitHousehold.SINGLE_PARENT_YOUNG_CHILD, BenefitHousehold.SINGLE_PARENT
-    )
-    return kind
+    return _HOUSEHOLD_KIND[pop.household, (pop.children_under_3 > 0).view(np.int8)]
 
 
 def housing_costs(pop: Population) -> np.ndarray:
@@ -151,6 +154,10 @@ def update(model) -> None:
     present = pop.present()
     earned = mean_earnings(pop)
     age = current_age(pop, t)
+    # The table is read for every person for the RSA due (most rows are present), and only
+    # for those it concerns otherwise (BenefitScale.amount_where): the prime d'activité for
+    # those with earnings, the full RSA for the recipients at entry.
+    scale, kind, housing = model.benefit_scale, household_kind(pop), housing_costs(pop)
 
     # 1. The incapacity route comes with the AAH.
     aah = np.flatnonzero(present & (pop.status == Status.INCAPACITY) & (pop.benefit != Benefit.AAH))
@@ -182,7 +189,7 @@ def update(model) -> None:
 
     # 3. RSA exits: age, household resources, earnings too high for long enough.
     rsa = present & (pop.benefit == Benefit.RSA)
-    due = rsa_due(model, earned)
+    due = scale.amount("rsa", kind, housing, earned)  # rsa_due
     aged = rsa & (age >= r["rsa.age_max"])
     household = model.streams.chance(
         "benefits", rsa & ~aged, b.p_rsa_exit_household, "household exit"
@@ -220,16 +227,15 @@ def update(model) -> None:
     # 6. This month's amounts.
     rsa = present & (pop.benefit == Benefit.RSA)
     pop.rsa_amount[:] = np.where(rsa, due, 0.0)
-    scale, kind, housing = model.benefit_scale, household_kind(pop), housing_costs(pop)
-    ppa_due = np.where(present & (earned > 0), scale.amount("ppa", kind, housing, earned), 0.0)
+    ppa_due = scale.amount_where("ppa", present & (earned > 0), kind, housing, earned)
     pop.ppa_claimed &= ppa_due > 0.0
     pop.ppa_claimed |= (ppa_due > 0.0) & (
         rsa | model.streams.chance("benefits", (ppa_due > 0.0) & ~rsa, b.p_ppa_claim, "ppa claim")
     )
     pop.ppa_amount[:] = np.where(pop.ppa_claimed, ppa_due, 0.0)
-    at_entry = present & (pop.benefit_at_entry == Benefit.RSA)
-    full = scale.amount("rsa", kind, housing, np.zeros(pop.n))
-    pop.cost_rsa_reference[at_entry] += full[at_entry]
+    at_entry = np.flatnonzero(present & (pop.benefit_at_entry == Benefit.RSA))
+    full = scale.amount("rsa", kind[at_entry], housing[at_entry], np.zeros(at_entry.size))
+    pop.cost_rsa_reference[at_entry] += full
 
     # 7. The month's earnings enter the history.
     pop.earnings_3[:] = pop.earnings_2

@@ -125,11 +125,14 @@ class Vacancies:
 
 
 def used_places(model) -> np.ndarray:
-    """Residents by structure and place type."""
+    """Residents by structure and place type.
+
+    Read from the counts the population keeps up to date (residents and family residents of
+    each shelter, :meth:`sim.population.Population.count`), not from a scan of every person.
+    """
     pop = model.pop
-    rows = np.flatnonzero(pop.shelter >= 0)
-    flat = pop.shelter[rows] * N_TYPES + pop.place_type(rows)
-    return np.bincount(flat, minlength=model.n_shelters * N_TYPES).reshape(-1, N_TYPES)
+    family = pop.count("shelter_family")
+    return np.stack([pop.count("shelter") - family, family], axis=1)
 
 
 def place_capacity(model) -> np.ndarray:
@@ -223,15 +226,15 @@ def initial_shelter(model, rows: np.ndarray) -> None:
     CHU place of their type, else a hotel room.
     """
     pop = model.pop
-    u = np.zeros(pop.n, dtype=np.float32)
-    u[rows] = model.streams.uniform("housing", rows, "arrival")
+    draw = model.streams.draws("housing", "arrival")  # for the arrivals who come sheltered
     for housing in (Housing.EMERGENCY_SHELTER, Housing.CHRS, Housing.ADAPTED):
         want = rows[pop.housing[rows] == housing]
         kinds = [k for k, h in SHELTER_HOUSING.items() if h == housing and k != ShelterKind.HOTEL]
-        placed = _place(model, want, kinds, pop.t_entry[want].astype(float), u[want], False)
+        placed = _place(model, want, kinds, pop.t_entry[want].astype(float), draw(want), False)
         if housing == Housing.EMERGENCY_SHELTER:
             left = np.setdiff1d(want, placed, assume_unique=True)
-            hotel = _place(model, left, ShelterKind.HOTEL, pop.t_entry[left].astype(float), u[left])
+            t_entry = pop.t_entry[left].astype(float)
+            hotel = _place(model, left, ShelterKind.HOTEL, t_entry, draw(left))
             placed = np.union1d(placed, hotel)
         pop.housing[np.setdiff1d(want, placed, assume_unique=True)] = Housing.STREET
 
@@ -244,10 +247,14 @@ def admissions_and_exits(model, plan) -> None:
     """
     pop, t = model.pop, model.t
     streams = model.streams
-    # One keyed uniform per person and purpose (sim.rng): a person's draw is the same whoever
-    # else draws and whichever housing logic runs.
+    # One keyed uniform per person and purpose (sim.rng), drawn only for the rows that need it
+    # (Streams.draws): a person's draw is the same whoever else draws and whichever housing
+    # logic runs. "exit": residents of a CHU or a hotel; "ask": street persons without a
+    # referent; "placement": each candidate for a place or a dwelling (the structure they ask,
+    # their place in the queue); "move": residents who may move up the staircase; "refuse":
+    # those offered a dwelling; "loss": tenants.
     u_ask, u_place, u_move, u_refuse, u_loss, u_exit = (
-        streams.uniform("housing", pop.n, label)
+        streams.draws("housing", label)
         for label in ("ask", "placement", "move", "refuse", "loss", "exit")
     )
     n_social = streams.generator("housing", "social").poisson(model.housing_per_month["social"])
@@ -275,24 +282,22 @@ def admissions_and_exits(model, plan) -> None:
     _tenancy_loss(model, tenants, ok, plan.seen, u_loss)
 
 
-def _of_shelter(values: np.ndarray, shelter: np.ndarray, fill) -> np.ndarray:
-    """``values`` of each person's shelter; ``fill`` without one (a territory may have none)."""
-    out = np.full(shelter.shape, fill, dtype=values.dtype)
-    has = shelter >= 0
-    out[has] = values[shelter[has]]
-    return out
+def _residents(model, present: np.ndarray, kinds) -> np.ndarray:
+    """The present residents (rows) of a structure of one of ``kinds``."""
+    pop = model.pop
+    rows = np.flatnonzero(present & (pop.shelter >= 0))
+    return rows[np.isin(model.shelter_kind[pop.shelter[rows]], np.atleast_1d(kinds))]
 
 
-def _emergency_exits(model, present: np.ndarray, u_exit: np.ndarray) -> np.ndarray:
+def _emergency_exits(model, present: np.ndarray, u_exit) -> np.ndarray:
     """Stays in a CHU or a hotel that end without a housing solution: back to the street.
 
     Returns a mask of those who left (they do not ask the SIAO again this month).
     """
     pop = model.pop
-    kind = _of_shelter(model.shelter_kind, pop.shelter, -1)
-    emergency = present & (pop.shelter >= 0) & np.isin(kind, STAIRCASE[0])
-    emergency &= pop.allocation == Allocation.NONE  # a dwelling is coming: they stay
-    rows = np.flatnonzero(emergency & (u_exit < model.behaviour.p_emergency_exit))
+    emergency = _residents(model, present, STAIRCASE[0])
+    emergency = emergency[pop.allocation[emergency] == Allocation.NONE]  # a dwelling is coming
+    rows = emergency[u_exit(emergency) < model.behaviour.p_emergency_exit]
     leave_shelter(model, rows)
     pop.housing[rows] = Housing.STREET
     model.flows["emergency_exits"] += rows.size
@@ -301,43 +306,45 @@ def _emergency_exits(model, present: np.ndarray, u_exit: np.ndarray) -> np.ndarr
     return left
 
 
-def _siao(model, present: np.ndarray, u_ask: np.ndarray, u_place: np.ndarray) -> None:
+def _siao(model, present: np.ndarray, u_ask, u_place) -> None:
     """Street persons who ask: a CHU place of their type, then hotel rooms (hotel -> CHU first).
 
     ``present`` leaves out those whose emergency stay ended this month.
     """
     pop, b = model.pop, model.behaviour
     street = np.flatnonzero(present & (pop.housing == Housing.STREET))
-    asks = street[(pop.referent[street] >= 0) | (u_ask[street] < b.p_shelter_request)]
-    to_chu = _place(model, asks, ShelterKind.CHU, u_place[asks], u_place[asks])
-    in_hotel = np.flatnonzero(present & _of_shelter(model.shelter_is_hotel, pop.shelter, False))
+    ask = pop.referent[street] >= 0  # with a referent; the others ask with p_shelter_request
+    ask[~ask] = u_ask(street[~ask]) < b.p_shelter_request
+    asks = street[ask]
+    u = u_place(asks)
+    to_chu = _place(model, asks, ShelterKind.CHU, u, u)
+    in_hotel = _residents(model, present, ShelterKind.HOTEL)
     since = pop.t_shelter_since[in_hotel].astype(float)
-    transfers = _place(model, in_hotel, ShelterKind.CHU, since, u_place[in_hotel])
+    transfers = _place(model, in_hotel, ShelterKind.CHU, since, u_place(in_hotel))
     left = np.setdiff1d(asks, to_chu, assume_unique=True)
-    to_hotel = _place(model, left, ShelterKind.HOTEL, u_place[left], u_place[left])
+    u = u_place(left)
+    to_hotel = _place(model, left, ShelterKind.HOTEL, u, u)
     model.flows["shelter_admissions"] += to_chu.size + to_hotel.size
     model.flows["hotel_admissions"] += to_hotel.size
     model.flows["hotel_to_chu"] += transfers.size
     model.queues["shelter"] = asks.size - to_chu.size - to_hotel.size
 
 
-def _staircase(model, present: np.ndarray, u_move: np.ndarray, u_place: np.ndarray) -> None:
+def _staircase(model, present: np.ndarray, u_move, u_place) -> None:
     """Moves up the staircase: CHU or hotel -> CHRS, then CHRS -> adapted housing."""
     pop, t, b = model.pop, model.t, model.behaviour
     steps = ((STAIRCASE[0], STAIRCASE[1]), (STAIRCASE[1], STAIRCASE[2]))
     for lower, upper in steps:
-        here = np.flatnonzero(
-            present
-            & (pop.shelter >= 0)
-            & np.isin(_of_shelter(model.shelter_kind, pop.shelter, -1), np.atleast_1d(lower))
-            & (t - pop.t_shelter_since >= MIN_MONTHS_BEFORE_MOVE_ON)
-            & (pop.allocation == Allocation.NONE)
-        )
-        movers = here[u_move[here] < b.p_move_on]
+        here = _residents(model, present, lower)
+        here = here[
+            (t - pop.t_shelter_since[here] >= MIN_MONTHS_BEFORE_MOVE_ON)
+            & (pop.allocation[here] == Allocation.NONE)
+        ]
+        movers = here[u_move(here) < b.p_move_on]
         old = pop.shelter[movers].copy()
         pop.write(movers, shelter=-1)  # free the place they leave only if they get the next
         since = pop.t_shelter_since[movers].astype(float)
-        moved = _place(model, movers, upper, since, u_place[movers])
+        moved = _place(model, movers, upper, since, u_place(movers))
         stay = np.isin(movers, moved, invert=True)
         pop.write(movers[stay], shelter=old[stay])
         left_from = old[~stay]
@@ -352,14 +359,14 @@ def _offer(
     cand: np.ndarray,
     key: np.ndarray,
     n_new: int,
-    u_refuse: np.ndarray,
+    u_refuse,
     dur_search: float,
 ) -> None:
     """Offer ``n_new`` dwellings (plus last month's refused ones) to ``cand`` by ``key``."""
     pop, t = model.pop, model.t
     offers = n_new + model.carried_offers[kind]
     offered = allocate(cand, np.zeros(cand.size, dtype=np.int64), np.array([offers]), key)
-    refused = u_refuse[offered] < model.behaviour.p_housing_refusal
+    refused = u_refuse(offered) < model.behaviour.p_housing_refusal
     accepted = offered[~refused]
     model.carried_offers[kind] = int(np.count_nonzero(refused))
     pop.allocation[accepted] = kind
@@ -384,7 +391,7 @@ def _allocate_social(model, present, n_new: int, u_place, u_refuse) -> None:
     if not model.policy.housing_first:
         cand &= (pop.housing >= Housing.CHRS) | partners  # the last step of the staircase
     rows = np.flatnonzero(cand)
-    key = -pop.housing[rows].astype(float) + u_place[rows] - 10.0 * partners[rows]
+    key = -pop.housing[rows].astype(float) + u_place(rows) - 10.0 * partners[rows]
     _offer(model, Allocation.SOCIAL, rows, key, n_new, u_refuse, rules.dur_search_social)
 
 
@@ -392,7 +399,7 @@ def _allocate_housing_first(model, present, n_new: int, u_place, u_refuse) -> No
     """Logement d'abord dwellings for homeless persons, street first, without the rent rule."""
     pop = model.pop
     rows = np.flatnonzero(present & pop.homeless() & (pop.allocation == Allocation.NONE))
-    key = pop.housing[rows].astype(float) + u_place[rows]
+    key = pop.housing[rows].astype(float) + u_place(rows)
     dur = model.housing_rules.dur_search_housing_first
     _offer(model, Allocation.HOUSING_FIRST, rows, key, n_new, u_refuse, dur)
 
@@ -413,8 +420,8 @@ def _move_in(model, present: np.ndarray) -> None:
     model.flows["housing_exits"] += rows.size
 
 
-def housing_support(model, seen: np.ndarray) -> np.ndarray:
-    """Tenants supported in their housing this month.
+def housing_support(model, seen: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+    """Tenants supported in their housing this month (of ``rows`` only if given).
 
     Logement d'abord tenants (the programme's support team, paid per tenant), and those a social
     worker gave time to this month: ``seen`` (``Plan.seen``, the staff budget's rationing of
@@ -424,33 +431,37 @@ def housing_support(model, seen: np.ndarray) -> np.ndarray:
     follow-up included), only the state counts, never the practice profile.
     """
     pop = model.pop
-    social_worker = (pop.referent_kind == ReferentKind.SHELTER) | pop.global_support
-    return pop.housing_first | (seen & social_worker)
+    at = slice(None) if rows is None else rows
+    social_worker = (pop.referent_kind[at] == ReferentKind.SHELTER) | pop.global_support[at]
+    return pop.housing_first[at] | (seen[at] & social_worker)
 
 
-def tenancy_hazard(model, ok: np.ndarray, seen: np.ndarray) -> np.ndarray:
-    """Monthly probability that each person, if a tenant, loses their dwelling.
+def tenancy_hazard(
+    model, ok: np.ndarray, seen: np.ndarray, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """Monthly probability that each person (of ``rows``), if a tenant, loses their dwelling.
 
     Args:
         model: the model (its population and behaviour).
         ok: whether each person's resources meet the rent rule this month.
         seen: whether each person's referent gave them time this month (``Plan.seen``).
+        rows: the persons whose hazard is wanted (default: every person).
     """
     pop, b = model.pop, model.behaviour
-    hazard = np.where(ok, b.p_tenancy_loss, b.p_tenancy_loss * b.rel_tenancy_loss_unaffordable)
-    hazard = hazard * b.rel_tenancy_loss_debt ** pop.obstacles[OB["debt"]].astype(float)
-    supported = housing_support(model, seen)
+    at = slice(None) if rows is None else rows
+    p_loss = b.p_tenancy_loss
+    hazard = np.where(ok[at], p_loss, p_loss * b.rel_tenancy_loss_unaffordable)
+    hazard = hazard * b.rel_tenancy_loss_debt ** pop.obstacles[OB["debt"]][at].astype(float)
+    supported = housing_support(model, seen, rows)
     hazard = np.where(supported, hazard * b.rel_tenancy_loss_support, hazard)
     return np.minimum(hazard, 1.0)
 
 
-def _tenancy_loss(
-    model, tenants: np.ndarray, ok: np.ndarray, seen: np.ndarray, u_loss: np.ndarray
-) -> None:
+def _tenancy_loss(model, tenants: np.ndarray, ok: np.ndarray, seen: np.ndarray, u_loss) -> None:
     """Tenants who lose their dwelling go to the street (Logement d'abord tenants included)."""
     pop = model.pop
     lost = np.flatnonzero(tenants & (pop.housing == Housing.ORDINARY))
-    lost = lost[u_loss[lost] < tenancy_hazard(model, ok, seen)[lost]]
+    lost = lost[u_loss(lost) < tenancy_hazard(model, ok, seen, lost)]
     pop.housing[lost] = Housing.STREET
     model.flows["housing_losses"] += lost.size
     model.flows["housing_first_losses"] += int(np.count_nonzero(pop.housing_first[lost]))

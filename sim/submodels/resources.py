@@ -33,9 +33,12 @@ from sim.submodels.benefits import household_kind, housing_costs, monthly_earnin
 def earnings(model) -> np.ndarray:
     """Net earnings of each person this month (EUR): the table's net wage of the gross earned."""
     pop = model.pop
-    gross = monthly_earnings(model)
-    net = model.benefit_scale.amount("net_earnings", household_kind(pop), housing_costs(pop), gross)
-    return np.where(gross > 0, net, 0.0)
+    return _net_earnings(model, monthly_earnings(model), household_kind(pop), housing_costs(pop))
+
+
+def _net_earnings(model, gross: np.ndarray, kind: np.ndarray, housing: np.ndarray) -> np.ndarray:
+    """The table's net wage of ``gross`` for those paid (0 for the others)."""
+    return model.benefit_scale.amount_where("net_earnings", gross > 0, kind, housing, gross)
 
 
 def benefit_income(model) -> np.ndarray:
@@ -45,24 +48,36 @@ def benefit_income(model) -> np.ndarray:
     (``ppa_amount``), unemployment insurance (``are_amount``), and the table's AAH or ASS for
     their holders (at the month's gross earnings).
     """
+    pop = model.pop
+    gross, kind, housing = monthly_earnings(model), household_kind(pop), housing_costs(pop)
+    return _benefit_income(model, slice(None), gross, kind, housing)
+
+
+def _benefit_income(model, rows, gross, kind, housing) -> np.ndarray:
+    """:func:`benefit_income` of ``rows`` (indices or a slice), from their earnings and kinds."""
     pop, scale = model.pop, model.benefit_scale
-    kind, housing = household_kind(pop), housing_costs(pop)
-    gross = monthly_earnings(model)
-    rsa = np.where(pop.benefit == Benefit.RSA, pop.rsa_amount * (1.0 - pop.suspension_share), 0.0)
-    aah = np.where(pop.benefit == Benefit.AAH, scale.amount("aah", kind, housing, gross), 0.0)
-    ass = np.where(pop.benefit == Benefit.ASS, scale.amount("ass", kind, housing, gross), 0.0)
-    are = np.where(pop.benefit == Benefit.UNEMPLOYMENT, pop.are_amount, 0.0)
-    return rsa + pop.ppa_amount + are + aah + ass
+    benefit = pop.benefit[rows]
+    paid = pop.rsa_amount[rows] * (1.0 - pop.suspension_share[rows])
+    rsa = np.where(benefit == Benefit.RSA, paid, 0.0)
+    aah = scale.amount_where("aah", benefit == Benefit.AAH, kind, housing, gross)
+    ass = scale.amount_where("ass", benefit == Benefit.ASS, kind, housing, gross)
+    are = np.where(benefit == Benefit.UNEMPLOYMENT, pop.are_amount[rows], 0.0)
+    return rsa + pop.ppa_amount[rows] + are + aah + ass
 
 
 def monthly_resources(model) -> np.ndarray:
     """Net earnings plus benefit income of each person this month (EUR; 0 for the absent).
 
     The interface the rent rule uses: a function of the model's population and of the benefit
-    amounts of the month (:mod:`sim.submodels.benefits`).
+    amounts of the month (:mod:`sim.submodels.benefits`). The table is read only for those it
+    concerns (the paid, the holders of the AAH or the ASS).
     """
     pop = model.pop
-    return np.where(pop.present(), earnings(model) + benefit_income(model), 0.0)
+    gross, kind, housing = monthly_earnings(model), household_kind(pop), housing_costs(pop)
+    net = _net_earnings(model, gross, kind, housing)
+    return np.where(
+        pop.present(), net + _benefit_income(model, slice(None), gross, kind, housing), 0.0
+    )
 
 
 def affordable(pop: Population, resources: np.ndarray, housing) -> np.ndarray:
