@@ -273,17 +273,20 @@ def test_employed_chrs_residents_are_seen_in_their_shelter_at_month_end():
 
 
 # --------------------------------------------------------------------------- tenancy loss
+# The tenancy-loss rates the hazard reads, at values that make each multiplier visible.
+TENANCY_RATES = SimpleNamespace(
+    p_tenancy_loss=0.01,
+    rel_tenancy_loss_unaffordable=3.0,
+    rel_tenancy_loss_debt=2.0,
+    rel_tenancy_loss_support=0.5,
+)
+
+
 def test_the_tenancy_loss_hazard_combines_its_multipliers():
-    b = SimpleNamespace(
-        p_tenancy_loss=0.01,
-        rel_tenancy_loss_unaffordable=3.0,
-        rel_tenancy_loss_debt=2.0,
-        rel_tenancy_loss_support=0.5,
-    )
     pop = _people(4)
     pop.obstacles[OB["debt"], 2] = 2
     pop.housing_first[3] = True
-    model = SimpleNamespace(pop=pop, behaviour=b)
+    model = SimpleNamespace(pop=pop, behaviour=TENANCY_RATES)
     ok = np.array([True, False, True, True])
     nobody_seen = np.zeros(4, dtype=bool)
     got = housing.tenancy_hazard(model, ok, nobody_seen)
@@ -318,17 +321,11 @@ def test_the_tenancy_loss_hazard_combines_its_multipliers():
 
 
 def test_the_tenancy_hazard_of_some_rows_is_theirs_in_the_hazard_of_everyone():
-    b = SimpleNamespace(
-        p_tenancy_loss=0.01,
-        rel_tenancy_loss_unaffordable=3.0,
-        rel_tenancy_loss_debt=2.0,
-        rel_tenancy_loss_support=0.5,
-    )
     pop = _people(5)
     pop.obstacles[OB["debt"], [1, 4]] = [1, 3]
     pop.housing_first[2] = True
     pop.referent_kind[3] = ReferentKind.SHELTER
-    model = SimpleNamespace(pop=pop, behaviour=b)
+    model = SimpleNamespace(pop=pop, behaviour=TENANCY_RATES)
     ok = np.array([True, False, True, True, False])
     seen = np.array([False, False, False, True, True])
     rows = np.array([1, 3, 4])
