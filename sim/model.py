@@ -336,7 +336,9 @@ class InsertionModel(mesa.Model):
             Siae(self, 0, name, g, k) for name, g in terr.siae.items() for _ in range(g.n)
         ]
         self.employer_agents = [
-            Employer(self, 0, name, g, k) for name, g in terr.employers.items() for _ in range(g.n)
+            Employer(self, 0, name, g, k * terr.vacancy_scale)
+            for name, g in terr.employers.items()
+            for _ in range(g.n)
         ]
         self.mediation_teams = [
             MediationTeam(self, 0, name, g, k)

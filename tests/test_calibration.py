@@ -71,7 +71,14 @@ def test_shipped_targets_file_is_valid_and_cites_every_target(baseline):
 # Since the run: the refill probability was replaced by a refill delay and emergency stays that
 # end (docs/ODD.md 7.8); those two are fitted at the next calibration, which empties both sets.
 REMOVED_SINCE_RUN = {"behaviour.p_place_refilled"}
-ADDED_SINCE_RUN = {"behaviour.dur_refill", "behaviour.p_emergency_exit"}
+ADDED_SINCE_RUN = {
+    "behaviour.dur_refill",
+    "behaviour.p_emergency_exit",
+    "behaviour.dur_short",
+    "territory.vacancy_scale",
+    "behaviour.p_household_eligible",
+    "population.share_rsa_eligible_without_benefit",
+}
 
 
 def _run_parameters() -> dict[str, float]:
@@ -204,6 +211,30 @@ def test_yearly_entries_and_losses_counted_by_hand():
     # A shorter burn-in leaves part of the year to skip: anchors from month 23 again.
     short = _fake_model(history.tolist(), [RSA] * 5 + [NONE], burn_in=6)
     assert statistics.rsa_job_entry_yearly(short) == pytest.approx(2 / 4)
+
+
+def test_work_during_the_year_counts_short_jobs_that_c1_misses():
+    # 48 months, anchors 23 and 35. Person 0 works months 26-28 only: a job during the year
+    # after 23, none at 35 (C1 misses it). Person 1 finds a job at 40 and keeps it. Person 2
+    # never works. Person 3 is on no benefit: out of both. Person 4 leaves the RSA for the ASS
+    # at 35: counted at 23 (on the RSA then, works in the year) but not at 35.
+    months = 48
+    ASS = Benefit.ASS
+    history = np.full((months, 5), OUT, dtype=np.int8)
+    history[26:29, 0] = J
+    history[40:, 1] = J
+    history[30:33, 3] = J
+    history[30, 4] = S
+    benefits = np.full((months, 5), RSA, dtype=np.int8)
+    benefits[:, 3] = NONE
+    benefits[35:, 4] = ASS
+    model = _fake_model(history.tolist(), [RSA, RSA, RSA, NONE, RSA], benefits=benefits)
+    # At 23: persons 0, 1, 2, 4 without a job -> 0 and 4 work in months 24-35: 2. At 35:
+    # persons 0, 1, 2 -> 1 works in months 36-47: 1. 3 / 7.
+    assert statistics.rsa_work_during_year(model) == pytest.approx(3 / 7)
+    # C1 on the same history sees only person 1: of persons 0, 1, 2, 4 (on the RSA at entry)
+    # without a job at 23 and again at 35, only 1 has one a year later. 1 / 8.
+    assert statistics.rsa_job_entry_yearly(model) == pytest.approx(1 / 8)
 
 
 def test_yearly_rsa_exits_and_entries_counted_by_hand():

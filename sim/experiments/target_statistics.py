@@ -92,6 +92,26 @@ def _benefits(model) -> np.ndarray:
 
 
 @statistic
+def rsa_work_during_year(model) -> float:
+    """RSA recipients without a job at an end of year who work at some month of the next year.
+
+    Among persons on the RSA (now, not at entry), present and without a job at an end of year
+    and present a year later, the share employed in at least one of the twelve months after
+    (DREES, January 2023: 29% of RSA recipients without activity at the end of 2018 worked in
+    2019). Beside C1 (a job at the end of the next year), it measures how long the jobs found
+    last: C1 / this share is the part of them still held a year on.
+    """
+    h, b = _history(model), _benefits(model)
+    employed = _employed(h)
+    num = den = 0
+    for a in range(_skip(model) - 1 + 12, h.shape[0] - 12, 12):
+        base = _present(h[a]) & _present(h[a + 12]) & ~employed[a] & (b[a] == Benefit.RSA)
+        den += int(np.count_nonzero(base))
+        num += int(np.count_nonzero(base & employed[a + 1 : a + 13].any(axis=0)))
+    return _ratio(num, den)
+
+
+@statistic
 def rsa_exit_yearly(model) -> float:
     """RSA recipients at an end of year who are no longer on the RSA a year later.
 

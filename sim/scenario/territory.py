@@ -432,6 +432,15 @@ class TerritorySpec(Strict):
     siae: dict[str, SiaeGroup] = Field(max_length=1000)
     low_threshold: LowThresholdSpec
     employers: dict[str, EmployerGroup] = Field(max_length=1000)
+    vacancy_scale: float = Field(
+        default=1.0,
+        gt=0.0,
+        le=100.0,
+        description=(
+            "multiplier of every employer group's vacancies: the level of the labour demand "
+            "open to this public, the groups' values giving its mix across sectors [ratio]"
+        ),
+    )
     services: ServiceCapacity
     housing: HousingSupply
     service_groups: dict[str, ServiceGroup] = Field(
