@@ -32,6 +32,14 @@ def test_more_siae_posts_give_at_least_as_many_siae_hires():
     assert hires[1] > hires[0], "doubling posts should add hires in a territory with queues"
 
 
+def test_the_vacancy_scale_multiplies_every_employers_vacancies_and_adds_hires():
+    base = run_small(**PAIRED)
+    tighter = run_small(**PAIRED, **{"territory.vacancy_scale": "x0.5"})
+    np.testing.assert_allclose(tighter.employer_vacancies, 0.5 * base.employer_vacancies)
+    hires = [m.recorder.frame()["flow_job_hires"].sum() for m in (tighter, base)]
+    assert hires[0] < hires[1], f"half the vacancies should give fewer hires: {hires}"
+
+
 def test_modulation_rewarding_exits_makes_hires_less_obstructed_than_applicants():
     on = {
         "policy.funding.modulation.enabled": True,
