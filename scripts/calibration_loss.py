@@ -1,7 +1,7 @@
 """The calibration loss of the baseline's values and of a calibration's point, on the same seeds.
 
     .venv/bin/python scripts/calibration_loss.py \
-        calibration/runs/calibration-baseline-20261130d/calibrated.yaml
+        calibration/runs/abc-baseline-20261130c/calibrated.yaml
 
 Runs ``scenarios/baseline.yaml`` as it is and with the ``parameters`` of the given
 ``calibrated.yaml`` on the same held-out seeds (spawn keys 50,001 to 50,000 + ``--seeds``, none

@@ -68,18 +68,6 @@ def test_shipped_targets_file_is_valid_and_cites_every_target(baseline):
     assert all(p.why for p in spec.parameters)
 
 
-# Parameters removed from the model, or added to the targets file, since the run the baseline
-# cites (none since calibration-baseline-20261130d): the baseline keeps the run's other values,
-# and an added one says it waits for the next calibration ("to be calibrated").
-REMOVED_SINCE_RUN: set[str] = set()
-ADDED_SINCE_RUN: set[str] = set()
-
-
-def _run_parameters() -> dict[str, float]:
-    calibrated = yaml.safe_load((CALIBRATION_RUN / "calibrated.yaml").read_text())
-    return {k: v for k, v in calibrated["parameters"].items() if k not in REMOVED_SINCE_RUN}
-
-
 def test_baseline_takes_the_calibrated_values(baseline):
     """Each fitted value of the baseline is the calibration run's, to 3 significant digits."""
     run = CALIBRATION_RUN / "calibrated.yaml"
@@ -87,15 +75,14 @@ def test_baseline_takes_the_calibrated_values(baseline):
     assert calibrated["provenance"]["run_id"] == CALIBRATION_RUN.name
     text = (SCENARIOS / "baseline.yaml").read_text()
     fitted = {p.path for p in load_targets(TARGETS, baseline).parameters}
-    assert REMOVED_SINCE_RUN <= set(calibrated["parameters"]) and not REMOVED_SINCE_RUN & fitted
-    assert set(_run_parameters()) == fitted - ADDED_SINCE_RUN
-    for path, value in _run_parameters().items():
+    assert set(calibrated["parameters"]) == fitted
+    for path, value in calibrated["parameters"].items():
         assert _value(baseline, path) == pytest.approx(value, rel=5e-3), path
     cite = f"calibrated, run {CALIBRATION_RUN.name}"
     key_lines = [line for line in text.splitlines() if cite in line]
-    assert len(key_lines) == len(fitted - ADDED_SINCE_RUN)  # each cites the run
+    assert len(key_lines) == len(fitted)  # each cites the run
     pending = [line for line in text.splitlines() if "to be calibrated" in line]
-    assert len(pending) == len(ADDED_SINCE_RUN), "the values added since say they wait for it"
+    assert not pending, "a value fitted by the run still says it waits for a calibration"
 
 
 @pytest.mark.parametrize(
@@ -460,7 +447,6 @@ def test_apply_calibration_rewrites_only_the_fitted_lines(tmp_path):
     original = (SCENARIOS / "baseline.yaml").read_text()
     scenario.write_text(original.replace("p_break: 0.", "p_break: 0.9"))  # moved on purpose
     calibrated = yaml.safe_load((CALIBRATION_RUN / "calibrated.yaml").read_text())
-    calibrated["parameters"] = _run_parameters()  # those the baseline still has
     run = tmp_path / "calibrated.yaml"
     run.write_text(yaml.safe_dump(calibrated))
     changed = apply(run, scenario, TARGETS, digits=3)

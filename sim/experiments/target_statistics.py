@@ -12,7 +12,7 @@ the first ``BURN_IN - run.burn_in`` months of the history are skipped, none when
 burn-in (``run.burn_in``) is a year or more. Without a burn-in, e.g. the yearly transitions of C1
 and C2 compare each "end of year" month 11 + 12 k (k >= 1) with the same month a year later; with
 a burn-in of a year or more, from k = 0. Either way the statistics read months 12 and later of
-simulated time, as the calibration of ``scenarios/baseline.yaml`` (made without a burn-in) did.
+simulated time, whether the run has a burn-in (the calibration in use, 36 months) or not.
 """
 
 from __future__ import annotations
@@ -45,6 +45,11 @@ def _history(model) -> np.ndarray:
     return model.recorder.history[: model.t + 1]
 
 
+def _year_ends(model, h: np.ndarray) -> range:
+    """The ends of years after the skipped months that have a year of history after them."""
+    return range(_skip(model) - 1 + 12, h.shape[0] - 12, 12)
+
+
 def _present(status: np.ndarray) -> np.ndarray:
     return (status != Status.NOT_ARRIVED) & (status != Status.LEFT)
 
@@ -65,7 +70,7 @@ def _yearly(model, mask: np.ndarray, from_employed: bool) -> float:
     """
     h = _history(model)
     num = den = 0
-    for a in range(_skip(model) - 1 + 12, h.shape[0] - 12, 12):
+    for a in _year_ends(model, h):
         s0, s1 = h[a], h[a + 12]
         base = mask & _present(s0) & _present(s1) & (_employed(s0) == from_employed)
         den += int(np.count_nonzero(base))
@@ -104,7 +109,7 @@ def rsa_work_during_year(model) -> float:
     h, b = _history(model), _benefits(model)
     employed = _employed(h)
     num = den = 0
-    for a in range(_skip(model) - 1 + 12, h.shape[0] - 12, 12):
+    for a in _year_ends(model, h):
         base = _present(h[a]) & _present(h[a + 12]) & ~employed[a] & (b[a] == Benefit.RSA)
         den += int(np.count_nonzero(base))
         num += int(np.count_nonzero(base & employed[a + 1 : a + 13].any(axis=0)))
@@ -121,7 +126,7 @@ def rsa_exit_yearly(model) -> float:
     """
     h, b = _history(model), _benefits(model)
     num = den = 0
-    for a in range(_skip(model) - 1 + 12, h.shape[0] - 12, 12):
+    for a in _year_ends(model, h):
         base = _present(h[a]) & _present(h[a + 12]) & (b[a] == Benefit.RSA)
         den += int(np.count_nonzero(base))
         num += int(np.count_nonzero(base & (b[a + 12] != Benefit.RSA)))
@@ -141,7 +146,7 @@ def rsa_entry_yearly(model) -> float:
     h, b = _history(model), _benefits(model)
     minimum = np.isin(b, (Benefit.RSA, Benefit.ASS, Benefit.AAH))
     num = den = 0
-    for a in range(_skip(model) - 1 + 12, h.shape[0] - 12, 12):
+    for a in _year_ends(model, h):
         now = _present(h[a + 12]) & (b[a + 12] == Benefit.RSA)
         before = _present(h[a]) & minimum[a]
         den += int(np.count_nonzero(now))
