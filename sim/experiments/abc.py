@@ -288,6 +288,54 @@ def _db_exists(storage: str) -> bool:
     return path.exists() and path.stat().st_size > 0
 
 
+def select_targets(spec: TargetsFile, drop_targets: list[str] | None) -> TargetsFile:
+    """The targets file without the targets ``drop_targets`` names (by id or name).
+
+    Raises:
+        ScenarioError: a name is not a target id or name, or no target would be left.
+    """
+    if not drop_targets:
+        return spec
+    kept = [t for t in spec.targets if t.id not in drop_targets and t.name not in drop_targets]
+    unknown = set(drop_targets) - {t.id for t in spec.targets} - {t.name for t in spec.targets}
+    if unknown or not kept:
+        raise ScenarioError(
+            "--drop-target",
+            sorted(unknown or drop_targets)[0],
+            "not a target id or name of the targets file (or no target left)",
+        )
+    return spec.model_copy(update={"targets": kept})
+
+
+def observe(run, setup, spec: TargetsFile, names: list[str], replications: int):
+    """A pilot run (its wall time) and the targets to fit: published, or the model's at a truth.
+
+    Returns ``(targets file to fit, seconds of the pilot run)``.
+
+    Raises:
+        ScenarioError: a statistic has no value on the pilot run (the run is too small).
+    """
+    base, truth, seed = setup.base, setup.truth, setup.scn.run.seed
+    started = time.perf_counter()
+    pilot = _run_batch(
+        run, _tasks(base, truth or setup.start, "pilot", [2 * HELD_OUT], seed, names), ["pilot"]
+    )["pilot"]
+    per_run = time.perf_counter() - started
+    nan = [n for n in names if not np.isfinite(_means(pilot, names)[n])]
+    if nan:
+        raise ScenarioError(
+            setup.file,
+            "run",
+            f"the statistics {', '.join(nan)} have no value on this run (no person in "
+            "their population): use more persons or months",
+        )
+    if not truth:
+        return spec, per_run
+    spawn = list(range(2 * HELD_OUT + 1, 2 * HELD_OUT + 1 + max(replications, 5)))
+    got = _run_batch(run, _tasks(base, truth, "truth", spawn, seed, names), ["truth"])
+    return synthetic_targets(spec, truth, _means(pilot + got["truth"], names)), per_run
+
+
 def calibrate_abc(
     scenario: str | Path | Scenario,
     targets: str | Path,
@@ -358,16 +406,7 @@ def calibrate_abc(
     )
     file, scn, spec, truth, base = setup.file, setup.scn, setup.spec, setup.truth, setup.base
     out_dir, workers, seed_value = setup.out_dir, setup.workers, scn.run.seed
-    if drop_targets:
-        kept = [t for t in spec.targets if t.id not in drop_targets and t.name not in drop_targets]
-        unknown = set(drop_targets) - {t.id for t in spec.targets} - {t.name for t in spec.targets}
-        if unknown or not kept:
-            raise ScenarioError(
-                "--drop-target",
-                sorted(unknown or drop_targets)[0],
-                "not a target id or name of the targets file (or no target left)",
-            )
-        spec = spec.model_copy(update={"targets": kept})
+    spec = select_targets(spec, drop_targets)
     names = list(dict.fromkeys(t.statistic for t in spec.targets))
     params = spec.parameters
     fingerprint = _fingerprint(base, spec, truth, replications, seed_value, population)
@@ -396,27 +435,8 @@ def calibrate_abc(
     distance = Distance([(t.name, t.tolerance, t.weight) for t in spec.targets])
 
     with backend_session(workers, backend, scheduler) as run:
-        pilot_start = time.perf_counter()
-        pilot = _run_batch(
-            run, _tasks(base, truth or setup.start, "pilot", [2 * HELD_OUT], seed_value, names),
-            ["pilot"],
-        )["pilot"]  # fmt: skip
-        per_run = time.perf_counter() - pilot_start
-        observed = {t.name: t.value for t in spec.targets}
-        fit_spec = spec
-        if truth:
-            spawn = list(range(2 * HELD_OUT + 1, 2 * HELD_OUT + 1 + max(replications, 5)))
-            got = _run_batch(run, _tasks(base, truth, "truth", spawn, seed_value, names), ["truth"])
-            fit_spec = synthetic_targets(spec, truth, _means(pilot + got["truth"], names))
-            observed = {t.name: t.value for t in fit_spec.targets}
-        nan = [n for n in names if not np.isfinite(_means(pilot, names)[n])]
-        if nan:
-            raise ScenarioError(
-                file,
-                "run",
-                f"the statistics {', '.join(nan)} have no value on this run (no person in "
-                "their population): use more persons or months",
-            )
+        fit_spec, per_run = observe(run, setup, spec, names, replications)
+        observed = {t.name: t.value for t in fit_spec.targets}
         estimate = estimate_seconds(per_run, population, generations, replications, workers)
         manifest["timings"]["seconds_per_run"] = round(per_run, 3)
         manifest["timings"]["estimate_s"] = round(estimate, 1)
@@ -541,7 +561,7 @@ def leave_one_out(
     per left-out id and parameter, the shift of the posterior median in prior widths and the
     ratio of the 90% interval widths (without / with).
     """
-    from sim.experiments.abc_report import weighted_quantile
+    from sim.experiments.abc_report import posterior_shift
 
     out = Path(out)
     store.check_free(out)
@@ -555,27 +575,7 @@ def leave_one_out(
             scenario, targets, out=out / f"without-{target_id}", drop_targets=[target_id],
             **kwargs,
         )  # fmt: skip
-        for path, (low, high) in params:
-            summary = []
-            for post in (full, part):
-                v, w = post.particles[path].to_numpy(float), post.particles["weight"].to_numpy()
-                summary.append(
-                    (
-                        weighted_quantile(v, w, 0.5),
-                        weighted_quantile(v, w, 0.95) - weighted_quantile(v, w, 0.05),
-                    )
-                )
-            (m0, w0), (m1, w1) = summary
-            rows.append(
-                {
-                    "left_out": target_id,
-                    "parameter": path,
-                    "median_all": m0,
-                    "median_without": m1,
-                    "shift_prior_widths": (m1 - m0) / (high - low),
-                    "width_ratio": w1 / w0 if w0 > 0 else float("nan"),
-                }
-            )
+        rows += posterior_shift(target_id, full.particles, part.particles, params)
     table = pd.DataFrame(rows)
     store.write_text(out / "leave_one_out.csv", table.to_csv(index=False))
     return table

@@ -22,6 +22,7 @@ from sim.experiments.calibration_report import RECOVERY_TOLERANCE, fit_figure
 from sim.experiments.calibration_targets import Parameter
 from sim.experiments.style import OKABE_ITO, figure_style
 
+DEFAULT_RANGE = "the 5-95% range of the last generation's simulated statistics (weighted)"
 INFORMED = 0.5  # [ratio] 90% posterior width / prior width below which a parameter is informed
 WEAKLY = 0.8  # [ratio] below which it is weakly informed
 
@@ -61,6 +62,39 @@ def ess(weights: np.ndarray) -> float:
     """Effective sample size ``(sum w)^2 / sum w^2`` (Kish)."""
     w = np.asarray(weights, float)
     return float(w.sum() ** 2 / np.sum(w**2)) if w.size else float("nan")
+
+
+def posterior_shift(
+    left_out: str,
+    full: pd.DataFrame,
+    part: pd.DataFrame,
+    params: list[tuple[str, tuple[float, float]]],
+) -> list[dict]:
+    """Rows of a leave-one-target-out table: how far each parameter's posterior moved.
+
+    ``full`` and ``part``: the particles with all targets and without ``left_out``; ``params``:
+    (path, (prior low, prior high)). Per parameter: both medians, the shift of the median in
+    prior widths and the ratio of the 90% interval widths (without / with).
+    """
+    rows = []
+    for path, (low, high) in params:
+        summary = []
+        for post in (full, part):
+            v, w = post[path].to_numpy(float), post["weight"].to_numpy(float)
+            q05, q50, q95 = (weighted_quantile(v, w, q) for q in (0.05, 0.5, 0.95))
+            summary.append((q50, q95 - q05))
+        (m0, w0), (m1, w1) = summary
+        rows.append(
+            {
+                "left_out": left_out,
+                "parameter": path,
+                "median_all": m0,
+                "median_without": m1,
+                "shift_prior_widths": (m1 - m0) / (high - low),
+                "width_ratio": w1 / w0 if w0 > 0 else float("nan"),
+            }
+        )
+    return rows
 
 
 def diagnostics_table(history) -> pd.DataFrame:
@@ -131,7 +165,7 @@ def abc_markdown(
 ) -> str:
     """The fit report of an ABC calibration as Markdown."""
     p = provenance
-    lines = [
+    head = [
         f"# ABC calibration {p['run_id']}",
         "",
         f"Scenario `{p['scenario']}`, targets `{p['targets_file']}` (sha256 "
@@ -157,11 +191,24 @@ def abc_markdown(
         "|---|---|---|---|---|",
     ]
     for r in diagnostics.itertuples():
-        lines.append(
+        head.append(
             f"| {r.generation} | {_fmt(r.epsilon)} | {r.simulations} | "
             f"{r.acceptance_rate:.1%} | {r.ess:.0f} |"
         )
-    lines += [
+    return posterior_markdown(head, provenance, ident, fit, recovery)
+
+
+def posterior_markdown(
+    head: list[str],
+    provenance: dict,
+    ident: pd.DataFrame,
+    fit: pd.DataFrame,
+    recovery: pd.DataFrame | None,
+) -> str:
+    """A posterior's fit report: the method's ``head`` lines, identifiability, fit, truth."""
+    p = provenance
+    lines = [
+        *head,
         "",
         "## Identifiability: posterior against prior",
         "",
@@ -184,7 +231,7 @@ def abc_markdown(
         "",
         f"Point estimate ({p['point_estimate']}) re-run on held-out seeds: mean and 95% CI; "
         f"loss {p['loss']:.3g} on its own run, {p['loss_held_out']:.3g} held out. Posterior: "
-        "the 5-95% range of the last generation's simulated statistics (weighted).",
+        f"{p.get('posterior_statistics', DEFAULT_RANGE)}.",
         "",
         "| target | id | published | tolerance | point [95% CI] | posterior 5-95% | within |",
         "|---|---|---|---|---|---|---|",
@@ -285,12 +332,15 @@ def write_abc_outputs(
     fit: pd.DataFrame,
     recovery: pd.DataFrame | None,
     params: list[Parameter],
+    report: str | None = None,
 ) -> None:
-    """Write the posterior and the fit report into the run directory ``out``."""
+    """Write the posterior and the fit report (``report``: ABC's by default) into ``out``."""
     write_posterior(out / "posterior.parquet", particles, provenance, diagnostics, params)
     calibrated = {"provenance": provenance, "parameters": point}
     store.write_text(out / "calibrated.yaml", yaml.safe_dump(calibrated, sort_keys=False))
-    store.write_text(out / "fit.md", abc_markdown(provenance, diagnostics, ident, fit, recovery))
+    if report is None:
+        report = abc_markdown(provenance, diagnostics, ident, fit, recovery)
+    store.write_text(out / "fit.md", report)
     store.write_text(out / "fit.csv", fit.to_csv(index=False))
     store.write_text(out / "diagnostics.csv", diagnostics.to_csv(index=False))
     store.write_text(out / "identifiability.csv", ident.to_csv(index=False))

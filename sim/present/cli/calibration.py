@@ -23,10 +23,11 @@ from sim.present.cli.common import (
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option(
     "--method",
-    type=click.Choice(["optimise", "abc"]),
+    type=click.Choice(["optimise", "abc", "history-matching"]),
     default="optimise",
     show_default=True,
-    help="optimise: one best point (Optuna); abc: a posterior of plausible sets (ABC-SMC).",
+    help="optimise: one best point (Optuna); abc: a posterior of plausible sets (ABC-SMC); "
+    "history-matching: the same from emulators of the model, in waves of runs.",
 )
 @click.option(
     "--targets",
@@ -62,8 +63,26 @@ from sim.present.cli.common import (
     help="abc: start no new generation past this many simulations in all (bounds the time).",
 )  # fmt: skip
 @click.option(
+    "--waves", type=click.IntRange(min=1), default=3, show_default=True,
+    help="history-matching: waves of runs (each rules out more of the parameter space).",
+)  # fmt: skip
+@click.option(
+    "--runs", type=click.IntRange(min=2), default=100, show_default=True,
+    help="history-matching: model runs per wave.",
+)  # fmt: skip
+@click.option(
+    "--design", multiple=True, type=click.Path(dir_okay=False),
+    help="history-matching: earlier runs to start from (design.csv of an interrupted run, "
+    "trials.csv of an Optuna calibration); repeatable.",
+)  # fmt: skip
+@click.option(
+    "--cutoff", type=click.FloatRange(min=0, min_open=True), default=3.0, show_default=True,
+    help="history-matching: implausibility above which a parameter set is ruled out.",
+)  # fmt: skip
+@click.option(
     "--leave-one-out", is_flag=True,
-    help="abc: also rerun without each target id in turn (cost: one ABC run per id).",
+    help="abc: also rerun without each target id in turn (cost: one ABC run per id); "
+    "history-matching: the posterior without each target id, from the emulators (no run).",
 )  # fmt: skip
 @click.option(
     "--storage",
@@ -82,13 +101,20 @@ from sim.present.cli.common import (
 @handles_errors
 def calibrate(
     scenario, method, targets, trials, replications, population, generations, min_epsilon,
-    max_simulations, leave_one_out, storage, study, truth, seed, persons, months, burn_in, out,
-    workers, backend, scheduler, quiet,
+    max_simulations, waves, runs, design, cutoff, leave_one_out, storage, study, truth, seed,
+    persons, months, burn_in, out, workers, backend, scheduler, quiet,
 ) -> None:  # fmt: skip
     """Fit SCENARIO's uncertain parameters to published figures (Optuna point or ABC posterior)."""
     from sim.experiments.calibration import calibrate as calibrate_
     from sim.experiments.calibration_targets import parse_truth
 
+    if method == "history-matching":
+        _calibrate_hm(
+            scenario, targets, waves, runs, list(design), cutoff, leave_one_out,
+            parse_truth(list(truth)), seed, persons, months, burn_in, out, workers, backend,
+            scheduler,
+        )  # fmt: skip
+        return
     if method == "abc":
         _calibrate_abc(
             scenario, targets, replications or 1, population, generations, min_epsilon,
@@ -156,6 +182,37 @@ def _calibrate_abc(
     click.echo(
         f"results written to {result.out} (posterior.parquet, calibrated.yaml, fit.md, "
         "diagnostics.csv, identifiability.csv, pairs.png)"
+    )
+
+
+def _calibrate_hm(
+    scenario, targets, waves, runs, design, cutoff, leave_one_out, truth, seed, persons, months,
+    burn_in, out, workers, backend, scheduler,
+) -> None:  # fmt: skip
+    from sim.experiments.history_matching import calibrate_hm, leave_one_target_out
+
+    try:
+        result = calibrate_hm(
+            scenario, targets, waves=waves, runs=runs, design=design, cutoff=cutoff,
+            workers=workers, backend=backend, scheduler=scheduler, truth=truth or None,
+            seed=seed, persons=persons, months=months, burn_in=burn_in, out=out,
+            echo=lambda line: click.echo(line, err=True),
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        click.echo(
+            "\ninterrupted: the finished waves' runs are in <run directory>/design.csv; continue "
+            "with the same command, --design <run directory>/design.csv and another --out",
+            err=True,
+        )
+        sys.exit(EXIT_INTERRUPTED)
+    click.echo((result.out / "fit.md").read_text())
+    if leave_one_out:
+        table = leave_one_target_out(result)
+        click.echo(table.to_string(index=False))
+    click.echo(
+        f"results written to {result.out} (posterior.parquet, design.csv, calibrated.yaml, "
+        "fit.md, diagnostics.csv, identifiability.csv, pairs.png"
+        + (", leave_one_out.csv)" if leave_one_out else ")")
     )
 
 
