@@ -1,9 +1,11 @@
-"""Benchmark of the ABC calibration and of a comparison over its posterior.
+"""Benchmark of the posterior calibrations and of a comparison over a posterior.
 
-Part 1 runs the baseline's ABC calibration as the shipped posterior is made (``parcours
-calibrate scenarios/baseline.yaml --method abc`` with the settings below; 20,000 persons x 60
-months by default) and prints its wall time, simulations, time per simulation, the generations'
-thresholds and acceptance rates, and the CPU time of this process and its workers. Part 2 runs
+Part 1 runs the baseline's calibration as the shipped posterior is made: by default history
+matching (``parcours calibrate scenarios/baseline.yaml --method history-matching`` with the
+settings below, starting from the Optuna calibration's trials; 20,000 persons x 60 months), or
+with ``--method abc`` ABC-SMC. It prints the wall time, simulations, time per simulation, the
+waves' (generations') diagnostics, the identifiability verdicts, and the CPU time of this process
+and its workers. Part 2 runs
 ``compare baseline more_phc --ensemble <that posterior>`` with 50 parameter sets x 2 seeds and
 prints its wall time and the share of variance from the parameters for ``employment_rate_12m``.
 
@@ -13,6 +15,7 @@ figures; it never fails on them.
 Usage::
 
     .venv/bin/python benchmarks/bench_abc.py --out results/bench-abc          # the real size
+    .venv/bin/python benchmarks/bench_abc.py --method abc --out results/bench-abc  # ABC-SMC
     .venv/bin/python benchmarks/bench_abc.py --quick --out /tmp/bench-abc      # 2,000 x 48, small
     .venv/bin/python benchmarks/bench_abc.py --posterior DIR --out OUT        # part 2 only
 """
@@ -27,8 +30,13 @@ from pathlib import Path
 import machine
 
 ROOT = Path(__file__).resolve().parent.parent
-# The settings of the shipped posterior's command (README, "Calibration by ABC").
+# The settings of the posteriors' commands (README, "Calibration by history matching", "by ABC").
 SHIPPED = {"population": 100, "generations": 5, "max_simulations": 1500, "workers": 2}
+SHIPPED_HM = {
+    "waves": 3,
+    "runs": 100,
+    "design": ROOT / "calibration/runs/calibration-baseline-20261130d/trials.csv",
+}
 
 
 def _cpu(c0, c1) -> str:
@@ -43,6 +51,10 @@ def main() -> None:
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--persons", type=int, default=None, help="[the scenario's: 20,000]")
     parser.add_argument("--months", type=int, default=None, help="[the scenario's: 60]")
+    parser.add_argument("--method", choices=["history-matching", "abc"], default="history-matching")
+    parser.add_argument("--waves", type=int, default=SHIPPED_HM["waves"])
+    parser.add_argument("--runs", type=int, default=SHIPPED_HM["runs"])
+    parser.add_argument("--design", type=Path, nargs="*", default=[SHIPPED_HM["design"]])
     parser.add_argument("--population", type=int, default=SHIPPED["population"])
     parser.add_argument("--generations", type=int, default=SHIPPED["generations"])
     parser.add_argument("--max-simulations", type=int, default=SHIPPED["max_simulations"])
@@ -50,18 +62,38 @@ def main() -> None:
     parser.add_argument("--sets", type=int, default=50)
     parser.add_argument("--compare-persons", type=int, default=None)
     parser.add_argument("--posterior", type=Path, help="skip part 1: use this posterior")
-    parser.add_argument("--quick", action="store_true", help="2,000 x 48, 20 particles x 2")
+    parser.add_argument("--quick", action="store_true", help="2,000 x 48, small calibration")
     args = parser.parse_args()
     if args.quick:
         args.persons, args.months = 2_000, 48
         args.population, args.generations, args.max_simulations, args.sets = 20, 2, 200, 10
+        args.waves, args.runs, args.design = 2, 30, []  # the trials are of another size
 
     from sim.experiments import ensemble
     from sim.experiments.abc import calibrate_abc
+    from sim.experiments.history_matching import calibrate_hm
     from sim.experiments.runner import compare
 
     print(machine.describe())
     posterior = args.posterior
+    if posterior is None and args.method == "history-matching":
+        print(
+            f"\n1. History matching of scenarios/baseline.yaml: {args.waves} waves of {args.runs} "
+            f"runs, {len(args.design)} design file(s), {args.workers} local workers"
+        )
+        t0, c0 = time.perf_counter(), os.times()
+        post = calibrate_hm(
+            ROOT / "scenarios/baseline.yaml", ROOT / "calibration/targets.yaml",
+            waves=args.waves, runs=args.runs, design=args.design, workers=args.workers,
+            persons=args.persons, months=args.months, out=args.out / "hm", echo=print,
+        )  # fmt: skip
+        wall, c1 = time.perf_counter() - t0, os.times()
+        sims = post.out.joinpath("design.csv").read_text().count("\n") - 1
+        print(f"wall {wall / 60:.1f} min; {sims} design runs (earlier ones included); "
+              f"{_cpu(c0, c1)}; load {os.getloadavg()}")  # fmt: skip
+        print(post.diagnostics.to_string(index=False))
+        print(post.identifiability[["parameter", "width_ratio", "verdict"]].to_string(index=False))
+        posterior = post.out / "posterior.parquet"
     if posterior is None:
         print(
             f"\n1. ABC calibration of scenarios/baseline.yaml: {args.population} particles, up to "

@@ -38,9 +38,9 @@ TINY = {"persons": 400, "months": 36, "workers": 1, "check": 3, "check_replicati
 
 @pytest.fixture
 def small_batches(monkeypatch):
-    """Fewer candidate points per search and per importance batch (the toy is 2-D)."""
+    """Fewer candidate points per search and fewer particles (the toy is 2-D)."""
     monkeypatch.setattr(hm, "CANDIDATES", 4_000)
-    monkeypatch.setattr(hm, "BATCH", 4_000)
+    monkeypatch.setattr(hm, "PARTICLES", 500)
 
 
 def _toy(truth_a: float, seed: int):
@@ -155,7 +155,8 @@ def test_design_files_of_both_methods_are_read_and_bad_ones_refused(tmp_path):
         "3,COMPLETE,0.5,0.7,0.1,0.69\n"
     )
     got = hm.read_design(trials, params, [STAT])
-    assert got.to_dict("list") == {"a": [0.2, 0.7], "b": [0.5, 0.1], STAT: [0.21, 0.69]}
+    expected = {"wave": [-1, -1], "a": [0.2, 0.7], "b": [0.5, 0.1], STAT: [0.21, 0.69]}
+    assert got.to_dict("list") == expected, "trials start a design: wave -1"
     missing = tmp_path / "design.csv"
     missing.write_text("wave,a,b\n0,0.2,0.5\n")
     with pytest.raises(ScenarioError, match=f"design.csv.*{STAT}.*column missing"):
@@ -165,18 +166,22 @@ def test_design_files_of_both_methods_are_read_and_bad_ones_refused(tmp_path):
 
 
 # ----------------------------------------------------------------------------- real runs
-def test_history_matching_writes_a_posterior_and_continues_from_its_design(tmp_path):
+def test_history_matching_writes_a_posterior_and_continues_as_if_never_stopped(tmp_path):
     targets = tmp_path / "targets.yaml"
     targets.write_text(TWO_PARAMS)
+    common = dict(truth=TRUTH, **TINY)
     first = hm.calibrate_hm(
-        SCENARIOS / "baseline.yaml", targets, waves=2, runs=6, truth=TRUTH,
-        out=tmp_path / "first", **TINY,
-    )  # fmt: skip
+        SCENARIOS / "baseline.yaml", targets, waves=2, runs=6, out=tmp_path / "first", **common
+    )
     particles, info = read_posterior(first.out)  # what --ensemble reads
     assert info["provenance"]["method"] == "history-matching"
     assert abs(particles["weight"].sum() - 1) < 1e-9
     for p in info["priors"]:
         assert particles[p["path"]].between(p["low"], p["high"]).all()
+    point = info["provenance"]["point_estimate"]
+    assert "highest posterior density" in point
+    best = particles.iloc[0]
+    assert best["log_likelihood"] == particles["log_likelihood"].max()
     design = pd.read_csv(first.out / "design.csv")
     assert design["wave"].tolist() == [0] * 6 + [1] * 6
     assert info["provenance"]["total_simulations"] == 12 + 3 + 2
@@ -184,22 +189,62 @@ def test_history_matching_writes_a_posterior_and_continues_from_its_design(tmp_p
         assert (first.out / name).exists(), f"{name} missing"
     assert "## Waves" in (first.out / "fit.md").read_text()
 
+    # Continued by one wave from its design: the two waves are replayed (emulators fitted
+    # again, the same candidates drawn, no run), then the third runs as in one run of three.
     second = hm.calibrate_hm(
-        SCENARIOS / "baseline.yaml", targets, waves=1, runs=6, truth=TRUTH,
-        design=[first.out / "design.csv"], out=tmp_path / "second", **TINY,
+        SCENARIOS / "baseline.yaml", targets, waves=1, runs=6, design=[first.out / "design.csv"],
+        out=tmp_path / "second", **common,
     )  # fmt: skip
+    whole = hm.calibrate_hm(
+        SCENARIOS / "baseline.yaml", targets, waves=3, runs=6, out=tmp_path / "whole", **common
+    )
     again = pd.read_csv(second.out / "design.csv")
-    assert len(again) == 18 and again["wave"].tolist() == [-1] * 12 + [0] * 6
-    columns = [c for c in design.columns if c != "wave"]
-    pd.testing.assert_frame_equal(again[columns].iloc[:12], design[columns])
-    # The new wave's runs have seeds of their own: none repeats a run of the first design.
-    assert not again[columns].iloc[12:].duplicated().any()
+    pd.testing.assert_frame_equal(again, pd.read_csv(whole.out / "design.csv"))
+    pd.testing.assert_frame_equal(again.iloc[:12], design)
+    assert second.diagnostics["replayed"].tolist() == [True, True, False]
+    columns = ["training_runs", "non_implausible_share"]
+    pd.testing.assert_frame_equal(second.diagnostics[columns], whole.diagnostics[columns])
 
     with pytest.raises(OutputExistsError):  # a run directory is never overwritten
         hm.calibrate_hm(
-            SCENARIOS / "baseline.yaml", targets, waves=1, runs=6, truth=TRUTH,
-            out=first.out, **TINY,
+            SCENARIOS / "baseline.yaml", targets, waves=1, runs=6, out=first.out, **common
+        )
+
+
+@pytest.mark.slow
+def test_real_model_coverage_on_synthetic_truths(tmp_path):
+    """The identifiability set-up of the ABC test: 20 truths drawn inside the prior, the model's
+    own statistics fitted, the truth inside the 90% interval of the identified parameters about
+    90% of the time."""
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(
+        TWO_PARAMS.replace(
+            "parameters:",
+            "  - {name: c3, id: C3, value: 0.067, tolerance: 0.03,\n"
+            "     statistic: quarterly_job_entry_3y_plus, source: test}\nparameters:",
+        )
+    )
+    rng = np.random.default_rng(11)
+    hits, total = 0, 0
+    for rep in range(20):
+        truth = {
+            "behaviour.p_break": float(rng.uniform(0.004, 0.028)),
+            "behaviour.p_search_alone": float(rng.uniform(0.07, 0.48)),
+        }
+        post = hm.calibrate_hm(
+            SCENARIOS / "baseline.yaml", targets, waves=2, runs=25, truth=truth,
+            seed=1000 + rep, persons=1500, months=36, burn_in=0, workers=2, check=4,
+            check_replications=2, out=tmp_path / f"rep{rep}",
         )  # fmt: skip
+        ident = post.identifiability.set_index("parameter")
+        for path, value in truth.items():
+            row = ident.loc[path]
+            if row["verdict"] == "not informed":
+                continue
+            total += 1
+            hits += row["posterior_p05"] <= value <= row["posterior_p95"]
+    assert total >= 20, f"too few identified parameters to judge coverage ({total})"
+    assert hits / total >= 0.75, f"coverage {hits}/{total}, expected about 90%"
 
 
 def test_cli_reports_targets_no_parameter_set_reaches(tmp_path):

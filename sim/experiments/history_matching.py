@@ -70,8 +70,9 @@ CHECK_KEY = 60_000  # spawn keys of the posterior check's runs
 CUTOFF = 3.0  # [implausibility] three-sigma rule (Pukelsheim 1994; Vernon et al. 2010)
 TRAIN_MAX = 300  # [runs] most runs an emulator is fitted on (the fit costs their cube)
 CANDIDATES = 20_000  # [points] uniform draws per search of the non-implausible space
-BATCH = 20_000  # [points] draws per importance-sampling batch of the posterior
-NEGLIGIBLE = 1e-6  # [share of the largest weight] particles below it are not written
+PARTICLES = 2_000  # [particles] of the emulated posterior (tempered SMC)
+MOVES = 5  # Metropolis moves of every particle after each tempering step
+LOO_PARTICLES = 500  # [particles] of each leave-one-target-out posterior (medians and widths)
 SEARCH_ROUNDS = 6  # rounds of draws around the points found, when few are non-implausible
 
 
@@ -243,70 +244,100 @@ def sample_posterior(
     emulators: list[Emulator],
     fit: Fit,
     rng: np.random.Generator,
-    batches: int = 4,
+    n: int = PARTICLES,
     cutoff: float = CUTOFF,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Adaptive importance sampling of the emulated posterior on the unit cube.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
+    """A sample of the emulated posterior on the unit cube, by tempered SMC.
 
-    The likelihood is the last emulators'; the posterior is nil where any wave ruled a point out
-    (the last emulators, fitted in the space left, know nothing of the rest).
-
-    Batch 1 draws from the prior (the unit cube); each later batch from the mixture
-    ``0.1 prior + 0.9 (1/K) sum_k N(c_k, S)`` around ``K`` centres resampled by weight from the
-    previous batch, ``S`` their weighted covariance (scaled by Silverman's factor squared); a
-    draw's weight is ``prior x likelihood / mixture density``. Returns the last batch's points,
-    normalised weights and emulated means.
+    The target is ``prior(x) 1{no wave rules x out} L(x)``, ``L`` the last emulators' likelihood
+    (the earlier waves cut; the last emulators, fitted in the space left, know nothing of the
+    rest). Sequential Monte Carlo with tempering (Del Moral, Doucet and Jasra 2006): ``n``
+    particles start uniform in the space not ruled out (:func:`non_implausible_points`, then
+    moves at temperature 0); each step raises the exponent ``beta`` of ``L`` as far as keeps the
+    effective sample size of the reweighted particles at half of ``n``, resamples them and moves
+    each by :data:`MOVES` random-walk Metropolis steps (normal proposals of the particles'
+    covariance times ``2.38^2 / d``), until ``beta`` is 1. Returns the particles (equal weights),
+    the emulated means and log-likelihoods at them, and the sampler's diagnostics (tempering
+    steps, the last moves' acceptance rate, distinct particles).
     """
-    from scipy.special import logsumexp
-
     d = emulators[-1].dimension
-    x = _uniform(BATCH, d, rng)
-    log_q = np.zeros(len(x))
-    for batch in range(batches):
-        keep = not_ruled_out(emulators[:-1], fit, x, cutoff)
-        x, log_q = x[keep], log_q[keep]
-        mean, var = emulators[-1].predict(x)
-        log_w = fit.log_likelihood(mean, var) - log_q
-        w = np.exp(log_w - logsumexp(log_w))
-        if batch == batches - 1:
-            return x, w, mean
-        k = min(500, BATCH // 10)
-        centres = x[rng.choice(len(x), size=k, p=w)]
-        cov = np.atleast_2d(np.cov(x.T, aweights=w)) * (4 / (k * (d + 2))) ** (2 / (d + 4))
-        cov += np.eye(d) * 1e-8
-        x = np.vstack(
-            [_uniform(BATCH // 10, d, rng), _kernel_draws(centres, cov, BATCH - BATCH // 10, rng)]
-        )
-        inside = ((x >= 0) & (x <= 1)).all(axis=1)
-        x = x[inside]
-        log_q = _mixture_log_density(x, centres, cov)
-    raise AssertionError("unreachable")
+
+    def log_target(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ll = np.full(len(x), -np.inf)
+        mean = np.full((len(x), len(emulators[-1].names)), np.nan)
+        inside = np.flatnonzero(((x >= 0) & (x <= 1)).all(axis=1))
+        inside = inside[not_ruled_out(emulators[:-1], fit, x[inside], cutoff)]
+        if inside.size:
+            m, v = emulators[-1].predict(x[inside])
+            ll[inside], mean[inside] = fit.log_likelihood(m, v), m
+        return ll, mean
+
+    def move(x, ll, mean, beta):
+        scale = 2.38**2 / d
+        cov = np.atleast_2d(np.cov(x.T)) * scale + np.eye(d) * 1e-10
+        accepted = 0
+        for _ in range(MOVES):
+            prop = x + rng.multivariate_normal(np.zeros(d), cov, size=len(x))
+            ll_p, mean_p = log_target(prop)
+            log_a = np.full(len(x), -np.inf)
+            live = np.isfinite(ll_p)
+            log_a[live] = beta * (ll_p[live] - ll[live])
+            ok = np.log(rng.random(len(x))) < log_a
+            x, ll, mean = np.where(ok[:, None], prop, x), np.where(ok, ll_p, ll), mean
+            mean = np.where(ok[:, None], mean_p, mean)
+            accepted += int(ok.sum())
+        return x, ll, mean, accepted / (MOVES * len(x))
+
+    start, _ = non_implausible_points(emulators, fit, n, rng, cutoff)
+    x = start[rng.integers(len(start), size=n)] if len(start) < n else start
+    ll, mean = log_target(x)
+    if not np.isfinite(ll).all():  # found by the last emulators' cut but out by an earlier one
+        good = np.flatnonzero(np.isfinite(ll))
+        pick = good[rng.integers(good.size, size=n)]
+        x, ll, mean = x[pick], ll[pick], mean[pick]
+    x, ll, mean, rate = move(x, ll, mean, 0.0)
+    beta, steps = 0.0, 0
+    while beta < 1.0:
+        delta = _next_step(ll, 1.0 - beta)
+        w = np.exp(delta * (ll - ll.max()))
+        pick = _systematic(w / w.sum(), rng)
+        x, ll, mean = x[pick], ll[pick], mean[pick]
+        beta = min(1.0, beta + delta)
+        x, ll, mean, rate = move(x, ll, mean, beta)
+        steps += 1
+    distinct = len(np.unique(x, axis=0))
+    return x, mean, ll, {"tempering_steps": steps, "acceptance": rate, "distinct": distinct}
 
 
-def _mixture_log_density(x: np.ndarray, centres: np.ndarray, cov: np.ndarray) -> np.ndarray:
-    """``log(0.1 + 0.9 mean_k N(x; c_k, cov))`` (the prior's density on the cube is 1)."""
-    from scipy.special import logsumexp
+def _next_step(ll: np.ndarray, most: float) -> float:
+    """The rise of the exponent that keeps the reweighted ESS at half the particles (bisection)."""
 
-    chol = np.linalg.cholesky(cov)
-    d = len(cov)
-    log_norm = -0.5 * d * math.log(2 * math.pi) - np.log(np.diag(chol)).sum()
-    out = np.empty(len(x))
-    for start in range(0, len(x), 2_000):
-        diff = x[start : start + 2_000, None, :] - centres[None, :, :]
-        z = np.linalg.solve(chol, diff.reshape(-1, d).T).T.reshape(diff.shape)
-        log_k = log_norm - 0.5 * (z**2).sum(axis=2)
-        kern = logsumexp(log_k, axis=1) - math.log(len(centres))
-        out[start : start + 2_000] = np.logaddexp(math.log(0.1), math.log(0.9) + kern)
-    return out
+    def ess_share(delta: float) -> float:
+        w = np.exp(delta * (ll - ll.max()))
+        return float(w.sum() ** 2 / np.sum(w**2) / len(w))
+
+    if ess_share(most) >= 0.5:
+        return most
+    low, high = 0.0, most
+    for _ in range(50):
+        mid = (low + high) / 2
+        low, high = (mid, high) if ess_share(mid) >= 0.5 else (low, mid)
+    return max(low, 1e-6)
+
+
+def _systematic(w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Systematic resampling: indices of ``len(w)`` draws in proportion to ``w``."""
+    positions = (rng.random() + np.arange(len(w))) / len(w)
+    return np.minimum(np.searchsorted(np.cumsum(w), positions), len(w) - 1)
 
 
 # ----------------------------------------------------------------------------- the design
 def read_design(path: str | Path, params: list[Parameter], names: list[str]) -> pd.DataFrame:
     """Runs of an earlier calibration: a ``design.csv`` of this method or an Optuna ``trials.csv``.
 
-    Returns one row per run with the parameters' paths and the statistics' names as columns
-    (an Optuna trial's statistics are the means of its replications). Points outside the prior
-    are left out.
+    Returns one row per run with ``wave`` (the wave of this method's design, -1 for a trial),
+    the parameters' paths and the statistics' names as columns (an Optuna trial's statistics are
+    the means of its replications). Points outside the prior are left out.
 
     Raises:
         ScenarioError: the file is missing, or lacks a parameter or a statistic of the targets.
@@ -328,7 +359,10 @@ def read_design(path: str | Path, params: list[Parameter], names: list[str]) -> 
     inside = np.ones(len(frame), dtype=bool)
     for p in params:
         inside &= frame[p.path].between(p.low, p.high).to_numpy()
-    return frame.loc[inside, [p.path for p in params] + names].reset_index(drop=True)
+    out = frame.loc[inside, [p.path for p in params] + names].reset_index(drop=True)
+    wave = frame.loc[inside, "wave"] if "wave" in frame.columns else -1
+    out.insert(0, "wave", np.asarray(wave, dtype=int) if "wave" in frame.columns else wave)
+    return out
 
 
 # ----------------------------------------------------------------------------- the algorithm
@@ -376,7 +410,10 @@ def history_match(
 
     ``simulate(points, first)`` runs the model once at each row of ``points`` (parameter values
     by path; ``first``: the design index of the first row, for the seeds) and returns their
-    statistics (one row each, columns by statistic name). ``design`` holds earlier runs.
+    statistics (one row each, columns by statistic name). ``design`` holds earlier runs: rows of
+    ``wave`` -1 start the design; rows of waves 0, 1... (a ``design.csv`` of this method) are
+    *replayed*: their emulators are fitted again and the same candidates drawn, without running
+    the model, so that ``waves`` more waves continue the earlier run as if it had not stopped.
     ``on_wave(design)`` is called after each wave's runs (to write the design). ``jobs``:
     emulators fitted at once.
     """
@@ -384,19 +421,22 @@ def history_match(
     fit = Fit.of(targets, names)
     rng = np.random.default_rng(np.random.SeedSequence([seed, HM_KEY]))
     columns = ["wave", *[p.path for p in params], *names]
-    design = (
-        pd.DataFrame(columns=columns)
-        if design is None
-        else design.assign(wave=-1)[columns].reset_index(drop=True)
-    )
+    if design is None:
+        design = pd.DataFrame(columns=columns)
+    else:
+        design = design.assign(wave=design.get("wave", -1))[columns]
+        design = design.sort_values("wave", kind="stable").reset_index(drop=True)
+    replayed = int(design["wave"].max()) + 1 if len(design) else 0
     emulators: list[Emulator] = []
     rows = []
-    for wave in range(waves):
-        x_design = to_unit(design, params) if len(design) else np.empty((0, len(params)))
-        if len(design) >= 2 * len(params):
-            train = _training_rows(x_design, emulators, fit, cutoff)
-            emulators.append(Emulator(x_design[train], design.iloc[train][names], seed, jobs))
-            new_x, share = non_implausible_points(emulators, fit, runs, rng, cutoff)
+    for wave in range(replayed + waves):
+        before = design[design["wave"] < wave]
+        x_before = to_unit(before, params) if len(before) else np.empty((0, len(params)))
+        n_new = int((design["wave"] == wave).sum()) if wave < replayed else runs
+        if len(before) >= 2 * len(params):
+            train = _training_rows(x_before, emulators, fit, cutoff)
+            emulators.append(Emulator(x_before[train], before.iloc[train][names], seed, jobs))
+            new_x, share = non_implausible_points(emulators, fit, n_new, rng, cutoff)
             if len(new_x) == 0:
                 x = _uniform(CANDIDATES, len(params), rng)
                 closest = fit.implausibility(*emulators[-1].predict(x)).min(axis=0)
@@ -404,10 +444,15 @@ def history_match(
                     wave, {t.name: float(i) for t, i in zip(targets, closest, strict=True)}
                 )
         else:
-            train, share = np.arange(len(design)), 1.0
-            new_x = _uniform(runs, len(params), rng)
-        points = from_unit(new_x, params)
-        stats = simulate(points, len(design))
+            train, share = np.arange(len(before)), 1.0
+            new_x = _uniform(n_new, len(params), rng)
+        if wave < replayed:  # an earlier run's wave: its runs are in the design already
+            new = design[design["wave"] == wave]
+            points = new[[p.path for p in params]].reset_index(drop=True)
+            stats = new[names].reset_index(drop=True)
+        else:
+            points = from_unit(new_x, params)
+            stats = simulate(points, len(design))
         if emulators:  # the last emulators' forecast of the new runs
             mean, var = emulators[-1].predict(to_unit(points, params))
             noise = np.array(emulators[-1].noise)
@@ -415,19 +460,21 @@ def history_match(
             within = float(np.mean(z <= 3))
         else:
             within = float("nan")
-        new = pd.concat([points, stats[names]], axis=1).assign(wave=wave)[columns]
-        design = new if not len(design) else pd.concat([design, new], ignore_index=True)
+        if wave >= replayed:
+            new = pd.concat([points, stats[names]], axis=1).assign(wave=wave)[columns]
+            design = new if not len(design) else pd.concat([design, new], ignore_index=True)
         rows.append(
             {
                 "wave": wave,
+                "replayed": wave < replayed,
                 "runs": len(new),
-                "runs_in_all": len(design),
+                "runs_in_all": int((design["wave"] <= wave).sum()),
                 "training_runs": len(train),
                 "non_implausible_share": share,
                 "forecast_within_3sd": within,
             }
         )
-        if on_wave is not None:
+        if on_wave is not None and wave >= replayed:
             on_wave(design)
     x_design = to_unit(design, params)
     train = _training_rows(x_design, emulators, fit, cutoff)
@@ -441,22 +488,24 @@ def posterior_frame(
     targets: list[Target],
     seed: int,
     cutoff: float = CUTOFF,
-) -> tuple[pd.DataFrame, float]:
-    """The emulated posterior's particles (weight, emulated loss, values) and its ESS."""
-    from sim.experiments.abc_report import ess
+    particles: int = PARTICLES,
+) -> tuple[pd.DataFrame, dict]:
+    """The emulated posterior's particles and the sampler's diagnostics.
 
+    One row per particle: ``weight`` (equal), ``distance`` (the emulated loss),
+    ``log_likelihood`` (emulated), the values by path; the highest likelihood first (the point
+    estimate: under a uniform prior, the particle of highest posterior density).
+    """
     fit = Fit.of(targets, matching.emulators[-1].names)
     rng = np.random.default_rng(np.random.SeedSequence([seed, HM_KEY, 1]))
-    x, w, mean = sample_posterior(matching.emulators, fit, rng, cutoff=cutoff)
-    effective = ess(w)
-    keep = w >= NEGLIGIBLE * w.max()
-    frame = from_unit(x[keep], params)
-    frame.insert(0, "distance", fit.loss(mean[keep]))
-    frame.insert(0, "weight", w[keep] / w[keep].sum())
+    x, mean, ll, info = sample_posterior(matching.emulators, fit, rng, particles, cutoff)
+    frame = from_unit(x, params)
+    frame.insert(0, "log_likelihood", ll)
+    frame.insert(0, "distance", fit.loss(mean))
+    frame.insert(0, "weight", 1.0 / len(frame))
+    frame = frame.sort_values("log_likelihood", ascending=False, kind="stable")
     frame.insert(0, "particle", np.arange(len(frame)))
-    return frame.sort_values("weight", ascending=False, kind="stable").reset_index(
-        drop=True
-    ), effective
+    return frame.reset_index(drop=True), info
 
 
 def draw_sets(particles: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
@@ -608,9 +657,7 @@ def calibrate_hm(
                 f"implausibility each reaches alone: {far or err.closest}. The runs so far are "
                 f"in {out_dir / 'design.csv'}",
             ) from None  # fmt: skip
-        particles, effective = posterior_frame(
-            matching, params, fit_spec.targets, seed_value, cutoff
-        )
+        particles, sampler = posterior_frame(matching, params, fit_spec.targets, seed_value, cutoff)
         point = {p.path: p.cast(particles.iloc[0][p.path]) for p in params}
         checked = run_points(run, draw_sets(particles, check, seed_value), "check", CHECK_KEY)
         spawn = list(range(HELD_OUT, HELD_OUT + check_replications))
@@ -651,7 +698,9 @@ def calibrate_hm(
         "seed": seed_value,
         "total_simulations": int(waves * runs + check + check_replications),
         "particles": len(particles),
-        "ess": effective,
+        "distinct_particles": sampler["distinct"],
+        "tempering_steps": sampler["tempering_steps"],
+        "acceptance_last_moves": sampler["acceptance"],
         "emulated_loss_median": weighted_quantile(particles["distance"], w, 0.5),
         "check_runs": check,
         "check_loss_median": float(np.median(real_losses)),
@@ -695,7 +744,9 @@ def leave_one_target_out(result: HistoryMatch) -> pd.DataFrame:
         kept = [t for t in result.targets if t.id != target_id]
         if not kept:
             continue
-        part, _ = posterior_frame(result.matching, result.params, kept, result.seed, result.cutoff)
+        part, _ = posterior_frame(
+            result.matching, result.params, kept, result.seed, result.cutoff, LOO_PARTICLES
+        )
         rows += posterior_shift(target_id, result.particles, part, params)
     table = pd.DataFrame(rows)
     store.write_text(result.out / "leave_one_out.csv", table.to_csv(index=False))
@@ -712,8 +763,9 @@ def _report_head(p: dict, diagnostics: pd.DataFrame) -> list[str]:
         f"{p['persons']} persons x {p['months']} months ({p['design_runs']} design runs in all, "
         f"{len(p['design_files'])} earlier design file(s)), seed {p['seed']}; cut-off "
         f"{p['cutoff']:g}. Space not ruled out at the last wave: {p['non_implausible_share']:.2%} "
-        f"of the prior. Posterior: {p['particles']} weighted particles from the emulators, "
-        f"effective sample size {p['ess']:.0f}.",
+        f"of the prior. Posterior: {p['particles']} particles of the emulators' posterior "
+        f"({p['distinct_particles']} distinct) by tempered SMC in {p['tempering_steps']} steps, "
+        f"the last moves accepted at {p['acceptance_last_moves']:.0%}.",
         "",
         "## Waves",
         "",
