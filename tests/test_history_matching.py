@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from cli_helpers import parcours
-from conftest import SCENARIOS
+from conftest import ROOT, SCENARIOS
 
 from sim.experiments import history_matching as hm
 from sim.experiments.abc_report import identifiability_table, weighted_quantile
@@ -263,3 +263,23 @@ def test_cli_reports_targets_no_parameter_set_reaches(tmp_path):
     assert (tmp_path / "run" / "design.csv").exists(), "the runs made are kept to continue from"
     assert not (tmp_path / "run" / "posterior.parquet").exists()
     assert math.isfinite(pd.read_csv(tmp_path / "run" / "design.csv")["rsa_job_loss_yearly"][0])
+
+
+def test_the_shipped_posterior_is_for_the_targets_and_parameters_in_use():
+    import hashlib
+
+    import yaml
+
+    run = ROOT / "calibration" / "runs" / "hm-baseline-20261130"
+    particles, info = read_posterior(run)
+    targets_file = ROOT / "calibration" / "targets.yaml"
+    sha = hashlib.sha256(targets_file.read_bytes()).hexdigest()
+    assert info["provenance"]["targets_sha256"] == sha, (
+        "calibration/targets.yaml changed since the posterior was made: calibrate again"
+    )
+    spec = yaml.safe_load(targets_file.read_text())
+    assert info["parameters"] == [p["path"] for p in spec["parameters"]]
+    for p in spec["parameters"]:
+        assert particles[p["path"]].between(p["low"], p["high"]).all(), p["path"]
+    assert len(particles) == info["provenance"]["particles"]
+    assert "hm-baseline-20261130/posterior.parquet" in (ROOT / "README.md").read_text()

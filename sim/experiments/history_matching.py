@@ -283,7 +283,8 @@ def sample_posterior(
             live = np.isfinite(ll_p)
             log_a[live] = beta * (ll_p[live] - ll[live])
             ok = np.log(rng.random(len(x))) < log_a
-            x, ll, mean = np.where(ok[:, None], prop, x), np.where(ok, ll_p, ll), mean
+            x = np.where(ok[:, None], prop, x)
+            ll = np.where(ok, ll_p, ll)
             mean = np.where(ok[:, None], mean_p, mean)
             accepted += int(ok.sum())
         return x, ll, mean, accepted / (MOVES * len(x))
@@ -759,9 +760,11 @@ def _report_head(p: dict, diagnostics: pd.DataFrame) -> list[str]:
         f"# History matching {p['run_id']}",
         "",
         f"Scenario `{p['scenario']}`, targets `{p['targets_file']}` (sha256 "
-        f"{p['targets_sha256'][:12]}); {p['waves']} wave(s) of {p['runs_per_wave']} runs of "
-        f"{p['persons']} persons x {p['months']} months ({p['design_runs']} design runs in all, "
-        f"{len(p['design_files'])} earlier design file(s)), seed {p['seed']}; cut-off "
+        f"{p['targets_sha256'][:12]}); {len(diagnostics)} wave(s) of runs of {p['persons']} "
+        f"persons x {p['months']} months, {p['waves']} run here ({p['runs_per_wave']} runs each), "
+        f"{int(diagnostics['replayed'].sum())} replayed from an earlier design; "
+        f"{p['design_runs']} design runs in all, from {len(p['design_files'])} earlier design "
+        f"file(s) and this run; seed {p['seed']}; cut-off "
         f"{p['cutoff']:g}. Space not ruled out at the last wave: {p['non_implausible_share']:.2%} "
         f"of the prior. Posterior: {p['particles']} particles of the emulators' posterior "
         f"({p['distinct_particles']} distinct) by tempered SMC in {p['tempering_steps']} steps, "
@@ -776,7 +779,8 @@ def _report_head(p: dict, diagnostics: pd.DataFrame) -> list[str]:
     for r in diagnostics.itertuples():
         within = "n/a" if not np.isfinite(r.forecast_within_3sd) else f"{r.forecast_within_3sd:.0%}"
         lines.append(
-            f"| {r.wave} | {r.runs} | {r.runs_in_all} | {r.training_runs} | "
+            f"| {r.wave}{' (replayed)' if r.replayed else ''} | {r.runs} | {r.runs_in_all} | "
+            f"{r.training_runs} | "
             f"{r.non_implausible_share:.2%} | {within} |"
         )
     lines += [
