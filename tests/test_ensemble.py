@@ -15,6 +15,11 @@ from sim.experiments.execution import task_scenario
 from sim.experiments.runner import compare
 from sim.experiments.store import load_run
 
+COACHING = """
+territory:
+  referent_groups:
+    team: {n: 1, staff: 4, caseload: 20, practice: 1.0}
+"""
 PARAMS = [
     Parameter(path="behaviour.p_apply", low=0.2, high=1.0, start=0.6, why="test"),
     Parameter(path="behaviour.p_break", low=0.002, high=0.03, start=0.012, why="test"),
@@ -158,3 +163,64 @@ def test_cli_run_over_a_posterior_prints_and_reports_it(tmp_path, posterior):
     assert block["sets"] == 2 and block["seeds_per_set"] == 2
     entry = block["indicators"]["baseline"]["employment_rate_12m"]
     assert entry["low"] <= entry["mean"] <= entry["high"], entry
+
+
+def test_trial_over_a_posterior_reports_each_effect_over_the_sets(tmp_path, posterior):
+    import json
+
+    from sim.experiments.trial import load_trial
+
+    arms = []
+    for name, text in (("control", ""), ("coaching", COACHING)):
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(text)
+        arms += ["--arm", str(path)]
+    done = parcours(
+        "trial", SCENARIOS / "baseline.yaml", *arms, "--size", "60", "--enrol-months", "2",
+        "--persons", "500", "--months", "8", "--replications", "4", "--no-reference",
+        "--workers", "1", "--ensemble", posterior, "--json", "--out", tmp_path / "t", cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.describe()
+    rows = json.loads(done.stdout)["ensemble"]
+    result = load_trial(tmp_path / "t")
+    m = result["manifest"]
+    for task in m["tasks"]:  # replication r runs set r // 2, as in a comparison
+        data = task_scenario(m, task)
+        expected = m["ensemble"]["sets"][task["replication"] // 2]["behaviour.p_apply"]
+        assert data["behaviour"]["p_apply"] == expected, task["id"]
+    itt = result["effects"].query("comparison == 'itt'").set_index("outcome")["itt"]
+    assert {r["outcome"] for r in rows} == set(itt.index)
+    for r in rows:
+        assert r["n_sets"] == 2 and r["arm"] == "coaching"
+        # Two sets of two replications each: the mean of the set means is the mean ITT effect.
+        assert r["mean"] == pytest.approx(itt[r["outcome"]]), r["outcome"]
+        assert r["low"] <= r["mean"] <= r["high"]
+    text = parcours(
+        "trial", SCENARIOS / "baseline.yaml", *arms, "--size", "60", "--enrol-months", "2",
+        "--persons", "500", "--months", "8", "--replications", "4", "--no-reference",
+        "--workers", "1", "--ensemble", posterior, "--out", tmp_path / "t2", cwd=ROOT,
+    )  # fmt: skip
+    assert "Over the posterior" in text.stdout and "plausible sets" in text.stdout, text.stdout
+
+
+def test_a_posterior_of_population_values_runs_each_status_quo_on_its_set(tmp_path):
+    """The status quo's burn-in of replication r takes set r, as the scenarios started from it:
+    a posterior that changes the population is then no different from the status quo's."""
+    param = Parameter(
+        path="population.share_rsa_eligible_without_benefit", low=0.0, high=0.8, start=0.3,
+        why="test",
+    )  # fmt: skip
+    particles = pd.DataFrame(
+        {"particle": [0, 1], "weight": [0.5, 0.5], "distance": [0.1, 0.2], param.path: [0.1, 0.7]}
+    )
+    path = tmp_path / "posterior.parquet"
+    write_posterior(path, particles, {"run_id": "test"}, pd.DataFrame(), [param])
+    base = SCENARIOS / "baseline.yaml"
+    with ensemble.over(path, seeds_per_set=1):
+        exp = compare([base, base], replications=4, persons=300, months=13, workers=1,
+                      out=tmp_path / "cmp")  # fmt: skip
+    m = exp.manifest
+    assert m["status_quo"], "the baseline's burn-in makes this a status-quo start"
+    assert m["status"] == "complete"
+    diffs = load_run(exp.out)["ensemble_differences"].dropna(subset=["mean"])
+    assert (diffs["mean"] == 0).all(), "the same scenario from the same state and seed"

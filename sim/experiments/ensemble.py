@@ -2,7 +2,7 @@
 
 A calibration by ABC (:mod:`sim.experiments.abc`) leaves a weighted sample of parameter sets that
 fit the published figures about as well. An experiment run *over the posterior* (``parcours run
-/ compare / sweep / allocate / explain --ensemble POSTERIOR``) carries that uncertainty into its
+/ compare / sweep / allocate / trial / explain --ensemble POSTERIOR``) carries that uncertainty into its
 results:
 
 - ``sets`` parameter sets are drawn from the posterior in proportion to their weights (with
@@ -12,7 +12,10 @@ results:
   and the run's usual seed ``r``. Every scenario and point of the experiment uses the same set and
   the same seed in replication ``r``, so paired differences stay paired;
 - the set's values replace the scenario's at the posterior's paths (a sweep point's values are
-  applied after them: a sweep over a calibrated parameter wins).
+  applied after them: a sweep over a calibrated parameter wins); with a shared status-quo start,
+  the status quo's burn-in of replication ``r`` runs on set ``r // seeds_per_set`` too;
+- a trial (``parcours trial --ensemble``) reports each arm's effect over the sets
+  (:func:`sim.experiments.trial.ensemble_effects`, ``trial_ensemble.parquet``).
 
 Reported, per scenario (and point), indicator and public (:func:`ensemble_summary`), and per
 difference to the first scenario of a comparison (:func:`ensemble_differences`):
@@ -178,6 +181,24 @@ def ensemble_summary(indicators: pd.DataFrame, manifest: dict) -> pd.DataFrame:
     return out
 
 
+def difference_row(diff: pd.DataFrame, k: int) -> dict:
+    """A difference over the sets, from its replications (columns ``set``, ``value``).
+
+    The interval and variance shares (:func:`_decompose`), the shares of sets with each sign,
+    and whether its sign is robust.
+    """
+    row = _decompose(diff, k).to_dict()
+    set_means = diff.dropna(subset=["value"]).groupby("set")["value"].mean().to_numpy()
+    sign = np.sign(row["mean"]) if np.isfinite(row["mean"]) else 0.0
+    holds = float(np.mean(np.sign(set_means) == sign)) if sign != 0 else float("nan")
+    shares = {"positive": set_means > 0, "negative": set_means < 0, "zero": set_means == 0}
+    for name, mask in shares.items():
+        row[f"share_{name}"] = float(np.mean(mask)) if set_means.size else float("nan")
+    row["share_sign_holds"] = holds
+    row["robust"] = bool(np.isfinite(holds) and holds >= ROBUST_SHARE)
+    return row
+
+
 def ensemble_differences(indicators: pd.DataFrame, manifest: dict) -> pd.DataFrame:
     """Each scenario minus the first, per set: interval, variance shares and sign robustness."""
     k = manifest["ensemble"]["seeds_per_set"]
@@ -190,26 +211,8 @@ def ensemble_differences(indicators: pd.DataFrame, manifest: dict) -> pd.DataFra
         diff = (g - ref.reindex(g.index)).reset_index()
         diff = _with_sets(diff, k)
         for (point, ind, pub), d in diff.groupby(["point", "indicator", "public"], sort=False):
-            row = _decompose(d, k).to_dict()
-            set_means = d.dropna(subset=["value"]).groupby("set")["value"].mean().to_numpy()
-            sign = np.sign(row["mean"]) if np.isfinite(row["mean"]) else 0.0
-            zero = float(np.mean(set_means == 0)) if set_means.size else float("nan")
-            holds = float(np.mean(np.sign(set_means) == sign)) if sign != 0 else float("nan")
-            row.update(
-                {
-                    "scenario": name,
-                    "base": base,
-                    "point": point,
-                    "indicator": ind,
-                    "public": pub,
-                    "share_positive": float(np.mean(set_means > 0)) if set_means.size else np.nan,
-                    "share_negative": float(np.mean(set_means < 0)) if set_means.size else np.nan,
-                    "share_zero": zero,
-                    "share_sign_holds": holds,
-                    "robust": bool(np.isfinite(holds) and holds >= ROBUST_SHARE),
-                }
-            )
-            rows.append(row)
+            row = {"scenario": name, "base": base, "point": point, "indicator": ind}
+            rows.append({**row, "public": pub, **difference_row(d, k)})
     if not rows:
         return pd.DataFrame()
     out = pd.DataFrame(rows)

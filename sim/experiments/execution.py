@@ -313,7 +313,7 @@ def status_quo_tasks(out: Path, manifest: dict, tasks: list[dict]) -> list[dict]
         {
             "id": f"status-quo-r{rep:03d}",
             "out": str(out),
-            "scenario": scenario,
+            "scenario": store.with_parameter_set(manifest, scenario, {"replication": rep}),
             "entropy": manifest["seed"],
             "spawn_key": [rep],
             "replication": rep,

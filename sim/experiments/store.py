@@ -87,6 +87,7 @@ TABLES = (
     "trial_balance",
     "trial_capacity",
     "trial_persons",
+    "trial_ensemble",
 )
 TASK_TABLES = ("indicators", "monthly", "ledger", "cohort")
 """The tables every task writes (and ``persons`` when its ``persons_table`` is set)."""
@@ -473,18 +474,28 @@ def task_scenario(manifest: dict, task: dict) -> dict:
     The parameter set is the one drawn for the task's replication in a run over a posterior
     (``--ensemble``); a sweep point's values are applied after it.
     """
-    data = copy.deepcopy(manifest["scenarios"][task["scenario_key"]])
-    drawn = manifest.get("ensemble")  # a run over a posterior: this replication's parameter set
+    data = with_parameter_set(manifest, manifest["scenarios"][task["scenario_key"]], task)
     point = manifest["points"][task["point"]]["values"]
-    if not (drawn or point):
-        return data  # nothing to apply: the scenario package (its schema) is not loaded
-    from sim.scenario import apply_overrides
+    if point:
+        from sim.scenario import apply_overrides
 
+        apply_overrides(data, point, Path(manifest.get("out", "<run>")) / MANIFEST)
+    return data
+
+
+def with_parameter_set(manifest: dict, scenario: dict, task: dict) -> dict:
+    """A copy of ``scenario`` (as data) with the posterior set of ``task``'s replication.
+
+    Unchanged (a copy) outside a run over a posterior. The status quo's burn-in of replication
+    ``r`` takes the same set as the scenarios that start from it.
+    """
+    data = copy.deepcopy(scenario)
+    drawn = manifest.get("ensemble")  # a run over a posterior: this replication's parameter set
     if drawn:
+        from sim.scenario import apply_overrides
+
         values = drawn["sets"][task["replication"] // drawn["seeds_per_set"]]
         apply_overrides(data, values, Path(manifest.get("out", "<run>")) / MANIFEST)
-    if point:
-        apply_overrides(data, point, Path(manifest.get("out", "<run>")) / MANIFEST)
     return data
 
 

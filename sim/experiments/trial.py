@@ -392,6 +392,30 @@ def effects(persons: pd.DataFrame, arms: list[str], alpha: float = 0.05) -> pd.D
     return pd.DataFrame(rows)
 
 
+def ensemble_effects(persons: pd.DataFrame, arms: list[str], k: int) -> pd.DataFrame:
+    """Over a posterior: each arm's ITT effect per parameter set (see :mod:`.ensemble`).
+
+    Replication ``r`` ran parameter set ``r // k``; per arm and outcome, the interval of the set
+    means, the parameters' share of the variance and whether the effect's sign holds in at least
+    :data:`sim.experiments.ensemble.ROBUST_SHARE` of the sets.
+    """
+    from sim.experiments.ensemble import difference_row
+
+    stats = arm_stats(persons)
+    ref = stats[stats["arm"] == arms[0]].set_index("replication")
+    rows = []
+    for arm in arms[1:]:
+        mine = stats[stats["arm"] == arm].set_index("replication")
+        reps = ref.index.intersection(mine.index)
+        for o in OUTCOMES:
+            diff = (mine.loc[reps, f"{o}:mean"] - ref.loc[reps, f"{o}:mean"]).to_numpy(float)
+            d = pd.DataFrame({"set": np.asarray(reps) // k, "value": diff})
+            rows.append(
+                {"arm": arm, "reference_arm": arms[0], "outcome": o, **difference_row(d, k)}
+            )
+    return pd.DataFrame(rows)
+
+
 def spillovers(persons: pd.DataFrame, arms: list[str], trial_key: str, ref_key: str):
     """Each arm's outcomes in the trial territory minus the same persons' in the reference."""
     rows = []
@@ -520,9 +544,14 @@ def trial_outputs(out: Path, manifest: dict, indicators: pd.DataFrame) -> None:
         parts = [table, spillovers(persons, arms, keys[0], keys[1])]
         parts.append(territory_effects(indicators, keys[0], keys[1]))
         table = pd.concat(parts, ignore_index=True)
+    extra = {}
+    if manifest.get("ensemble"):
+        k = manifest["ensemble"]["seeds_per_set"]
+        extra["trial_ensemble"] = ensemble_effects(trial_persons, arms, k)
     store.write_tables(
         out,
         {
+            **extra,
             "trial_effects": table,
             "trial_km": kaplan_meier(trial_persons, arms, spec["horizon"]),
             "trial_balance": balance(trial_persons, arms, spec["strata"]),
@@ -533,7 +562,7 @@ def trial_outputs(out: Path, manifest: dict, indicators: pd.DataFrame) -> None:
 
 
 def load_trial(out: str | Path) -> dict:
-    """A finished trial's tables: ``{"manifest", "effects", "km", "balance", "capacity"}``."""
+    """A finished trial's tables: manifest, effects, km, balance, capacity, persons, ensemble."""
     run = store.load_run(out)
     return {
         "manifest": run["manifest"],
@@ -542,4 +571,5 @@ def load_trial(out: str | Path) -> dict:
         "balance": run.get("trial_balance"),
         "capacity": run.get("trial_capacity"),
         "persons": run.get("trial_persons"),
+        "ensemble": run.get("trial_ensemble"),
     }

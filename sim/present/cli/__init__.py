@@ -50,7 +50,7 @@ COMMANDS = {
 }
 """Each command's name and where it is defined: ``module:attribute`` in this package."""
 
-WITH_ENSEMBLE = ("run", "compare", "sweep", "allocate", "explain")
+WITH_ENSEMBLE = ("run", "compare", "sweep", "allocate", "trial", "explain")
 """The commands that take ``--ensemble POSTERIOR`` (:mod:`sim.present.cli.ensemble`)."""
 
 # Names this package exported before its commands were loaded lazily, and where they live now.

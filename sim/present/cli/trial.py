@@ -117,8 +117,15 @@ def trial(
 
         write_report(exp.out)
     if as_json:
-        eff = result["effects"].astype(object).where(result["effects"].notna(), None)
-        click.echo(json.dumps({"effects": eff.to_dict("records"), "out": str(exp.out)}))
+        out = {"effects": _records(result["effects"]), "out": str(exp.out)}
+        if result["ensemble"] is not None:
+            out["ensemble"] = _records(result["ensemble"])
+        click.echo(json.dumps(out))
         return
     click.echo(trial_text(result, power))
     click.echo(f"\nresults written to {exp.out}")
+
+
+def _records(frame) -> list[dict]:
+    """A table as JSON records, NaN as null."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")

@@ -89,6 +89,7 @@ def trial_text(result: dict, power: bool = False) -> str:
             f"(the {spec['arms'][0]} row is the trial's spill-over onto its controls; the "
             "territory's indicators with and without are in trial_effects.parquet)"
         )
+    lines += _ensemble_lines(result)
     km = result["km"]
     marks = sorted({1, 3, 6, 12, 24, spec["horizon"]} & set(range(1, spec["horizon"] + 1)))
     lines += ["", "Kaplan-Meier: share still without a job, months after enrolment"]
@@ -104,3 +105,31 @@ def trial_text(result: dict, power: bool = False) -> str:
         f"{100 * gap.max():.1f} pt ({'/'.join(gap.idxmax())})",
     ]
     return "\n".join(lines)
+
+
+def _ensemble_lines(result: dict) -> list[str]:
+    """With ``--ensemble``: each ITT effect over the posterior's parameter sets."""
+    ens = result.get("ensemble")
+    if ens is None or not len(ens):
+        return []
+    from sim.experiments.ensemble import robustness_text
+
+    m = result["manifest"]["ensemble"]
+    lines = [
+        "",
+        f"Over the posterior {m['file']}: {len(m['sets'])} parameter sets x {m['seeds_per_set']} "
+        "seeds; interval of the set means (2.5-97.5%), the parameters' share of the variance",
+        f"{'outcome':<20}{'arm':<14}{'ITT effect':>13}{'interval over sets':>28}"
+        f"{'parameters':>12}  sign",
+    ]
+    for r in ens.itertuples():
+        o = r.outcome
+        interval = f"[{_diff(o, r.low)}, {_diff(o, r.high)}]"
+        share = _num(
+            None if not math.isfinite(r.share_parameters) else 100 * r.share_parameters, ".0f"
+        )
+        lines.append(
+            f"{o:<20}{r.arm:<14}{_diff(o, r.mean):>13}{interval:>28}{share + '%':>12}  "
+            f"{robustness_text(r._asdict())}"
+        )
+    return lines
