@@ -1,9 +1,9 @@
 """Experiments over a posterior: every replication runs one plausible parameter set.
 
-A calibration by ABC (:mod:`sim.experiments.abc`) leaves a weighted sample of parameter sets that
-fit the published figures about as well. An experiment run *over the posterior* (``parcours run
-/ compare / sweep / allocate / trial / explain --ensemble POSTERIOR``) carries that uncertainty into its
-results:
+A posterior calibration (history matching, :mod:`sim.experiments.history_matching`, or ABC,
+:mod:`sim.experiments.abc`) leaves a sample of parameter sets that fit the published figures
+about as well. An experiment run *over the posterior* (``parcours run / compare / sweep /
+allocate / trial / explain --ensemble POSTERIOR``) carries that uncertainty into its results:
 
 - ``sets`` parameter sets are drawn from the posterior in proportion to their weights (with
   replacement), with the generator ``SeedSequence(seed, spawn_key=(ENSEMBLE_KEY,))`` of the run's
@@ -252,14 +252,16 @@ def read_posterior(path: str | Path) -> tuple[pd.DataFrame, dict]:
     if path.is_dir():
         path = path / "posterior.parquet"
     if not path.exists():
-        raise ScenarioError(path, "", "posterior file not found (parcours calibrate --method abc)")
+        raise ScenarioError(
+            path, "", "posterior file not found (parcours calibrate --method history-matching)"
+        )
     try:
         table = pq.read_table(path)
     except Exception as err:  # pyarrow raises several kinds for a file that is not Parquet
         raise ScenarioError(path, "", f"not a Parquet file ({err})") from None
     meta = table.schema.metadata or {}
     if b"parcours" not in meta:
-        raise ScenarioError(path, "", "not a posterior written by parcours calibrate --method abc")
+        raise ScenarioError(path, "", "not a posterior written by parcours calibrate")
     info = json.loads(meta[b"parcours"])
     frame = table.to_pandas()
     missing = [c for c in ("weight", *info["parameters"]) if c not in frame.columns]

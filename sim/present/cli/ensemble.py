@@ -1,7 +1,7 @@
 """``--ensemble POSTERIOR``: run a command over a posterior's parameter sets, and print it.
 
 :func:`add_ensemble_options` adds ``--ensemble`` and ``--seeds-per-set`` to a command (run,
-compare, sweep, allocate, explain) and runs its body inside
+compare, sweep, allocate, trial, explain) and runs its body inside
 :func:`sim.experiments.ensemble.over`; :func:`ensemble_text` and :func:`ensemble_json` show the
 ensemble tables of a finished run.
 """
@@ -34,8 +34,8 @@ def add_ensemble_options(command: click.Command) -> click.Command:
             ["--ensemble"],
             type=click.Path(),
             help="Run over this posterior (posterior.parquet of parcours calibrate --method "
-            "abc): replication r runs parameter set r // seeds-per-set, the same in every "
-            "scenario.",
+            "history-matching or abc): replication r runs parameter set r // seeds-per-set, the "
+            "same in every scenario.",
         ),
         click.Option(
             ["--seeds-per-set"],
