@@ -201,6 +201,10 @@ def test_trial_over_a_posterior_reports_each_effect_over_the_sets(tmp_path, post
         "--workers", "1", "--ensemble", posterior, "--out", tmp_path / "t2", cwd=ROOT,
     )  # fmt: skip
     assert "Over the posterior" in text.stdout and "plausible sets" in text.stdout, text.stdout
+    from sim.present.report import write_report
+
+    _, md = write_report(tmp_path / "t2")
+    assert "Trial effects over the posterior" in md.read_text()
 
 
 def test_a_posterior_of_population_values_runs_each_status_quo_on_its_set(tmp_path):

@@ -565,9 +565,9 @@ def _ensemble(doc: _Doc, run: dict) -> None:
         "share of the variance due to the parameters rather than chance.",
         cls="note",
     )
-    s = run["ensemble"]
-    s = s[(s["public"] == "all") & (s["point"] == 0)]
-    for scenario, rows in s.groupby("scenario", sort=False):
+    s = run.get("ensemble")
+    s = s[(s["public"] == "all") & (s["point"] == 0)] if s is not None else s
+    for scenario, rows in s.groupby("scenario", sort=False) if s is not None else ():
         doc.heading(scenario, 3)
         doc.table(
             ["indicator", "mean", "95% over sets", "parameters"],
@@ -578,6 +578,7 @@ def _ensemble(doc: _Doc, run: dict) -> None:
                 for r in rows.itertuples()
             ],
         )  # fmt: skip
+    _trial_ensemble(doc, run)
     d = run.get("ensemble_differences")
     if d is None or not len(d):
         return
@@ -593,6 +594,26 @@ def _ensemble(doc: _Doc, run: dict) -> None:
                 for _, r in rows.iterrows()
             ],
         )  # fmt: skip
+
+
+def _trial_ensemble(doc: _Doc, run: dict) -> None:
+    """A trial over a posterior: each arm's intention-to-treat effect over the sets."""
+    from sim.experiments.ensemble import robustness_text
+    from sim.present.cli.trial_tables import _diff
+
+    t = run.get("trial_ensemble")
+    if t is None or not len(t):
+        return
+    doc.heading("Trial effects over the posterior", 3)
+    doc.table(
+        ["outcome", "arm", "ITT effect", "95% over sets", "parameters", "sign"],
+        [
+            [r["outcome"], r["arm"], _diff(r["outcome"], r["mean"]),
+             f"[{_diff(r['outcome'], r['low'])}, {_diff(r['outcome'], r['high'])}]",
+             _share(r["share_parameters"]), robustness_text(r)]
+            for _, r in t.iterrows()
+        ],
+    )  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- the report
@@ -624,7 +645,7 @@ def write_report(run_dir: str | Path, progress: bool = False) -> tuple[Path, Pat
     try:
         run = {"manifest": m}
         for name in ("summary", "indicators", "differences", "allocations", "explain",
-                     "ensemble", "ensemble_differences"):  # fmt: skip
+                     "ensemble", "ensemble_differences", "trial_ensemble"):  # fmt: skip
             if explain and name in ("summary", "differences"):
                 continue  # made from A's and B's indicators by explain_view
             table = _read(run_dir, name, points if name in ("summary", "indicators") else None)
@@ -667,7 +688,7 @@ def write_report(run_dir: str | Path, progress: bool = False) -> tuple[Path, Pat
         differences = run.get("differences")
         if differences is not None and len(differences):
             _differences(doc, differences, run["summary"], m)
-        if m.get("ensemble") and "ensemble" in run:
+        if m.get("ensemble") and ("ensemble" in run or "trial_ensemble" in run):
             _ensemble(doc, run)
         _plots(doc, run, labels, figures_dir, bar, store)
         shown = [n for n in METADATA if n in set(run["summary"]["indicator"])]
