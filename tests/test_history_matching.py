@@ -205,6 +205,12 @@ def test_history_matching_writes_a_posterior_and_continues_as_if_never_stopped(t
     columns = ["training_runs", "non_implausible_share"]
     pd.testing.assert_frame_equal(second.diagnostics[columns], whole.diagnostics[columns])
 
+    with pytest.raises(ScenarioError, match="only one design"):  # two runs' waves would mix
+        hm.calibrate_hm(
+            SCENARIOS / "baseline.yaml", targets, waves=1, runs=6, out=tmp_path / "two",
+            design=[first.out / "design.csv", second.out / "design.csv"], **common,
+        )  # fmt: skip
+    assert not (tmp_path / "two").exists(), "refused before anything is written"
     with pytest.raises(OutputExistsError):  # a run directory is never overwritten
         hm.calibrate_hm(
             SCENARIOS / "baseline.yaml", targets, waves=1, runs=6, out=first.out, **common
@@ -212,7 +218,8 @@ def test_history_matching_writes_a_posterior_and_continues_as_if_never_stopped(t
 
 
 # The synthetic set-up of the coverage check: tolerances a run of 2,000 persons can resolve (the
-# published ones leave both parameters uninformed at that size: nothing to judge coverage on).
+# published ones leave every parameter uninformed at that size: nothing to judge coverage on),
+# and a third parameter without effect by construction (modulation is off in the baseline).
 SYNTHETIC = """
 targets:
   - {name: c1, id: C1, value: 0.12, tolerance: 0.015, statistic: rsa_job_entry_yearly,
@@ -222,22 +229,29 @@ targets:
 parameters:
   - {path: behaviour.p_break, low: 0.002, high: 0.03, start: 0.012, why: test}
   - {path: behaviour.p_search_alone, low: 0.05, high: 0.5, start: 0.25, why: test}
+  - {path: policy.funding.modulation.share, low: 0.0, high: 0.1, start: 0.05, why: no effect}
 """
+INERT = "policy.funding.modulation.share"
 
 
 @pytest.mark.slow
 def test_real_model_coverage_on_synthetic_truths(tmp_path):
     """20 truths drawn inside the prior, the model's own statistics fitted (the mean of 6 runs
     at the truth): the truth inside the 90% interval of the informed parameters about 90% of the
-    time. About 15 minutes on 2 cores."""
+    time, and a parameter without effect never informed. About 15 minutes on 2 cores.
+
+    Measured: ``p_break`` is informed in most repetitions; ``p_search_alone`` hardly moves the
+    job entries while vacancies bind (docs/ODD.md, 8.4), so it is rarely informed.
+    """
     targets = tmp_path / "targets.yaml"
     targets.write_text(SYNTHETIC)
     rng = np.random.default_rng(11)
-    hits, total = 0, 0
+    hits, total, inert = 0, 0, []
     for rep in range(20):
         truth = {
             "behaviour.p_break": float(rng.uniform(0.004, 0.028)),
             "behaviour.p_search_alone": float(rng.uniform(0.07, 0.48)),
+            INERT: float(rng.uniform(0.01, 0.09)),
         }
         post = hm.calibrate_hm(
             SCENARIOS / "baseline.yaml", targets, waves=2, runs=20, truth=truth,
@@ -245,14 +259,16 @@ def test_real_model_coverage_on_synthetic_truths(tmp_path):
             check_replications=2, out=tmp_path / f"rep{rep}",
         )  # fmt: skip
         ident = post.identifiability.set_index("parameter")
+        inert.append(float(ident.loc[INERT, "width_ratio"]))
         for path, value in truth.items():
             row = ident.loc[path]
-            if row["verdict"] == "not informed":
+            if row["verdict"] == "not informed" or path == INERT:
                 continue
             total += 1
             hits += row["posterior_p05"] <= value <= row["posterior_p95"]
-    assert total >= 20, f"too few informed parameters to judge coverage ({total})"
+    assert total >= 10, f"too few informed parameters to judge coverage ({total})"
     assert hits / total >= 0.75, f"coverage {hits}/{total}, expected about 90%"
+    assert min(inert) > 0.8, f"a parameter without effect looked informed: {min(inert):.2f}"
 
 
 def test_cli_reports_targets_no_parameter_set_reaches(tmp_path):

@@ -610,6 +610,14 @@ def calibrate_hm(
     params, base, seed_value = spec.parameters, setup.base, setup.scn.run.seed
     names = list(dict.fromkeys(t.statistic for t in spec.targets))
     earlier = [read_design(path, params, names) for path in design or []]
+    with_waves = [
+        path for path, d in zip(design or [], earlier, strict=True) if d["wave"].max() >= 0
+    ]
+    if len(with_waves) > 1:
+        raise ScenarioError(
+            with_waves[1], "wave", "only one design of this method can be continued at a time "
+            f"(its waves are replayed); {with_waves[0]} is one already",
+        )  # fmt: skip
     start_design = pd.concat(earlier, ignore_index=True) if earlier else None
     out_dir = setup.out_dir
     manifest = {
@@ -644,10 +652,10 @@ def calibrate_hm(
             )
         try:
             matching = history_match(
-            lambda points, first: run_points(run, points, "d", HM_KEY + first),
-            params, fit_spec.targets, waves, runs, seed_value, start_design, cutoff,
-            on_wave=lambda d: store.write_text(out_dir / "design.csv", d.to_csv(index=False)),
-            jobs=setup.workers,
+                lambda points, first: run_points(run, points, "d", HM_KEY + first),
+                params, fit_spec.targets, waves, runs, seed_value, start_design, cutoff,
+                on_wave=lambda d: store.write_text(out_dir / "design.csv", d.to_csv(index=False)),
+                jobs=setup.workers,
             )  # fmt: skip
         except NothingLeft as err:
             far = {k: round(v, 1) for k, v in err.closest.items() if v > cutoff}
@@ -664,8 +672,7 @@ def calibrate_hm(
         spawn = list(range(HELD_OUT, HELD_OUT + check_replications))
         held = _run_batch(run, _tasks(base, point, "fit", spawn, seed_value, names), ["fit"])
     held = held["fit"]
-    emulated = Fit.of(fit_spec.targets, names)
-    real_losses = emulated.loss(checked[names].to_numpy(float))
+    real_losses = Fit.of(fit_spec.targets, names).loss(checked[names].to_numpy(float))
     ranges = pd.DataFrame(
         {
             "target": [t.name for t in fit_spec.targets],

@@ -565,9 +565,9 @@ def _ensemble(doc: _Doc, run: dict) -> None:
         "share of the variance due to the parameters rather than chance.",
         cls="note",
     )
-    s = run.get("ensemble")
-    s = s[(s["public"] == "all") & (s["point"] == 0)] if s is not None else s
-    for scenario, rows in s.groupby("scenario", sort=False) if s is not None else ():
+    s = run["ensemble"]
+    s = s[(s["public"] == "all") & (s["point"] == 0)]
+    for scenario, rows in s.groupby("scenario", sort=False):
         doc.heading(scenario, 3)
         doc.table(
             ["indicator", "mean", "95% over sets", "parameters"],
@@ -688,7 +688,7 @@ def write_report(run_dir: str | Path, progress: bool = False) -> tuple[Path, Pat
         differences = run.get("differences")
         if differences is not None and len(differences):
             _differences(doc, differences, run["summary"], m)
-        if m.get("ensemble") and ("ensemble" in run or "trial_ensemble" in run):
+        if m.get("ensemble") and "ensemble" in run:
             _ensemble(doc, run)
         _plots(doc, run, labels, figures_dir, bar, store)
         shown = [n for n in METADATA if n in set(run["summary"]["indicator"])]
