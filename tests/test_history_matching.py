@@ -219,7 +219,9 @@ def test_history_matching_writes_a_posterior_and_continues_as_if_never_stopped(t
 
 # The synthetic set-up of the coverage check: tolerances a run of 2,000 persons can resolve (the
 # published ones leave every parameter uninformed at that size: nothing to judge coverage on),
-# and a third parameter without effect by construction (modulation is off in the baseline).
+# and a parameter without effect by construction (modulation is off in the baseline). Own search
+# (p_search_alone) is left out: while vacancies bind it hardly moves the job entries (ODD 8.4),
+# and a third dimension left p_break uninformed in 15 of 18 repetitions of 40 runs.
 SYNTHETIC = """
 targets:
   - {name: c1, id: C1, value: 0.12, tolerance: 0.015, statistic: rsa_job_entry_yearly,
@@ -228,7 +230,6 @@ targets:
      source: test}
 parameters:
   - {path: behaviour.p_break, low: 0.002, high: 0.03, start: 0.012, why: test}
-  - {path: behaviour.p_search_alone, low: 0.05, high: 0.5, start: 0.25, why: test}
   - {path: policy.funding.modulation.share, low: 0.0, high: 0.1, start: 0.05, why: no effect}
 """
 INERT = "policy.funding.modulation.share"
@@ -238,10 +239,7 @@ INERT = "policy.funding.modulation.share"
 def test_real_model_coverage_on_synthetic_truths(tmp_path):
     """20 truths drawn inside the prior, the model's own statistics fitted (the mean of 6 runs
     at the truth): the truth inside the 90% interval of the informed parameters about 90% of the
-    time, and a parameter without effect never informed. About 15 minutes on 2 cores.
-
-    Measured: ``p_break`` is informed in most repetitions; ``p_search_alone`` hardly moves the
-    job entries while vacancies bind (docs/ODD.md, 8.4), so it is rarely informed.
+    time, and a parameter without effect never informed. About 12 minutes on 2 cores.
     """
     targets = tmp_path / "targets.yaml"
     targets.write_text(SYNTHETIC)
@@ -250,7 +248,6 @@ def test_real_model_coverage_on_synthetic_truths(tmp_path):
     for rep in range(20):
         truth = {
             "behaviour.p_break": float(rng.uniform(0.004, 0.028)),
-            "behaviour.p_search_alone": float(rng.uniform(0.07, 0.48)),
             INERT: float(rng.uniform(0.01, 0.09)),
         }
         post = hm.calibrate_hm(
