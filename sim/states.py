@@ -227,6 +227,7 @@ OBSTACLES = (
     "justice",
 )
 OB = {name: k for k, name in enumerate(OBSTACLES)}
+SEVERITIES = 4  # severities 0 (none) to 3
 
 
 class Service(IntEnum):

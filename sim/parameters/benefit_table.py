@@ -71,6 +71,12 @@ class BenefitScale:
         flat = v.reshape(-1)
         return flat[at] * (1.0 - frac) + flat[at + 1] * frac
 
+    def without_earnings(
+        self, column: str, household: np.ndarray, housing: np.ndarray
+    ) -> np.ndarray:
+        """``column`` for each person at no earnings: :meth:`amount` at 0, without interpolating."""
+        return self.values[column][household, housing, 0]
+
     def amount_where(
         self,
         column: str,

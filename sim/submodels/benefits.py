@@ -154,9 +154,8 @@ def update(model) -> None:
     present = pop.present()
     earned = mean_earnings(pop)
     age = current_age(pop, t)
-    # The table is read for every person for the RSA due (most rows are present), and only
-    # for those it concerns otherwise (BenefitScale.amount_where): the prime d'activité for
-    # those with earnings, the full RSA for the recipients at entry.
+    # The table is interpolated only for those with earnings (BenefitScale.amount_where); at no
+    # earnings it is read at the grid's first point, the same amount without the arithmetic.
     scale, kind, housing = model.benefit_scale, household_kind(pop), housing_costs(pop)
 
     # 1. The incapacity route comes with the AAH.
@@ -189,17 +188,18 @@ def update(model) -> None:
 
     # 3. RSA exits: age, household resources, earnings too high for long enough.
     rsa = present & (pop.benefit == Benefit.RSA)
-    due = scale.amount("rsa", kind, housing, earned)  # rsa_due
+    due = scale.without_earnings("rsa", kind, housing)  # rsa_due
+    earners = np.flatnonzero(present & (earned > 0.0))
+    due[earners] = scale.amount("rsa", kind[earners], housing[earners], earned[earners])
     aged = rsa & (age >= r["rsa.age_max"])
     household = model.streams.chance(
         "benefits", rsa & ~aged, b.p_rsa_exit_household, "household exit"
     )
     pop.rsa_household_eligible[household] = False
-    means_tested = present & np.isin(pop.benefit, (Benefit.RSA, Benefit.ASS))
+    means_tested = present & ((pop.benefit == Benefit.RSA) | (pop.benefit == Benefit.ASS))
     unpaid = means_tested & (due <= 0.0)
-    pop.months_rsa_unpaid[means_tested] = np.where(
-        unpaid[means_tested], pop.months_rsa_unpaid[means_tested] + 1, 0
-    )
+    tested = np.flatnonzero(means_tested)
+    pop.months_rsa_unpaid[tested] = np.where(unpaid[tested], pop.months_rsa_unpaid[tested] + 1, 0)
     closed = unpaid & (pop.months_rsa_unpaid >= r["rsa.months_unpaid_before_closure"])
     leave = np.flatnonzero((aged | household | closed) & (pop.benefit == Benefit.RSA))
     end_rsa(pop, leave)
@@ -234,7 +234,7 @@ def update(model) -> None:
     )
     pop.ppa_amount[:] = np.where(pop.ppa_claimed, ppa_due, 0.0)
     at_entry = np.flatnonzero(present & (pop.benefit_at_entry == Benefit.RSA))
-    full = scale.amount("rsa", kind[at_entry], housing[at_entry], np.zeros(at_entry.size))
+    full = scale.without_earnings("rsa", kind[at_entry], housing[at_entry])
     pop.cost_rsa_reference[at_entry] += full
 
     # 7. The month's earnings enter the history.

@@ -75,7 +75,7 @@ def spill_over(
     """
     left = np.maximum(free, 0) - np.bincount(admitted_group, minlength=len(free))[: len(free)]
     slots = np.repeat(np.arange(len(free)), np.maximum(left, 0))
-    waiting = ~np.isin(candidates, admitted)
+    waiting = ~among(candidates, admitted)
     if rank is None:
         order = np.argsort(key[waiting], kind="stable")
     else:
@@ -83,6 +83,26 @@ def spill_over(
     rest = candidates[waiting][order]
     n = min(rest.size, slots.size)
     return rest[:n], slots[:n]
+
+
+def among(rows: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """Whether each of ``rows`` is one of ``chosen`` (both row indices): ``np.isin`` by a table.
+
+    A table of the rows up to the largest, marked for ``chosen``, then read at ``rows``: no sort,
+    so cheaper than ``np.isin`` for the thousands of rows a phase handles.
+    """
+    if rows.size == 0 or chosen.size == 0:
+        return np.zeros(rows.shape, dtype=bool)
+    table = np.zeros(int(max(rows.max(), chosen.max())) + 1, dtype=bool)
+    table[chosen] = True
+    return table[rows]
+
+
+def kinds_in(codes: np.ndarray, kinds, n_kinds: int) -> np.ndarray:
+    """Whether each of ``codes`` (non-negative, below ``n_kinds``) is one of ``kinds``."""
+    table = np.zeros(n_kinds, dtype=bool)
+    table[np.atleast_1d(np.asarray(kinds, dtype=np.int64))] = True
+    return table[codes]
 
 
 def occupancy(assigned: np.ndarray, n_structures: int) -> np.ndarray:

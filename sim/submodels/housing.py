@@ -57,6 +57,7 @@ import numpy as np
 from sim.population import NEVER
 from sim.states import (
     OB,
+    SEVERITIES,
     SHELTER_HOUSING,
     Allocation,
     Housing,
@@ -65,7 +66,7 @@ from sim.states import (
     ShelterKind,
 )
 from sim.submodels import iae
-from sim.submodels.capacity import allocate, choose_allowed
+from sim.submodels.capacity import allocate, among, choose_allowed, kinds_in
 from sim.submodels.resources import affordable, monthly_resources
 
 STAIRCASE = (
@@ -186,7 +187,7 @@ def _place(
     if rows.size == 0:
         return rows
     pop = model.pop
-    eligible = np.isin(model.shelter_kind, np.atleast_1d(kinds))
+    eligible = kinds_in(model.shelter_kind, kinds, len(ShelterKind))
     hotels_only = bool(np.all(model.shelter_is_hotel[eligible])) if eligible.any() else False
     ptype = pop.place_type(rows)
     names, targeting = model.shelter_group_names, model.targeting
@@ -213,7 +214,7 @@ def _place(
             _enter_shelter(model, placed, where)
             offer = offer - np.bincount(where, minlength=offer.size)
             placed_all.append(placed)
-            keep = ~np.isin(cand, placed)
+            keep = ~among(cand, placed)
             cand, cu, ckey = cand[keep], cu[keep], ckey[keep]
             allowed = {g: m[keep] for g, m in allowed.items()}
     return np.sort(np.concatenate(placed_all)) if placed_all else rows[:0]
@@ -286,7 +287,7 @@ def _residents(model, present: np.ndarray, kinds) -> np.ndarray:
     """The present residents (rows) of a structure of one of ``kinds``."""
     pop = model.pop
     rows = np.flatnonzero(present & (pop.shelter >= 0))
-    return rows[np.isin(model.shelter_kind[pop.shelter[rows]], np.atleast_1d(kinds))]
+    return rows[kinds_in(model.shelter_kind[pop.shelter[rows]], kinds, len(ShelterKind))]
 
 
 def _emergency_exits(model, present: np.ndarray, u_exit) -> np.ndarray:
@@ -345,7 +346,7 @@ def _staircase(model, present: np.ndarray, u_move, u_place) -> None:
         pop.write(movers, shelter=-1)  # free the place they leave only if they get the next
         since = pop.t_shelter_since[movers].astype(float)
         moved = _place(model, movers, upper, since, u_place(movers))
-        stay = np.isin(movers, moved, invert=True)
+        stay = ~among(movers, moved)
         pop.write(movers[stay], shelter=old[stay])
         left_from = old[~stay]
         keep = ~model.shelter_is_hotel[left_from]
@@ -451,7 +452,9 @@ def tenancy_hazard(
     at = slice(None) if rows is None else rows
     p_loss = b.p_tenancy_loss
     hazard = np.where(ok[at], p_loss, p_loss * b.rel_tenancy_loss_unaffordable)
-    hazard = hazard * b.rel_tenancy_loss_debt ** pop.obstacles[OB["debt"]][at].astype(float)
+    # rel ** severity, read from the powers of each severity (the same numbers, without a pow each)
+    debt = b.rel_tenancy_loss_debt ** np.arange(SEVERITIES, dtype=float)
+    hazard = hazard * debt[pop.obstacles[OB["debt"]][at]]
     supported = housing_support(model, seen, rows)
     hazard = np.where(supported, hazard * b.rel_tenancy_loss_support, hazard)
     return np.minimum(hazard, 1.0)

@@ -364,7 +364,10 @@ def employer_hiring(model, plan) -> None:
         np.where(siae_search[rows], b.p_apply, b.p_search_alone),
     )
     applies = rows[streams.uniform("employer_hiring", rows, "apply") < p_apply]
-    seekers = np.union1d(applies, np.flatnonzero(status == Status.IMMERSION))
+    # The applicants and the immersed (disjoint groups), in row order.
+    seeking = status == Status.IMMERSION
+    seeking[applies] = True
+    seekers = np.flatnonzero(seeking)
     seekers = seekers[may_work(pop, seekers)]
     immersed = status[seekers] == Status.IMMERSION
     employer = np.where(
