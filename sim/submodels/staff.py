@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.submodels.capacity import allocate
+from sim.submodels.capacity import allocate, group_starts, stable_order
 
 
 @dataclass
@@ -102,11 +102,13 @@ class StaffBudget:
         if tight.size:
             g = referent[tight]
             u = model.streams.uniform("staff", rows[tight], "ration")
-            order = np.argsort(g + u, kind="stable")  # by structure, random within
+            # By structure, random within: the uniforms are multiples of 2**-24 (sim.rng), so
+            # (structure, uniform) is an integer key ordered as structure + uniform would be.
+            key = (g.astype(np.int64) << 24) | (u * np.float32(1 << 24)).astype(np.int64)
+            order = stable_order(key)
             g, h = g[order], need[tight][order]
             cum = np.cumsum(h)
-            start = np.searchsorted(g, g, side="left")
-            before = np.concatenate(([0.0], cum))[start]
+            before = np.concatenate(([0.0], cum))[group_starts(g)]
             seen[tight[order]] = cum - before <= left[g] + 1e-9
         self.hours_activities = np.bincount(referent[seen], weights=need[seen], minlength=n)[:n]
         return seen
