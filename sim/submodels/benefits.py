@@ -61,7 +61,6 @@ from sim.states import (
 
 WEEKS_PER_MONTH = 52 / 12
 FULL_TIME_HOURS = 35.0
-WAGED = (Status.JOB, Status.SIAE)
 
 
 # The benefit table's household kind by Household (rows) and child under 3 (columns: no, yes).
@@ -77,16 +76,23 @@ _HOUSEHOLD_KIND[Household.SINGLE_PARENT] = (
 )
 
 
+_HOUSEHOLD_KIND_FLAT = _HOUSEHOLD_KIND.reshape(-1)  # at household x 2 + (a child under 3)
+# The benefit table's housing kind by Housing: a tenant in adapted or ordinary housing.
+_HOUSING_COSTS = np.where(
+    np.arange(max(Housing) + 1) >= Housing.ADAPTED,
+    HousingCosts.TENANT,
+    HousingCosts.NO_HOUSING_COSTS,
+).astype(np.int64)
+
+
 def household_kind(pop: Population) -> np.ndarray:
     """Each person's household kind in the benefit table (a child under 3 or an older one)."""
-    return _HOUSEHOLD_KIND[pop.household, (pop.children_under_3 > 0).view(np.int8)]
+    return _HOUSEHOLD_KIND_FLAT[pop.household * 2 + (pop.children_under_3 > 0)]
 
 
 def housing_costs(pop: Population) -> np.ndarray:
     """Each person's housing kind in the benefit table: a tenant in adapted or ordinary housing."""
-    return np.where(
-        pop.housing >= Housing.ADAPTED, HousingCosts.TENANT, HousingCosts.NO_HOUSING_COSTS
-    ).astype(np.int64)
+    return _HOUSING_COSTS[pop.housing]
 
 
 def current_age(pop: Population, t: int) -> np.ndarray:
@@ -101,14 +107,18 @@ def monthly_earnings(model) -> np.ndarray:
     to this public pay the minimum wage); the AAVA pays its stipend (a share of the SMIC).
     """
     pop, v = model.pop, model.funding_values
-    hourly = np.zeros(pop.n)
-    waged = pop.status_in(*WAGED) | (
-        (pop.status == Status.LOW_THRESHOLD) & (pop.programme != Programme.AAVA)
+    out = np.zeros(pop.n)
+    rows = np.flatnonzero(pop.hours > 0)  # no hours, no earnings: the others stay at 0
+    status, programme = pop.status[rows], pop.programme[rows]
+    low_threshold = status == Status.LOW_THRESHOLD
+    hourly = np.zeros(rows.size)
+    hourly[(status == Status.JOB) | (status == Status.SIAE)] = v["smic_hourly"]
+    hourly[low_threshold & (programme != Programme.AAVA)] = v["smic_hourly"]
+    hourly[low_threshold & (programme == Programme.AAVA)] = (
+        v["smic_hourly"] * v["aava.stipend_share_smic"]
     )
-    hourly[waged] = v["smic_hourly"]
-    aava = (pop.status == Status.LOW_THRESHOLD) & (pop.programme == Programme.AAVA)
-    hourly[aava] = v["smic_hourly"] * v["aava.stipend_share_smic"]
-    return hourly * pop.hours * WEEKS_PER_MONTH
+    out[rows] = hourly * pop.hours[rows] * WEEKS_PER_MONTH
+    return out
 
 
 def mean_earnings(pop: Population) -> np.ndarray:
