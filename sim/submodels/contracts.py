@@ -38,7 +38,7 @@ from sim.population import NEVER
 from sim.states import Contract, Phase, Programme, Status
 from sim.submodels import iae
 from sim.submodels.benefits import record_job_ends
-from sim.submodels.capacity import allocate
+from sim.submodels.capacity import allocate, among
 from sim.submodels.matching import employability, hire_into_siae, phc_reserved_left, siae_floors
 from sim.submodels.transitions import back_to_search, release_referent, to_outside, to_waiting
 
@@ -63,7 +63,7 @@ def breaks_and_ends(model, plan) -> None:
     broke = rows[model.streams.uniform("separations", rows, "break") < p]
     due = pop.t_contract_end[rows]
     ends = rows[(due != NEVER) & (due <= t)]
-    ends = np.setdiff1d(ends, broke, assume_unique=True)
+    ends = ends[~among(ends, broke)]
     may_renew = ends[pop.status[ends] == Status.JOB]
     renewed = may_renew[model.streams.uniform("renewals", may_renew, "renew") < b.p_renewal]
     pop.t_contract_end[renewed] += (
@@ -72,7 +72,7 @@ def breaks_and_ends(model, plan) -> None:
         .clip(1)
         .astype(np.int32)
     )
-    ended = np.setdiff1d(ends, renewed, assume_unique=True)
+    ended = ends[~among(ends, renewed)]
     model.flows["renewals"] += renewed.size
     pop.n_breaks[broke] += 1
     model.flows["breaks"] += broke.size
@@ -80,10 +80,10 @@ def breaks_and_ends(model, plan) -> None:
 
     in_siae = pop.status[broke] == Status.SIAE, pop.status[ended] == Status.SIAE
     # How long the job lasted opens unemployment insurance (sim.submodels.benefits).
-    record_job_ends(pop, np.union1d(broke, ended), t)
+    record_job_ends(pop, np.concatenate([broke, ended]), t)  # disjoint
     kept = iae.cdi_inclusion(model, ended[in_siae[1]])
     if kept.size:
-        keep = ~np.isin(ended, kept)
+        keep = ~among(ended, kept)
         ended, in_siae = ended[keep], (in_siae[0], in_siae[1][keep])
     leavers = np.concatenate([broke[in_siae[0]], ended[in_siae[1]]])
     model.siae_results["exits"] += np.bincount(pop.siae[leavers], minlength=model.n_siae)

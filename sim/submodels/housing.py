@@ -460,11 +460,25 @@ def tenancy_hazard(
     return np.minimum(hazard, 1.0)
 
 
+def _largest_tenancy_hazard(b) -> float:
+    """The largest value :func:`tenancy_hazard` can take: its products of the largest factors.
+
+    Floating-point products are monotone in their factors, so no hazard exceeds this bound.
+    """
+    hazard = max(b.p_tenancy_loss, b.p_tenancy_loss * b.rel_tenancy_loss_unaffordable)
+    hazard = hazard * float(np.max(b.rel_tenancy_loss_debt ** np.arange(SEVERITIES, dtype=float)))
+    return min(max(hazard, hazard * b.rel_tenancy_loss_support), 1.0)
+
+
 def _tenancy_loss(model, tenants: np.ndarray, ok: np.ndarray, seen: np.ndarray, u_loss) -> None:
     """Tenants who lose their dwelling go to the street (Logement d'abord tenants included)."""
     pop = model.pop
     lost = np.flatnonzero(tenants & (pop.housing == Housing.ORDINARY))
-    lost = lost[u_loss(lost) < tenancy_hazard(model, ok, seen, lost)]
+    u = u_loss(lost)
+    # Only a draw below the largest hazard can lose: the hazard is computed for those only.
+    near = u < _largest_tenancy_hazard(model.behaviour)
+    lost, u = lost[near], u[near]
+    lost = lost[u < tenancy_hazard(model, ok, seen, lost)]
     pop.housing[lost] = Housing.STREET
     model.flows["housing_losses"] += lost.size
     model.flows["housing_first_losses"] += int(np.count_nonzero(pop.housing_first[lost]))

@@ -49,7 +49,7 @@ from sim.states import (
     Status,
 )
 from sim.submodels import iae
-from sim.submodels.capacity import allocate, choose_allowed, choose_weighted, spill_over
+from sim.submodels.capacity import allocate, among, choose_allowed, choose_weighted, spill_over
 from sim.submodels.transitions import release_referent
 
 TAPAJ_MAX_AGE = 26  # TAPAJ is for people aged 16-25 (seed 003)
@@ -177,7 +177,7 @@ def low_threshold(model, plan) -> None:
     more, more_host = spill_over(cand, key[cand], got, got_host, free, rank=phc_rank)
     got, got_host = np.concatenate([got, more]), np.concatenate([got_host, more_host])
     _start(model, got, Programme.PHC, got_host, lt.phc_hours_start, lt.dur_phc)
-    model.unserved = {Programme.PHC: np.setdiff1d(cand, got)}
+    model.unserved = {Programme.PHC: cand[~among(cand, got)]}  # cand: sorted rows
 
     # TAPAJ, the territory's places.
     cand = np.flatnonzero(
@@ -191,7 +191,7 @@ def low_threshold(model, plan) -> None:
         cand, np.zeros(cand.size, dtype=np.int64), free, key[cand], rank=rank("tapaj", cand)
     )
     _start(model, got, Programme.TAPAJ, -1, TAPAJ_WEEKLY_HOURS, lt.dur_tapaj)
-    model.unserved[Programme.TAPAJ] = np.setdiff1d(cand, got)
+    model.unserved[Programme.TAPAJ] = cand[~among(cand, got)]
 
     # AAVA, run by the shelter for its own residents.
     cand = np.flatnonzero(
@@ -202,7 +202,7 @@ def low_threshold(model, plan) -> None:
     got = allocate(cand, pop.shelter[cand], free, u[cand], rank=rank("aava", cand))
     hours = lt.aava_hours_per_month / WEEKS_PER_MONTH
     _start(model, got, Programme.AAVA, pop.shelter[got], hours, lt.dur_aava)
-    model.unserved[Programme.AAVA] = np.setdiff1d(cand, got)
+    model.unserved[Programme.AAVA] = cand[~among(cand, got)]
     wanted = supported & (plan.want_low_threshold != Programme.NONE)
     model.queues["low_threshold"] = int(np.count_nonzero(wanted & (pop.status == Status.SUPPORTED)))
     model.flows["outreach_starts"] += int(

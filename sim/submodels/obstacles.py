@@ -46,10 +46,12 @@ def cer_activity(model) -> np.ndarray:
     (``duties.hours_per_week``, from 2025).
     """
     pop = model.pop
+    if not model.benefit_rules["duties.hours_per_week"] > 0:
+        return np.zeros(pop.n, dtype=bool)
+    kind = pop.referent_kind
     return (
-        (model.benefit_rules["duties.hours_per_week"] > 0)
-        & (pop.benefit == Benefit.RSA)
-        & np.isin(pop.referent_kind, (ReferentKind.FRANCE_TRAVAIL, ReferentKind.DEPARTEMENT))
+        (pop.benefit == Benefit.RSA)
+        & ((kind == ReferentKind.FRANCE_TRAVAIL) | (kind == ReferentKind.DEPARTEMENT))
         & (pop.status == Status.SUPPORTED)
     )
 
