@@ -341,6 +341,23 @@ def test_the_tenancy_hazard_of_some_rows_is_theirs_in_the_hazard_of_everyone():
     )
 
 
+def test_no_tenancy_hazard_exceeds_the_bound_below_which_losses_are_drawn():
+    # Every combination of the factors: the bound is the largest hazard, reached by one tenant.
+    combos = [(ok, debt, hf) for ok in (True, False) for debt in range(4) for hf in (True, False)]
+    pop = _people(len(combos))
+    for i, (_, debt, hf) in enumerate(combos):
+        pop.obstacles[OB["debt"], i] = debt
+        pop.housing_first[i] = hf
+    ok = np.array([c[0] for c in combos])
+    seen = np.zeros(len(combos), dtype=bool)
+    for rates in (TENANCY_RATES, SimpleNamespace(**{**vars(TENANCY_RATES), "p_tenancy_loss": 0.2})):
+        model = SimpleNamespace(pop=pop, behaviour=rates)
+        hazard = housing.tenancy_hazard(model, ok, seen)
+        bound = housing._largest_tenancy_hazard(rates)
+        assert hazard.max() == bound, "the bound is the hazard of the least protected tenant"
+        assert bound == pytest.approx(min(rates.p_tenancy_loss * 3.0 * 2.0**3, 1.0))
+
+
 def test_the_places_in_use_by_type_are_kept_as_persons_move_and_equal_a_full_count():
     model = InsertionModel(small_scenario(**{"run.check_invariants": False}))
     pop = model.pop

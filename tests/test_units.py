@@ -14,7 +14,15 @@ from sim.pathways.common import worst_service
 from sim.population import Population, create_population
 from sim.rng import STREAMS, Streams
 from sim.states import OB, Benefit, Household, Housing, Logic, Phase, Programme, Service, Status
-from sim.submodels.capacity import allocate, choose_weighted, occupancy
+from sim.submodels.capacity import (
+    allocate,
+    among,
+    choose_weighted,
+    group_starts,
+    kinds_in,
+    occupancy,
+    stable_order,
+)
 
 
 def test_allocate_fills_each_group_in_key_order_up_to_its_free_slots():
@@ -38,6 +46,48 @@ def test_allocate_skips_unacceptable_candidates():
 def test_allocate_with_negative_free_slots_admits_nobody():
     admitted = allocate(np.array([1, 2]), np.array([0, 0]), np.array([-3]), np.zeros(2))
     assert admitted.size == 0
+
+
+def _allocate_by_hand(candidates, group, free, key, acceptable, rank):
+    """Each structure admits its first free acceptable candidates by (rank, key, position)."""
+    admitted = []
+    for g in range(free.size):
+        mine = [
+            (rank[i], key[i], i) for i in range(candidates.size) if group[i] == g and acceptable[i]
+        ]
+        admitted += [candidates[i] for _, _, i in sorted(mine)[: max(free[g], 0)]]
+    return admitted
+
+
+def test_allocate_admits_what_a_plain_sort_of_each_queue_admits():
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        n, structures = int(rng.integers(0, 40)), int(rng.integers(1, 6))
+        candidates = rng.permutation(1000)[:n]
+        group = rng.integers(0, structures, n)
+        free = rng.integers(-1, 4, structures)  # full structures, and a negative count
+        key = rng.integers(0, 4, n).astype(float)  # ties, broken by position
+        rank = rng.integers(0, 3, n)
+        acceptable = rng.random(n) < 0.8
+        got = allocate(candidates, group, free, key, acceptable, rank=rank)
+        assert got.tolist() == _allocate_by_hand(candidates, group, free, key, acceptable, rank)
+
+
+def test_the_row_helpers_give_what_numpy_gives():
+    rng = np.random.default_rng(6)
+    for _ in range(100):
+        rows = np.sort(rng.choice(500, int(rng.integers(0, 60)), replace=False))
+        chosen = rng.choice(500, int(rng.integers(0, 60)), replace=False)
+        assert np.array_equal(among(rows, chosen), np.isin(rows, chosen))
+        codes = rng.integers(0, 5, 30)
+        kinds = rng.choice(5, int(rng.integers(1, 4)), replace=False)
+        assert np.array_equal(kinds_in(codes, kinds, 5), np.isin(codes, kinds))
+        g = np.sort(rng.integers(0, 8, int(rng.integers(1, 50))))
+        assert np.array_equal(group_starts(g), np.searchsorted(g, g, side="left"))
+        keys = rng.integers(0, 6, int(rng.integers(0, 50)))  # many ties
+        assert np.array_equal(stable_order(keys), np.argsort(keys, kind="stable"))
+    huge = np.array([2**62, 3, 2**62, 0])  # key x count would overflow: the stable argsort
+    assert stable_order(huge).tolist() == [3, 1, 0, 2]
 
 
 def test_choose_weighted_never_picks_zero_weights():
