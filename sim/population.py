@@ -229,7 +229,7 @@ class Population:
     # --------------------------------------------------------------- holdings, counted
     def holding(self, name: str, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
         """The structure each of ``rows`` holds a place in, for holding ``name`` (-1: none)."""
-        return _held(name, {c: getattr(self, c)[rows] for c in HOLDINGS[name]})
+        return _held(name, {c: getattr(self, c)[rows] for c in HOLDINGS[name]}).astype(np.int64)
 
     def recount(self, name: str) -> np.ndarray:
         """Persons per structure for holding ``name``, counted over every row shown."""
@@ -285,9 +285,11 @@ class Population:
             getattr(self, name)[rows] = value
         new = {c: getattr(self, c)[rows] for c in columns}
         for h in affected:
-            counts = self._counts[h]
-            _tally(counts, _held(h, old), -1)
-            _tally(counts, _held(h, new), 1)
+            before, after = _held(h, old), _held(h, new)
+            moved = before != after  # the rows whose holding changed: only they are counted
+            if moved.any():
+                _tally(self._counts[h], before[moved], -1)
+                _tally(self._counts[h], after[moved], 1)
 
     def column(self, name: str) -> np.ndarray:
         """The whole column of a field (every row, visible or not); ``obstacles`` is 2-D."""
@@ -371,19 +373,24 @@ class Population:
         return pd.DataFrame(cols)
 
 
+_ALONE, _PHC, _TAPAJ, _AAVA = (
+    int(v) for v in (Household.ALONE, Programme.PHC, Programme.TAPAJ, Programme.AAVA)
+)
+# The holdings that are not simply a column: the structure index from the columns they read.
+_HELD = {
+    # the place type of Population.place_type: not alone
+    "shelter_family": lambda c: np.where(c["household"] != _ALONE, c["shelter"], -1),
+    "global_support": lambda c: np.where(c["global_support"], c["referent"], -1),
+    "phc": lambda c: np.where(c["programme"] == _PHC, c["programme_host"], -1),
+    "tapaj": lambda c: np.where(c["programme"] == _TAPAJ, 0, -1),
+    "aava": lambda c: np.where(c["programme"] == _AAVA, c["programme_host"], -1),
+}
+
+
 def _held(name: str, columns: dict[str, np.ndarray]) -> np.ndarray:
     """Holding ``name`` (structure index, -1 none) from the columns it depends on."""
-    if name == "shelter_family":  # the place type of Population.place_type: not alone
-        return np.where(columns["household"] != Household.ALONE, columns["shelter"], -1)
-    if name == "global_support":
-        return np.where(columns["global_support"], columns["referent"], -1)
-    if name in ("phc", "tapaj", "aava"):
-        programme = columns["programme"]
-        if name == "tapaj":
-            return np.where(programme == Programme.TAPAJ, 0, -1)
-        kind = Programme.PHC if name == "phc" else Programme.AAVA
-        return np.where(programme == kind, columns["programme_host"], -1)
-    return columns[name].astype(np.int64)
+    rule = _HELD.get(name)
+    return columns[name] if rule is None else rule(columns)
 
 
 def _tally(counts: np.ndarray, held: np.ndarray, sign: int) -> None:

@@ -73,14 +73,11 @@ def monthly_resources(model) -> np.ndarray:
     concerns (the paid, the holders of the AAH or the ASS).
     """
     pop = model.pop
-    rows = np.flatnonzero(pop.present())
-    gross = monthly_earnings(model)[rows]
-    kind, housing = household_kind(pop)[rows], housing_costs(pop)[rows]
-    out = np.zeros(pop.n)
-    out[rows] = _net_earnings(model, gross, kind, housing) + _benefit_income(
-        model, rows, gross, kind, housing
+    gross, kind, housing = monthly_earnings(model), household_kind(pop), housing_costs(pop)
+    net = _net_earnings(model, gross, kind, housing)
+    return np.where(
+        pop.present(), net + _benefit_income(model, slice(None), gross, kind, housing), 0.0
     )
-    return out
 
 
 def affordable(pop: Population, resources: np.ndarray, housing) -> np.ndarray:
