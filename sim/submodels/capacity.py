@@ -44,7 +44,8 @@ def allocate(
     if candidates.size == 0:
         return candidates
     # Structure indices fit 16 bits in practice: sorting them as such is quicker (same order).
-    by = group.astype(np.uint16) if free.size <= 1 << 16 else group
+    small = free.size <= 1 << 16 and group.min() >= 0
+    by = group.astype(np.uint16) if small else group
     order = np.lexsort((key, by)) if rank is None else np.lexsort((key, rank, by))
     g = group[order]
     keep = np.arange(g.size) - group_starts(g) < np.maximum(free, 0)[g]
