@@ -6,6 +6,8 @@ the profile's fields, never by the profile's name.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 from conftest import small_scenario
@@ -13,7 +15,7 @@ from conftest import small_scenario
 from sim.model import InsertionModel
 from sim.outcomes import indicators
 from sim.pathways import Plan, decide
-from sim.population import NEVER
+from sim.population import NEVER, Population
 from sim.states import OB, OBSTACLES, Housing, Logic, Phase, Programme, Status
 from sim.submodels import contracts, matching, obstacles, orientation
 
@@ -257,6 +259,34 @@ def test_mediation_and_follow_up_offset_the_obstacles_an_employer_sees():
     np.testing.assert_allclose(
         full - alone, e.obstacle["mental_health"] * 2 * (1 - e.visibility["mental_health"])
     )
+
+
+def test_a_persons_employer_score_does_not_depend_on_who_else_is_scored():
+    # Employer hiring scores only the applicants whose draw can lead to a hire: their scores
+    # must be those they would have among every applicant, to the last bit. (A matrix product
+    # over the obstacles rounds differently for a few persons in thousands, by the number of
+    # persons scored: hence a large population and weights whose sums round.)
+    rng = np.random.default_rng(2)
+    pop = Population(20_000)
+    pop.obstacles[:] = rng.integers(0, 4, pop.obstacles.shape)
+    pop.qualification[:] = rng.integers(0, 4, pop.n)
+    pop.experience[:] = rng.random(pop.n) * 100
+    pop.months_without_work[:] = rng.random(pop.n) * 100
+    pop.confidence[:] = rng.random(pop.n)
+    behaviour = _model().behaviour
+    e = behaviour.employability
+    for name in OBSTACLES:
+        e.obstacle[name], e.visibility[name] = -rng.random(), rng.random()
+    model = SimpleNamespace(pop=pop, behaviour=behaviour)
+    rows = np.arange(pop.n)
+    mediated, secured = rng.random(pop.n) < 0.3, rng.random(pop.n) < 0.2
+    everyone = matching.employer_score(model, rows, mediated, secured)
+    for size in (1, 7, 640, 6_001):
+        some = np.sort(rng.choice(pop.n, size, replace=False))
+        np.testing.assert_array_equal(
+            matching.employer_score(model, rows[some], mediated[some], secured[some]),
+            everyone[some],
+        )
 
 
 def test_training_in_the_job_uses_the_territorys_slots_and_raises_qualification():

@@ -96,7 +96,12 @@ def employer_score(model, rows: np.ndarray, mediated: np.ndarray, secured: np.nd
     by "le suivi à la prise de poste").
     """
     b = model.behaviour
-    penalty = _obstacle_weights(model, seen=True) @ model.pop.obstacles[:, rows]
+    # Summed obstacle by obstacle (not a matrix product, whose rounding depends on how many
+    # rows are asked): a row's score is the same whoever else is scored with it.
+    obstacles = model.pop.obstacles[:, rows]
+    penalty = np.zeros(rows.size)
+    for k, w in enumerate(_obstacle_weights(model, seen=True)):
+        penalty += w * obstacles[k]
     rel = np.where(mediated, b.rel_penalty_mediation, 1.0) * np.where(
         secured, b.rel_penalty_follow_up, 1.0
     )
@@ -397,6 +402,14 @@ def employer_hiring(model, plan) -> None:
     mediated = presented | siae_mediation
     secured = presented & (model.practices.dur_follow_up[pop.logic[seekers]] > 0)
     e = model.employers
+    openness = e["openness"][employer]
+    openness = openness + mediated * (1.0 - openness) * b.mediation_openness_gain
+    # A hire needs a draw below openness x sigmoid(score) <= openness: the employers' rules and
+    # the score are read only for the immersed and the draws below the openness.
+    may = np.flatnonzero(immersed | (u_hire < openness))
+    model.flows["job_applicants"] += seekers.size
+    seekers, employer, immersed = seekers[may], employer[may], immersed[may]
+    mediated, u_hire, openness = mediated[may], u_hire[may], openness[may]
     requires_licence = np.where(
         mediated, e["needs_licence"][employer], e["requires_licence"][employer]
     )
@@ -408,17 +421,15 @@ def employer_hiring(model, plan) -> None:
         & (~requires_licence | (pop.obstacles[OB["mobility"], seekers] <= LICENCE_MAX_MOBILITY))
         & (pop.experience[seekers] >= min_exp)
     )
-    openness = e["openness"][employer]
-    openness = openness + mediated * (1.0 - openness) * b.mediation_openness_gain
-    score = employer_score(model, seekers, mediated, secured)
+    score = employer_score(model, seekers, mediated, secured[may])
     p_hire = np.where(immersed, b.p_immersion_hire, openness * _sigmoid(score))
     acceptable = np.where(immersed, True, meets) & (u_hire < p_hire)
     # The host of an immersion considers its immersed person first; then the candidates a
     # mediator presented (the post negotiated for them, seed 003 L332), in the mediators'
     # order; then the others, most employable first (publics of a priority list before others).
     key = np.select(
-        [immersed, presented, mediated],
-        [np.full(seekers.size, -np.inf), presenter_order - 2e6, -score - 1e6],
+        [immersed, presented[may], mediated],
+        [np.full(seekers.size, -np.inf), presenter_order[may] - 2e6, -score - 1e6],
         -score,
     )
     rank = model.targeting.rank(
@@ -432,7 +443,6 @@ def employer_hiring(model, plan) -> None:
     pop.status[back] = Status.SUPPORTED
     pop.phase[back] = Phase.JOB_SEARCH
     pop.employer[back] = -1
-    model.flows["job_applicants"] += seekers.size
     model.flows["own_search_applicants"] += int(np.count_nonzero(alone[applies]))
     model.flows["mediated_applications"] += int(np.count_nonzero(by_referent))
     model.flows["vacancies"] += int(vacancies.sum())
