@@ -195,6 +195,8 @@ def _place(
     free = None
     for typ in HOTEL_ORDER if hotels_only else tuple(PlaceType):
         mine = ptype == typ
+        if not mine.any():
+            continue
         cand, cu, ckey = rows[mine], u[mine], key[mine]
         allowed = targeting.allowed("shelter", names, cand)
         if free is None or hotels_only:  # a hotel's rooms serve both types: count them again
