@@ -261,7 +261,7 @@ def test_mediation_and_follow_up_offset_the_obstacles_an_employer_sees():
     )
 
 
-def test_a_persons_employer_score_does_not_depend_on_who_else_is_scored():
+def test_a_persons_scores_do_not_depend_on_who_else_is_scored():
     # Employer hiring scores only the applicants whose draw can lead to a hire: their scores
     # must be those they would have among every applicant, to the last bit. (A matrix product
     # over the obstacles rounds differently for a few persons in thousands, by the number of
@@ -281,12 +281,14 @@ def test_a_persons_employer_score_does_not_depend_on_who_else_is_scored():
     rows = np.arange(pop.n)
     mediated, secured = rng.random(pop.n) < 0.3, rng.random(pop.n) < 0.2
     everyone = matching.employer_score(model, rows, mediated, secured)
+    siae = matching.employability(model, rows)  # the SIAE's score, every obstacle known
     for size in (1, 7, 640, 6_001):
         some = np.sort(rng.choice(pop.n, size, replace=False))
         np.testing.assert_array_equal(
             matching.employer_score(model, rows[some], mediated[some], secured[some]),
             everyone[some],
         )
+        np.testing.assert_array_equal(matching.employability(model, rows[some]), siae[some])
 
 
 def test_training_in_the_job_uses_the_territorys_slots_and_raises_qualification():

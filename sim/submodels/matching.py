@@ -79,10 +79,22 @@ def _obstacle_weights(model, seen: bool) -> np.ndarray:
     return w * np.array([e.visibility[o] for o in OBSTACLES]) if seen else w
 
 
+def _penalty(model, rows: np.ndarray, seen: bool) -> np.ndarray:
+    """The obstacles' weight in the score of ``rows``, summed obstacle by obstacle.
+
+    Not a matrix product: its rounding depends on how many rows are asked (and on the threads
+    BLAS uses), so a row's score would depend on who else is scored and on the machine.
+    """
+    obstacles = model.pop.obstacles[:, rows]
+    penalty = np.zeros(rows.size)
+    for k, w in enumerate(_obstacle_weights(model, seen)):
+        penalty += w * obstacles[k]
+    return penalty
+
+
 def employability(model, rows: np.ndarray) -> np.ndarray:
     """Employability score (logit scale) of ``rows`` as SIAE judge it, every obstacle known."""
-    weights = _obstacle_weights(model, seen=False)
-    return _without_obstacles(model, rows) + weights @ model.pop.obstacles[:, rows]
+    return _without_obstacles(model, rows) + _penalty(model, rows, seen=False)
 
 
 def employer_score(model, rows: np.ndarray, mediated: np.ndarray, secured: np.ndarray):
@@ -96,12 +108,7 @@ def employer_score(model, rows: np.ndarray, mediated: np.ndarray, secured: np.nd
     by "le suivi à la prise de poste").
     """
     b = model.behaviour
-    # Summed obstacle by obstacle (not a matrix product, whose rounding depends on how many
-    # rows are asked): a row's score is the same whoever else is scored with it.
-    obstacles = model.pop.obstacles[:, rows]
-    penalty = np.zeros(rows.size)
-    for k, w in enumerate(_obstacle_weights(model, seen=True)):
-        penalty += w * obstacles[k]
+    penalty = _penalty(model, rows, seen=True)
     rel = np.where(mediated, b.rel_penalty_mediation, 1.0) * np.where(
         secured, b.rel_penalty_follow_up, 1.0
     )
