@@ -128,12 +128,6 @@ def mean_earnings(pop: Population) -> np.ndarray:
     ) / 3.0
 
 
-def rsa_due(model, earnings: np.ndarray) -> np.ndarray:
-    """The RSA the table gives each person at ``earnings`` (their household and housing)."""
-    pop = model.pop
-    return model.benefit_scale.amount("rsa", household_kind(pop), housing_costs(pop), earnings)
-
-
 def end_rsa(pop: Population, rows: np.ndarray, benefit: Benefit = Benefit.NONE) -> None:
     """``rows`` leave the RSA for ``benefit``: amounts, counters and any suspension end."""
     pop.benefit[rows] = benefit
@@ -198,7 +192,7 @@ def update(model) -> None:
 
     # 3. RSA exits: age, household resources, earnings too high for long enough.
     rsa = present & (pop.benefit == Benefit.RSA)
-    due = scale.without_earnings("rsa", kind, housing)  # rsa_due
+    due = scale.without_earnings("rsa", kind, housing)  # the RSA the table gives each person
     earners = np.flatnonzero(present & (earned > 0.0))
     due[earners] = scale.amount("rsa", kind[earners], housing[earners], earned[earners])
     aged = rsa & (age >= r["rsa.age_max"])

@@ -439,6 +439,14 @@ def housing_support(model, seen: np.ndarray, rows: np.ndarray | None = None) -> 
     return pop.housing_first[at] | (seen[at] & social_worker)
 
 
+def _debt_factors(b) -> np.ndarray:
+    """The hazard's factor for each severity of the debt obstacle: ``rel ** severity``.
+
+    Read from these powers, not a power per tenant (the same numbers).
+    """
+    return b.rel_tenancy_loss_debt ** np.arange(SEVERITIES, dtype=float)
+
+
 def tenancy_hazard(
     model, ok: np.ndarray, seen: np.ndarray, rows: np.ndarray | None = None
 ) -> np.ndarray:
@@ -454,9 +462,7 @@ def tenancy_hazard(
     at = slice(None) if rows is None else rows
     p_loss = b.p_tenancy_loss
     hazard = np.where(ok[at], p_loss, p_loss * b.rel_tenancy_loss_unaffordable)
-    # rel ** severity, read from the powers of each severity (the same numbers, without a pow each)
-    debt = b.rel_tenancy_loss_debt ** np.arange(SEVERITIES, dtype=float)
-    hazard = hazard * debt[pop.obstacles[OB["debt"]][at]]
+    hazard = hazard * _debt_factors(b)[pop.obstacles[OB["debt"]][at]]
     supported = housing_support(model, seen, rows)
     hazard = np.where(supported, hazard * b.rel_tenancy_loss_support, hazard)
     return np.minimum(hazard, 1.0)
@@ -468,7 +474,7 @@ def _largest_tenancy_hazard(b) -> float:
     Floating-point products are monotone in their factors, so no hazard exceeds this bound.
     """
     hazard = max(b.p_tenancy_loss, b.p_tenancy_loss * b.rel_tenancy_loss_unaffordable)
-    hazard = hazard * float(np.max(b.rel_tenancy_loss_debt ** np.arange(SEVERITIES, dtype=float)))
+    hazard = hazard * float(np.max(_debt_factors(b)))
     return min(max(hazard, hazard * b.rel_tenancy_loss_support), 1.0)
 
 
