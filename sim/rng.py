@@ -29,6 +29,8 @@ import hashlib
 
 import numpy as np
 
+from sim.kernels import keyed_uniforms
+
 STREAMS = (
     "population",
     "institutions",
@@ -57,11 +59,6 @@ STREAMS = (
 
 MASK = (1 << 64) - 1
 GAMMA = 0x9E3779B97F4A7C15  # SplitMix64's increment: the golden ratio in 64 bits
-_GAMMA = np.uint64(GAMMA)
-_M1, _M2 = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
-_S30, _S27, _S31, _S40 = (np.uint64(s) for s in (30, 27, 31, 40))
-_UNIT = np.float32(2.0**-24)
-CHUNK = 32_768  # rows hashed at once: the temporaries stay in the processor's cache
 KEYED = 2**31  # spawn-key offset of the keyed streams' bases (apart from the sequential ones)
 
 
@@ -77,28 +74,13 @@ def uniforms(key: int, rows: np.ndarray) -> np.ndarray:
     """One uniform float32 in [0, 1) per row: the top 24 bits of mix64(key + row x GAMMA).
 
     For a fixed key these are SplitMix64's outputs for the states ``key + row x GAMMA``, i.e.
-    the SplitMix64 sequence seeded with ``key``, read at positions ``row``.
+    the SplitMix64 sequence seeded with ``key``, read at positions ``row``. Computed by a
+    compiled loop (:func:`sim.kernels.keyed_uniforms`).
     """
     rows = np.asarray(rows)
-    out = np.empty(rows.size, dtype=np.float32)
-    k = np.uint64(key & MASK)
-    for start in range(0, rows.size, CHUNK):
-        z = rows[start : start + CHUNK].astype(np.uint64)
-        z *= _GAMMA
-        z += k
-        t = z >> _S30
-        z ^= t
-        z *= _M1
-        np.right_shift(z, _S27, out=t)
-        z ^= t
-        z *= _M2
-        np.right_shift(z, _S31, out=t)
-        z ^= t
-        z >>= _S40
-        chunk = out[start : start + CHUNK]
-        chunk[:] = z
-        chunk *= _UNIT
-    return out
+    if rows.dtype.kind not in "iu":
+        rows = rows.astype(np.int64)
+    return keyed_uniforms(np.uint64(key & MASK), rows.reshape(-1))
 
 
 def _label_hash(label: str) -> int:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.kernels import table_amounts
 from sim.scenario import ScenarioError
 from sim.states import BenefitHousehold, HousingCosts
 
@@ -59,23 +60,7 @@ class BenefitScale:
             housing: each person's :class:`~sim.states.HousingCosts` code.
             earnings: each person's gross monthly wage; clamped to the grid.
         """
-        grid = self.earnings
-        step = grid[1] - grid[0]
-        pos = (np.clip(earnings, grid[0], grid[-1]) - grid[0]) / step
-        i = np.minimum(pos.astype(np.int64), grid.size - 2)
-        frac = pos - i
-        v = self.values[column]
-        # v[household, housing, i] as one index into the flattened table (one gather, not three)
-        _, n_housing, n_grid = v.shape
-        at = (np.asarray(household, dtype=np.int64) * n_housing + housing) * n_grid + i
-        flat = v.reshape(-1)
-        return flat[at] * (1.0 - frac) + flat[at + 1] * frac
-
-    def without_earnings(
-        self, column: str, household: np.ndarray, housing: np.ndarray
-    ) -> np.ndarray:
-        """``column`` for each person at no earnings: :meth:`amount` at 0, without interpolating."""
-        return self.values[column][household, housing, 0]
+        return _amounts(self, column, household, housing, earnings)
 
     def amount_where(
         self,
@@ -89,11 +74,18 @@ class BenefitScale:
 
         ``household``, ``housing`` and ``earnings`` give every person's values, as ``mask``.
         """
-        out = np.zeros(np.shape(mask))
-        rows = np.flatnonzero(mask)
-        if rows.size:
-            out[rows] = self.amount(column, household[rows], housing[rows], earnings[rows])
-        return out
+        return _amounts(self, column, household, housing, earnings, mask)
+
+
+def _amounts(scale: BenefitScale, column: str, *arrays) -> np.ndarray:
+    """The compiled interpolation (:func:`sim.kernels.table_amounts`) of ``column``.
+
+    ``arrays``: household, housing, earnings and an optional mask, broadcast together.
+    """
+    arrays = np.broadcast_arrays(*(np.asarray(a) for a in arrays))
+    flat = [np.ravel(a) for a in arrays] + [None] * (4 - len(arrays))
+    out = table_amounts(scale.values[column], scale.earnings, *flat)
+    return out.reshape(arrays[0].shape)
 
 
 def _error(path: Path, where: str, message: str) -> ScenarioError:

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import kernels
 from sim.population import NEVER, Population
 from sim.states import (
     Benefit,
@@ -85,14 +86,15 @@ _HOUSING_COSTS = np.where(
 ).astype(np.int64)
 
 
-def household_kind(pop: Population) -> np.ndarray:
-    """Each person's household kind in the benefit table (a child under 3 or an older one)."""
-    return _HOUSEHOLD_KIND_FLAT[pop.household * 2 + (pop.children_under_3 > 0)]
+def table_kinds(pop: Population) -> tuple[np.ndarray, np.ndarray]:
+    """Each person's household kind and housing kind in the benefit table.
 
-
-def housing_costs(pop: Population) -> np.ndarray:
-    """Each person's housing kind in the benefit table: a tenant in adapted or ordinary housing."""
-    return _HOUSING_COSTS[pop.housing]
+    The household kind counts a child under 3; the housing kind is a tenant's in adapted or
+    ordinary housing, no housing costs otherwise.
+    """
+    return kernels.benefit_kinds(
+        pop.household, pop.children_under_3, pop.housing, _HOUSEHOLD_KIND_FLAT, _HOUSING_COSTS
+    )
 
 
 def current_age(pop: Population, t: int) -> np.ndarray:
@@ -107,18 +109,11 @@ def monthly_earnings(model) -> np.ndarray:
     to this public pay the minimum wage); the AAVA pays its stipend (a share of the SMIC).
     """
     pop, v = model.pop, model.funding_values
-    out = np.zeros(pop.n)
-    rows = np.flatnonzero(pop.hours > 0)  # no hours, no earnings: the others stay at 0
-    status, programme = pop.status[rows], pop.programme[rows]
-    low_threshold = status == Status.LOW_THRESHOLD
-    hourly = np.zeros(rows.size)
-    hourly[(status == Status.JOB) | (status == Status.SIAE)] = v["smic_hourly"]
-    hourly[low_threshold & (programme != Programme.AAVA)] = v["smic_hourly"]
-    hourly[low_threshold & (programme == Programme.AAVA)] = (
-        v["smic_hourly"] * v["aava.stipend_share_smic"]
-    )
-    out[rows] = hourly * pop.hours[rows] * WEEKS_PER_MONTH
-    return out
+    codes = (int(Status.JOB), int(Status.SIAE), int(Status.LOW_THRESHOLD), int(Programme.AAVA))
+    smic = v["smic_hourly"]
+    aava = smic * v["aava.stipend_share_smic"]
+    hours, status, programme = pop.hours, pop.status, pop.programme
+    return kernels.gross_earnings(hours, status, programme, codes, smic, aava, WEEKS_PER_MONTH)
 
 
 def mean_earnings(pop: Population) -> np.ndarray:
@@ -158,9 +153,7 @@ def update(model) -> None:
     present = pop.present()
     earned = mean_earnings(pop)
     age = current_age(pop, t)
-    # The table is interpolated only for those with earnings (BenefitScale.amount_where); at no
-    # earnings it is read at the grid's first point, the same amount without the arithmetic.
-    scale, kind, housing = model.benefit_scale, household_kind(pop), housing_costs(pop)
+    scale, (kind, housing) = model.benefit_scale, table_kinds(pop)
 
     # 1. The incapacity route comes with the AAH.
     aah = np.flatnonzero(present & (pop.status == Status.INCAPACITY) & (pop.benefit != Benefit.AAH))
@@ -192,9 +185,7 @@ def update(model) -> None:
 
     # 3. RSA exits: age, household resources, earnings too high for long enough.
     rsa = present & (pop.benefit == Benefit.RSA)
-    due = scale.without_earnings("rsa", kind, housing)  # the RSA the table gives each person
-    earners = np.flatnonzero(present & (earned > 0.0))
-    due[earners] = scale.amount("rsa", kind[earners], housing[earners], earned[earners])
+    due = scale.amount("rsa", kind, housing, earned)  # the RSA the table gives each person
     aged = rsa & (age >= r["rsa.age_max"])
     household = model.streams.chance(
         "benefits", rsa & ~aged, b.p_rsa_exit_household, "household exit"
@@ -230,21 +221,21 @@ def update(model) -> None:
 
     # 6. This month's amounts.
     rsa = present & (pop.benefit == Benefit.RSA)
-    pop.rsa_amount[:] = np.where(rsa, due, 0.0)
+    kernels.where_else_zero(pop.rsa_amount, rsa, due)
     ppa_due = scale.amount_where("ppa", present & (earned > 0), kind, housing, earned)
     pop.ppa_claimed &= ppa_due > 0.0
     pop.ppa_claimed |= (ppa_due > 0.0) & (
         rsa | model.streams.chance("benefits", (ppa_due > 0.0) & ~rsa, b.p_ppa_claim, "ppa claim")
     )
-    pop.ppa_amount[:] = np.where(pop.ppa_claimed, ppa_due, 0.0)
+    kernels.where_else_zero(pop.ppa_amount, pop.ppa_claimed, ppa_due)
     at_entry = np.flatnonzero(present & (pop.benefit_at_entry == Benefit.RSA))
-    full = scale.without_earnings("rsa", kind[at_entry], housing[at_entry])
+    full = scale.amount("rsa", kind[at_entry], housing[at_entry], 0.0)
     pop.cost_rsa_reference[at_entry] += full
 
     # 7. The month's earnings enter the history.
     pop.earnings_3[:] = pop.earnings_2
     pop.earnings_2[:] = pop.earnings_1
-    pop.earnings_1[:] = np.where(present, monthly_earnings(model), 0.0)
+    kernels.where_else_zero(pop.earnings_1, present, monthly_earnings(model))
 
 
 def record_job_ends(pop: Population, rows: np.ndarray, t: int) -> None:

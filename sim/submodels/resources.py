@@ -25,15 +25,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import kernels
 from sim.population import Population
 from sim.states import Benefit, PlaceType
-from sim.submodels.benefits import household_kind, housing_costs, monthly_earnings
+from sim.submodels.benefits import monthly_earnings, table_kinds
 
 
 def earnings(model) -> np.ndarray:
     """Net earnings of each person this month (EUR): the table's net wage of the gross earned."""
     pop = model.pop
-    return _net_earnings(model, monthly_earnings(model), household_kind(pop), housing_costs(pop))
+    return _net_earnings(model, monthly_earnings(model), *table_kinds(pop))
 
 
 def _net_earnings(model, gross: np.ndarray, kind: np.ndarray, housing: np.ndarray) -> np.ndarray:
@@ -49,7 +50,7 @@ def benefit_income(model) -> np.ndarray:
     their holders (at the month's gross earnings).
     """
     pop = model.pop
-    gross, kind, housing = monthly_earnings(model), household_kind(pop), housing_costs(pop)
+    gross, (kind, housing) = monthly_earnings(model), table_kinds(pop)
     return _benefit_income(model, slice(None), gross, kind, housing)
 
 
@@ -72,11 +73,21 @@ def monthly_resources(model) -> np.ndarray:
     amounts of the month (:mod:`sim.submodels.benefits`). The table is read only for those it
     concerns (the paid, the holders of the AAH or the ASS).
     """
-    pop = model.pop
-    gross, kind, housing = monthly_earnings(model), household_kind(pop), housing_costs(pop)
-    net = _net_earnings(model, gross, kind, housing)
-    return np.where(
-        pop.present(), net + _benefit_income(model, slice(None), gross, kind, housing), 0.0
+    pop, scale = model.pop, model.benefit_scale
+    tables = tuple(scale.values[c] for c in ("net_earnings", "aah", "ass"))
+    codes = tuple(int(b) for b in (Benefit.RSA, Benefit.AAH, Benefit.ASS, Benefit.UNEMPLOYMENT))
+    return kernels.monthly_resources(
+        pop.present(),
+        monthly_earnings(model),
+        *table_kinds(pop),
+        pop.benefit,
+        pop.rsa_amount,
+        pop.suspension_share,
+        pop.ppa_amount,
+        pop.are_amount,
+        tables,
+        scale.earnings,
+        codes,
     )
 
 
