@@ -136,3 +136,40 @@ def where_else_zero(out, mask, values):
     """``out[:] = np.where(mask, values, 0)``, cast to ``out``'s type, without temporaries."""
     for j in range(out.size):
         out[j] = values[j] if mask[j] else 0
+
+
+@jit
+def _first_above(edges, x, lo, hi):
+    """The first index in ``[lo, hi)`` whose edge exceeds ``x`` (``hi`` if none)."""
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if x < edges[mid]:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
+@jit
+def bisect_right(edges, values, largest):
+    """For each of ``values``, ``min(np.searchsorted(edges, value, side="right"), largest)``.
+
+    ``edges`` are sorted; each value is compared to them as a float64, as NumPy compares. A
+    value in [0, 1) is first placed among 4,096 equal bins, whose bounds' positions narrow its
+    search to the few edges within its bin (a binary search over every edge mispredicts a
+    branch at most steps).
+    """
+    bins = 4096
+    bound = np.empty(bins + 1, dtype=np.int64)
+    for b in range(bins + 1):
+        bound[b] = _first_above(edges, b / bins, 0, edges.size)
+    out = np.empty(values.size, dtype=np.int64)
+    for j in range(values.size):
+        x = np.float64(values[j])
+        if 0.0 <= x < 1.0:
+            b = np.int64(x * bins)  # exact: b / bins <= x < (b + 1) / bins
+            i = _first_above(edges, x, bound[b], bound[b + 1])
+        else:
+            i = _first_above(edges, x, 0, edges.size)
+        out[j] = min(i, largest)
+    return out

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.kernels import bisect_right
+
 
 def allocate(
     candidates: np.ndarray,
@@ -153,7 +155,7 @@ def choose_weighted(u: np.ndarray, weights: np.ndarray) -> np.ndarray:
     if total <= 0:
         return np.full(u.shape, -1, dtype=np.int64)
     cum = np.cumsum(weights) / total
-    return np.minimum(np.searchsorted(cum, u, side="right"), len(weights) - 1)
+    return bisect_right(cum, np.asarray(u).reshape(-1), len(weights) - 1).reshape(np.shape(u))
 
 
 def choose_allowed(
