@@ -26,6 +26,7 @@ from sim.agents import (
     Siae,
 )
 from sim.agents.base import table
+from sim.allocator import keep_freed_memory
 from sim.budget import apply_budgets
 from sim.events import EventLog, event_indicators
 from sim.invariants import check_invariants
@@ -258,6 +259,7 @@ class InsertionModel(mesa.Model):
         trial: dict | None = None,
     ):
         """Build the institutions of ``scenario`` and its population (or take ``start``'s)."""
+        keep_freed_memory()  # the month's temporaries reuse freed memory (sim.allocator)
         self.streams = Streams(scenario.run.seed if seed is None else seed)
         super().__init__(rng=self.streams["institutions"])
         self.funding_values = funding_values(scenario)
