@@ -173,3 +173,63 @@ def bisect_right(edges, values, largest):
             i = _first_above(edges, x, 0, edges.size)
         out[j] = min(i, largest)
     return out
+
+
+@jit
+def queue_heads(group, free, key, ranked, acceptable):
+    """The candidates that :func:`sim.submodels.capacity.allocate` may admit, in their order.
+
+    Those acceptable to a structure ``g`` with ``free[g] > 0``; of a structure whose queue is
+    more than four times its free places (and without a priority ``ranked`` first), only its
+    ``free[g]`` lowest by ``key``, ties in their order: the others cannot be admitted, so they
+    need not be sorted.
+    """
+    n_groups = free.size
+    count = np.zeros(n_groups, dtype=np.int64)
+    for j in range(group.size):
+        g = group[j] + n_groups if group[j] < 0 else group[j]  # from the end, as NumPy's
+        if free[g] > 0 and (acceptable is None or acceptable[j]):
+            count[g] += 1
+    long = np.zeros(n_groups, dtype=np.bool_)
+    if not ranked:
+        for g in range(n_groups):
+            long[g] = count[g] > 4 * free[g] > 0
+    keep = np.zeros(group.size, dtype=np.bool_)
+    start = np.zeros(n_groups + 1, dtype=np.int64)
+    for g in range(n_groups):
+        start[g + 1] = start[g] + (count[g] if long[g] else 0)
+    at = start[:-1].copy()
+    queue = np.empty(start[n_groups], dtype=np.int64)
+    for j in range(group.size):
+        g = group[j] + n_groups if group[j] < 0 else group[j]
+        if free[g] > 0 and (acceptable is None or acceptable[j]):
+            if long[g]:
+                queue[at[g]] = j
+                at[g] += 1
+            else:
+                keep[j] = True
+    for g in range(n_groups):
+        if long[g]:
+            for p in _smallest(queue[start[g] : start[g + 1]], key, free[g]):
+                keep[p] = True
+    return np.flatnonzero(keep)
+
+
+@jit
+def _smallest(queue, key, k):
+    """The ``k`` of ``queue`` with the lowest ``key``, ties in queue order (in queue order)."""
+    threshold = np.partition(key[queue], k - 1)[k - 1]
+    below = 0
+    for p in queue:
+        if key[p] < threshold:
+            below += 1
+    ties = k - below  # how many of the candidates at the threshold get in, first ones first
+    out = np.empty(k, dtype=np.int64)
+    m = 0
+    for p in queue:
+        if key[p] < threshold or (key[p] == threshold and ties > 0):
+            if key[p] == threshold:
+                ties -= 1
+            out[m] = p
+            m += 1
+    return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.kernels import bisect_right
+from sim.kernels import bisect_right, queue_heads
 
 
 def allocate(
@@ -35,14 +35,18 @@ def allocate(
     Returns:
         The admitted rows, sorted by group then rank then key.
     """
-    # Only the candidates a structure with a free slot would take are sorted: the queues of the
-    # full structures, often most of the candidates, cannot change who is admitted.
-    take = np.maximum(free, 0)[group] > 0
-    if acceptable is not None:
-        take &= acceptable
-    if not take.all():
-        candidates, group, key = candidates[take], group[take], key[take]
-        rank = None if rank is None else rank[take]
+    if candidates.size == 0:
+        return candidates
+    if not -free.size <= group.min() <= group.max() < free.size:
+        raise IndexError(f"structure indices must be below {free.size}")
+    if free.dtype.kind == "f":  # a fractional free place admits one more, as a count would
+        free = np.ceil(free).astype(np.int64)
+    # Only the candidates a structure with a free slot would take, and of a long queue only
+    # its first ones, are sorted: the others cannot be admitted.
+    heads = queue_heads(group, free, key, rank is not None, acceptable)
+    if heads.size < candidates.size:
+        candidates, group, key = candidates[heads], group[heads], key[heads]
+        rank = None if rank is None else rank[heads]
     if candidates.size == 0:
         return candidates
     # Structure indices fit 16 bits in practice: sorting them as such is quicker (same order).
