@@ -233,3 +233,15 @@ def _smallest(queue, key, k):
             out[m] = p
             m += 1
     return out
+
+
+@jit
+def tally_moves(counts, before, after):
+    """Move one count from ``before[j]`` to ``after[j]`` where they differ (-1: no structure)."""
+    for j in range(before.size):
+        b, a = before[j], after[j]
+        if b != a:
+            if b >= 0:
+                counts[b] -= 1
+            if a >= 0:
+                counts[a] += 1

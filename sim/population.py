@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.kernels import tally_moves
 from sim.states import (
     OB,
     OBSTACLES,
@@ -284,12 +285,8 @@ class Population:
         for name, value in values.items():
             getattr(self, name)[rows] = value
         new = {c: getattr(self, c)[rows] for c in columns}
-        for h in affected:
-            before, after = _held(h, old), _held(h, new)
-            moved = before != after  # the rows whose holding changed: only they are counted
-            if moved.any():
-                _tally(self._counts[h], before[moved], -1)
-                _tally(self._counts[h], after[moved], 1)
+        for h in affected:  # only the rows whose holding changed move a count
+            tally_moves(self._counts[h], _held(h, old), _held(h, new))
 
     def column(self, name: str) -> np.ndarray:
         """The whole column of a field (every row, visible or not); ``obstacles`` is 2-D."""
@@ -391,17 +388,6 @@ def _held(name: str, columns: dict[str, np.ndarray]) -> np.ndarray:
     """Holding ``name`` (structure index, -1 none) from the columns it depends on."""
     rule = _HELD.get(name)
     return columns[name] if rule is None else rule(columns)
-
-
-def _tally(counts: np.ndarray, held: np.ndarray, sign: int) -> None:
-    """Add ``sign`` to ``counts`` once per structure index in ``held`` (-1: none)."""
-    held = held[held >= 0]
-    if held.size == 0:
-        return
-    if held.size < 32:  # a few persons: cheaper than a count over every structure
-        np.add.at(counts, held, sign)
-    else:
-        counts += sign * np.bincount(held, minlength=counts.size)[: counts.size]
 
 
 def output_months(values: np.ndarray) -> np.ndarray:
