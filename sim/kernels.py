@@ -26,18 +26,24 @@ _UNIT = np.float32(2.0**-24)
 
 
 @jit
-def keyed_uniforms(key: np.uint64, rows: np.ndarray) -> np.ndarray:
-    """One float32 in [0, 1) per row (:func:`sim.rng.uniforms`).
+def uniform(key, row):
+    """The keyed uniform of one row (:func:`sim.rng.uniforms`).
 
     The top 24 bits of SplitMix64's output for ``key + row x GAMMA``, times 2**-24.
     """
+    z = np.uint64(row) * _GAMMA + key
+    z = (z ^ (z >> _S30)) * _M1
+    z = (z ^ (z >> _S27)) * _M2
+    z ^= z >> _S31
+    return np.float32(z >> _S40) * _UNIT
+
+
+@jit
+def keyed_uniforms(key: np.uint64, rows: np.ndarray) -> np.ndarray:
+    """One float32 in [0, 1) per row: :func:`uniform` (:func:`sim.rng.uniforms`)."""
     out = np.empty(rows.size, dtype=np.float32)
     for j in range(rows.size):
-        z = np.uint64(rows[j]) * _GAMMA + key
-        z = (z ^ (z >> _S30)) * _M1
-        z = (z ^ (z >> _S27)) * _M2
-        z ^= z >> _S31
-        out[j] = np.float32(z >> _S40) * _UNIT
+        out[j] = uniform(key, rows[j])
     return out
 
 
@@ -245,3 +251,149 @@ def tally_moves(counts, before, after):
                 counts[b] -= 1
             if a >= 0:
                 counts[a] += 1
+
+
+@jit
+def benefits_month(columns, tables, grid, kinds, codes, rules, chances, t, never):
+    """The benefits phase, person by person (:func:`sim.submodels.benefits.update`).
+
+    No step of the phase looks at another person, so running its steps 1-7 for one person after
+    another gives what running each step for everyone does, in one pass over the rows. The
+    draws are the keyed uniforms of the rows that draw (``chances``: a key and a probability per
+    purpose), the same numbers :meth:`sim.rng.Streams.chance` gives them.
+
+    Returns:
+        The month's RSA exits, unemployment insurance starts and RSA entries.
+    """
+    (
+        status, programme, household, children_under_3, housing, age, t_entry,
+        earnings_1, earnings_2, earnings_3, gross, t_job_lost, months_last_job, referent_kind,
+        benefit, t_benefit_end, are_amount, rsa_household_eligible, months_rsa_unpaid,
+        t_rsa_entry, t_suspension_end, suspension_share, rsa_withheld, track, n_rsa_entries,
+        rsa_amount, ppa_claimed, ppa_amount, benefit_at_entry, cost_rsa_reference,
+    ) = columns  # fmt: skip
+    rsa_table, ppa_table = tables
+    household_kind, housing_costs = kinds
+    (
+        not_arrived, left, incapacity, job, siae, low_threshold, phc,
+        none, rsa, ass, aah, unemployment, professional, social, france_travail,
+    ) = codes  # fmt: skip
+    (
+        age_min, age_max, months_unpaid_before_closure, min_months_worked,
+        duration_ratio, min_months, max_months, replacement_rate,
+    ) = rules  # fmt: skip
+    (exit_key, p_exit), (entry_key, p_entry), (claim_key, p_claim), (ppa_key, p_ppa) = chances
+    rate32 = np.float32(replacement_rate)
+    zero32 = np.float32(0.0)
+    rsa_exits = unemployment_starts = rsa_entries = 0
+    for j in range(status.size):
+        s = status[j]
+        present = s != not_arrived and s != left
+        employed = s == job or s == siae or (s == low_threshold and programme[j] == phc)
+        e1 = earnings_1[j]
+        earned = (np.float64(e1) + np.float64(earnings_2[j]) + np.float64(earnings_3[j])) / 3.0
+        age_now = np.float64(age[j]) + np.float64(max(t - t_entry[j], 0)) / 12.0
+        kind = household_kind[household[j] * 2 + (1 if children_under_3[j] > 0 else 0)]
+        costs = housing_costs[housing[j]]
+        b = benefit[j]
+        ended = False  # the RSA's amounts, counters and suspension end (benefits.end_rsa)
+
+        # 1. The incapacity route comes with the AAH.
+        if present and s == incapacity and b != aah:
+            b, ended = aah, True
+            t_benefit_end[j] = never
+        # 2. Unemployment insurance after a job or CDDI long enough.
+        worked = months_last_job[j]
+        if present and t_job_lost[j] == t and not employed and b != aah:
+            if worked >= min_months_worked:
+                months = min(max(np.rint(duration_ratio * worked), min_months), max_months)
+                if b == rsa:
+                    rsa_exits += 1
+                b, ended = unemployment, True
+                t_benefit_end[j] = t + np.int32(months)
+                are_amount[j] = rate32 * e1
+                unemployment_starts += 1
+        if b == unemployment and (t_benefit_end[j] <= t or employed or not present):
+            b = none
+            t_benefit_end[j] = never
+            are_amount[j] = zero32
+        if ended:
+            _end_rsa(j, rsa_amount, months_rsa_unpaid, t_rsa_entry, t_suspension_end,
+                     suspension_share, rsa_withheld, track, never)  # fmt: skip
+            ended = False
+
+        # 3. RSA exits: age, household resources, earnings too high for long enough.
+        due = _interpolate(rsa_table, grid, kind, costs, earned)
+        on_rsa = present and b == rsa
+        aged = on_rsa and age_now >= age_max
+        household_exit = on_rsa and not aged and uniform(exit_key, j) < p_exit
+        if household_exit:
+            rsa_household_eligible[j] = False
+        unpaid = False
+        if present and (b == rsa or b == ass):
+            unpaid = due <= 0.0
+            months_rsa_unpaid[j] = months_rsa_unpaid[j] + 1 if unpaid else 0
+        closed = unpaid and months_rsa_unpaid[j] >= months_unpaid_before_closure
+        if (aged or household_exit or closed) and b == rsa:
+            b = none
+            _end_rsa(j, rsa_amount, months_rsa_unpaid, t_rsa_entry, t_suspension_end,
+                     suspension_share, rsa_withheld, track, never)  # fmt: skip
+            rsa_exits += 1
+        if closed and b == ass:
+            b = none
+
+        # 4. Households that become entitled; 5. RSA claims.
+        if present and not rsa_household_eligible[j] and b != aah:
+            if uniform(entry_key, j) < p_entry:
+                rsa_household_eligible[j] = True
+        if (
+            present
+            and b == none
+            and rsa_household_eligible[j]
+            and age_now >= age_min
+            and age_now < age_max
+            and s != incapacity
+            and due > 0.0
+            and uniform(claim_key, j) < p_claim
+        ):
+            b = rsa
+            t_rsa_entry[j] = t
+            months_rsa_unpaid[j] = 0
+            n_rsa_entries[j] += 1
+            k = referent_kind[j]
+            track[j] = professional if k == france_travail else (social if k >= 0 else 0)
+            rsa_entries += 1
+        benefit[j] = b
+
+        # 6. This month's amounts.
+        on_rsa = present and b == rsa
+        rsa_amount[j] = due if on_rsa else 0.0
+        ppa_due = 0.0
+        if present and earned > 0.0:
+            ppa_due = _interpolate(ppa_table, grid, kind, costs, earned)
+        claimed = False
+        if ppa_due > 0.0:
+            claimed = ppa_claimed[j] or on_rsa or uniform(ppa_key, j) < p_ppa
+        ppa_claimed[j] = claimed
+        ppa_amount[j] = ppa_due if claimed else 0.0
+        if present and benefit_at_entry[j] == rsa:
+            cost_rsa_reference[j] += _interpolate(rsa_table, grid, kind, costs, 0.0)
+
+        # 7. The month's earnings enter the history.
+        earnings_3[j] = earnings_2[j]
+        earnings_2[j] = e1
+        earnings_1[j] = gross[j] if present else 0.0
+    return rsa_exits, unemployment_starts, rsa_entries
+
+
+@jit
+def _end_rsa(j, rsa_amount, months_unpaid, t_rsa_entry, t_suspension_end, suspension_share,
+             rsa_withheld, track, never):  # fmt: skip
+    """Row ``j`` leaves the RSA: :func:`sim.submodels.benefits.end_rsa` but the new benefit."""
+    rsa_amount[j] = 0.0
+    months_unpaid[j] = 0
+    t_rsa_entry[j] = never
+    t_suspension_end[j] = never
+    suspension_share[j] = 0.0
+    rsa_withheld[j] = 0.0
+    track[j] = 0

@@ -71,6 +71,10 @@ def test_allocate_admits_what_a_plain_sort_of_each_queue_admits():
         acceptable = rng.random(n) < 0.8
         got = allocate(candidates, group, free, key, acceptable, rank=rank)
         assert got.tolist() == _allocate_by_hand(candidates, group, free, key, acceptable, rank)
+        # Without a priority, a queue over four times its free places is cut before the sort.
+        got = allocate(candidates, group, free, key, acceptable)
+        by_key = _allocate_by_hand(candidates, group, free, key, acceptable, np.zeros(n))
+        assert got.tolist() == by_key
 
 
 def test_the_row_helpers_give_what_numpy_gives():

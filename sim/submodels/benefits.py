@@ -116,13 +116,6 @@ def monthly_earnings(model) -> np.ndarray:
     return kernels.gross_earnings(hours, status, programme, codes, smic, aava, WEEKS_PER_MONTH)
 
 
-def mean_earnings(pop: Population) -> np.ndarray:
-    """Mean gross earnings of the last three months, as the RSA and the prime d'activité count."""
-    return (
-        pop.earnings_1.astype(float) + pop.earnings_2.astype(float) + pop.earnings_3.astype(float)
-    ) / 3.0
-
-
 def end_rsa(pop: Population, rows: np.ndarray, benefit: Benefit = Benefit.NONE) -> None:
     """``rows`` leave the RSA for ``benefit``: amounts, counters and any suspension end."""
     pop.benefit[rows] = benefit
@@ -135,107 +128,106 @@ def end_rsa(pop: Population, rows: np.ndarray, benefit: Benefit = Benefit.NONE) 
     pop.track[rows] = Track.NONE
 
 
-def _start_rsa(pop: Population, rows: np.ndarray, t: int) -> None:
-    pop.benefit[rows] = Benefit.RSA
-    pop.t_rsa_entry[rows] = t
-    pop.months_rsa_unpaid[rows] = 0
-    pop.n_rsa_entries[rows] += 1
-    # A recipient already followed keeps their referent: the track follows its kind.
-    kind = pop.referent_kind[rows]
-    pop.track[rows] = np.select(
-        [kind == ReferentKind.FRANCE_TRAVAIL, kind >= 0], [Track.PROFESSIONAL, Track.SOCIAL], 0
-    )
-
-
 def update(model) -> None:
-    """Benefit statuses and this month's amounts (see the module docstring, steps 1-7)."""
+    """Benefit statuses and this month's amounts (see the module docstring, steps 1-7).
+
+    Computed person by person in one compiled pass (:func:`sim.kernels.benefits_month`).
+    """
     pop, t, b, r = model.pop, model.t, model.behaviour, model.benefit_rules
-    present = pop.present()
-    earned = mean_earnings(pop)
-    age = current_age(pop, t)
-    scale, (kind, housing) = model.benefit_scale, table_kinds(pop)
-
-    # 1. The incapacity route comes with the AAH.
-    aah = np.flatnonzero(present & (pop.status == Status.INCAPACITY) & (pop.benefit != Benefit.AAH))
-    end_rsa(pop, aah, Benefit.AAH)
-    pop.t_benefit_end[aah] = NEVER
-
-    # 2. Unemployment insurance after a job or CDDI long enough.
-    lost = present & (pop.t_job_lost == t) & ~pop.employed() & (pop.benefit != Benefit.AAH)
-    insured = np.flatnonzero(
-        lost & (pop.months_last_job >= r["unemployment_insurance.min_months_worked"])
+    scale, streams = model.benefit_scale, model.streams
+    chances = tuple(
+        (np.uint64(streams.key("benefits", label)), float(p))
+        for label, p in (
+            ("household exit", b.p_rsa_exit_household),
+            ("household entry", b.p_household_eligible),
+            ("claim", b.p_rsa_claim),
+            ("ppa claim", b.p_ppa_claim),
+        )
     )
-    months = np.clip(
-        np.round(r["unemployment_insurance.duration_ratio"] * pop.months_last_job[insured]),
-        r["unemployment_insurance.min_months"],
-        r["unemployment_insurance.max_months"],
-    ).astype(np.int32)
-    model.flows["rsa_exits"] += int(np.count_nonzero(pop.benefit[insured] == Benefit.RSA))
-    end_rsa(pop, insured, Benefit.UNEMPLOYMENT)
-    pop.t_benefit_end[insured] = t + months
-    pop.are_amount[insured] = r["unemployment_insurance.replacement_rate"] * pop.earnings_1[insured]
-    model.flows["unemployment_starts"] += insured.size
-    over = np.flatnonzero(
-        (pop.benefit == Benefit.UNEMPLOYMENT)
-        & ((pop.t_benefit_end <= t) | pop.employed() | ~present)
+    rules = tuple(
+        float(r[name])
+        for name in (
+            "rsa.age_min",
+            "rsa.age_max",
+            "rsa.months_unpaid_before_closure",
+            "unemployment_insurance.min_months_worked",
+            "unemployment_insurance.duration_ratio",
+            "unemployment_insurance.min_months",
+            "unemployment_insurance.max_months",
+            "unemployment_insurance.replacement_rate",
+        )
     )
-    pop.benefit[over] = Benefit.NONE
-    pop.t_benefit_end[over] = NEVER
-    pop.are_amount[over] = 0.0
-
-    # 3. RSA exits: age, household resources, earnings too high for long enough.
-    rsa = present & (pop.benefit == Benefit.RSA)
-    due = scale.amount("rsa", kind, housing, earned)  # the RSA the table gives each person
-    aged = rsa & (age >= r["rsa.age_max"])
-    household = model.streams.chance(
-        "benefits", rsa & ~aged, b.p_rsa_exit_household, "household exit"
+    columns = tuple(getattr(pop, name) for name in _COLUMNS)
+    columns = columns[:10] + (monthly_earnings(model),) + columns[10:]
+    rsa_exits, unemployment_starts, rsa_entries = kernels.benefits_month(
+        columns,
+        (scale.values["rsa"], scale.values["ppa"]),
+        scale.earnings,
+        (_HOUSEHOLD_KIND_FLAT, _HOUSING_COSTS),
+        _CODES,
+        rules,
+        chances,
+        t,
+        NEVER,
     )
-    pop.rsa_household_eligible[household] = False
-    means_tested = present & ((pop.benefit == Benefit.RSA) | (pop.benefit == Benefit.ASS))
-    unpaid = means_tested & (due <= 0.0)
-    tested = np.flatnonzero(means_tested)
-    pop.months_rsa_unpaid[tested] = np.where(unpaid[tested], pop.months_rsa_unpaid[tested] + 1, 0)
-    closed = unpaid & (pop.months_rsa_unpaid >= r["rsa.months_unpaid_before_closure"])
-    leave = np.flatnonzero((aged | household | closed) & (pop.benefit == Benefit.RSA))
-    end_rsa(pop, leave)
-    pop.benefit[closed & (pop.benefit == Benefit.ASS)] = Benefit.NONE
-    model.flows["rsa_exits"] += leave.size
+    model.flows["rsa_exits"] += rsa_exits
+    model.flows["unemployment_starts"] += unemployment_starts
+    model.flows["rsa_entries"] += rsa_entries
 
-    # 4. Households that become entitled; 5. RSA claims.
-    arise = present & ~pop.rsa_household_eligible & (pop.benefit != Benefit.AAH)
-    pop.rsa_household_eligible[
-        model.streams.chance("benefits", arise, b.p_household_eligible, "household entry")
-    ] = True
-    entitled = (
-        present
-        & (pop.benefit == Benefit.NONE)
-        & pop.rsa_household_eligible
-        & (age >= r["rsa.age_min"])
-        & (age < r["rsa.age_max"])
-        & (pop.status != Status.INCAPACITY)
-        & (due > 0.0)
+
+# The population's columns benefits_month reads and writes, in its order (the month's gross
+# earnings go after the first ten).
+_COLUMNS = (
+    "status",
+    "programme",
+    "household",
+    "children_under_3",
+    "housing",
+    "age",
+    "t_entry",
+    "earnings_1",
+    "earnings_2",
+    "earnings_3",
+    "t_job_lost",
+    "months_last_job",
+    "referent_kind",
+    "benefit",
+    "t_benefit_end",
+    "are_amount",
+    "rsa_household_eligible",
+    "months_rsa_unpaid",
+    "t_rsa_entry",
+    "t_suspension_end",
+    "suspension_share",
+    "rsa_withheld",
+    "track",
+    "n_rsa_entries",
+    "rsa_amount",
+    "ppa_claimed",
+    "ppa_amount",
+    "benefit_at_entry",
+    "cost_rsa_reference",
+)
+_CODES = tuple(
+    int(code)
+    for code in (
+        Status.NOT_ARRIVED,
+        Status.LEFT,
+        Status.INCAPACITY,
+        Status.JOB,
+        Status.SIAE,
+        Status.LOW_THRESHOLD,
+        Programme.PHC,
+        Benefit.NONE,
+        Benefit.RSA,
+        Benefit.ASS,
+        Benefit.AAH,
+        Benefit.UNEMPLOYMENT,
+        Track.PROFESSIONAL,
+        Track.SOCIAL,
+        ReferentKind.FRANCE_TRAVAIL,
     )
-    claims = np.flatnonzero(model.streams.chance("benefits", entitled, b.p_rsa_claim, "claim"))
-    _start_rsa(pop, claims, t)
-    model.flows["rsa_entries"] += claims.size
-
-    # 6. This month's amounts.
-    rsa = present & (pop.benefit == Benefit.RSA)
-    kernels.where_else_zero(pop.rsa_amount, rsa, due)
-    ppa_due = scale.amount_where("ppa", present & (earned > 0), kind, housing, earned)
-    pop.ppa_claimed &= ppa_due > 0.0
-    pop.ppa_claimed |= (ppa_due > 0.0) & (
-        rsa | model.streams.chance("benefits", (ppa_due > 0.0) & ~rsa, b.p_ppa_claim, "ppa claim")
-    )
-    kernels.where_else_zero(pop.ppa_amount, pop.ppa_claimed, ppa_due)
-    at_entry = np.flatnonzero(present & (pop.benefit_at_entry == Benefit.RSA))
-    full = scale.amount("rsa", kind[at_entry], housing[at_entry], 0.0)
-    pop.cost_rsa_reference[at_entry] += full
-
-    # 7. The month's earnings enter the history.
-    pop.earnings_3[:] = pop.earnings_2
-    pop.earnings_2[:] = pop.earnings_1
-    kernels.where_else_zero(pop.earnings_1, present, monthly_earnings(model))
+)
 
 
 def record_job_ends(pop: Population, rows: np.ndarray, t: int) -> None:

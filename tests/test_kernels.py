@@ -1,0 +1,199 @@
+"""The compiled loops of sim/kernels.py give the numbers of the NumPy code they replace.
+
+Each test sets a kernel beside a NumPy (or pure Python) statement of the same rule, on inputs
+chosen to reach its edges: ties, values beyond a grid, empty structures, every benefit status.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+from conftest import small_scenario
+
+from sim import kernels
+from sim.model import InsertionModel
+from sim.population import NEVER
+from sim.rng import GAMMA, MASK, mix64, uniforms
+from sim.states import Benefit, ReferentKind, Status, Track
+from sim.submodels import benefits, resources
+from sim.submodels.benefits import current_age, end_rsa, monthly_earnings, table_kinds
+from sim.submodels.capacity import choose_weighted
+
+
+def test_keyed_uniforms_are_splitmix64_read_at_each_row():
+    rng = np.random.default_rng(1)
+    rows = np.concatenate([[0, 1, 2**31 - 1], rng.integers(0, 2**40, 200)])
+    for key in (0, MASK, int(rng.integers(0, 2**63))):
+        expected = [(mix64(key + int(r) * GAMMA) >> 40) * 2.0**-24 for r in rows]
+        assert uniforms(key, rows).tolist() == expected
+        assert uniforms(key, rows.astype(np.int32)[:3]).tolist() == expected[:3]
+
+
+def test_weighted_choice_is_numpy_s_search_of_the_cumulated_weights():
+    rng = np.random.default_rng(2)
+    for _ in range(100):
+        weights = rng.integers(0, 4, int(rng.integers(1, 300))).astype(float)  # zero weights
+        if weights.sum() == 0:
+            continue
+        u = np.concatenate([rng.random(500).astype(np.float32), [0.0, 1 - 2**-24]])
+        u = np.concatenate([u, np.cumsum(weights)[:20] / weights.sum()])  # values on an edge
+        cum = np.cumsum(weights) / weights.sum()
+        expected = np.minimum(np.searchsorted(cum, u, side="right"), weights.size - 1)
+        assert np.array_equal(choose_weighted(u, weights), expected)
+    outside = np.array([-0.5, 1.0, 3.0])  # beyond [0, 1): the plain search
+    edges = np.array([0.25, 0.5, 1.0])
+    assert kernels.bisect_right(edges, outside, 2).tolist() == [0, 2, 2]
+
+
+def _amount_by_numpy(scale, column, household, housing, earnings):
+    """The interpolation as BenefitScale.amount computed it with array operations."""
+    grid = scale.earnings
+    pos = (np.clip(earnings, grid[0], grid[-1]) - grid[0]) / (grid[1] - grid[0])
+    i = np.minimum(pos.astype(np.int64), grid.size - 2)
+    frac = pos - i
+    v = scale.values[column]
+    return v[household, housing, i] * (1.0 - frac) + v[household, housing, i + 1] * frac
+
+
+def test_benefit_amounts_are_the_array_interpolation(baseline_run):
+    scale = baseline_run.benefit_scale
+    rng = np.random.default_rng(3)
+    n_households, n_housing, _ = scale.values["rsa"].shape
+    n = 5000
+    household = rng.integers(0, n_households, n)
+    housing = rng.integers(0, n_housing, n)
+    grid = scale.earnings
+    earnings = np.concatenate(
+        [rng.uniform(-100, grid[-1] * 1.2, n - 100), grid[:50], [0.0] * 50]  # points, beyond
+    )
+    mask = rng.random(n) < 0.5
+    for column in ("rsa", "ppa", "aah", "ass", "net_earnings"):
+        expected = _amount_by_numpy(scale, column, household, housing, earnings)
+        got = scale.amount(column, household, housing, earnings)
+        assert np.array_equal(got, expected), column
+        where = scale.amount_where(column, mask, household, housing, earnings)
+        assert np.array_equal(where, np.where(mask, expected, 0.0)), column
+
+
+def test_the_rent_rule_s_resources_are_net_earnings_plus_benefit_income(baseline_run):
+    m = baseline_run
+    expected = np.where(m.pop.present(), resources.earnings(m) + resources.benefit_income(m), 0.0)
+    got = resources.monthly_resources(m)
+    assert np.count_nonzero(got) > 100, "a run's end has persons with resources"
+    assert np.array_equal(got, expected)
+
+
+def _benefits_by_arrays(model) -> None:
+    """The benefits phase as array operations over every person, step by step (module docstring
+    of sim.submodels.benefits): the statement the compiled pass must reproduce."""
+    pop, t, b, r = model.pop, model.t, model.behaviour, model.benefit_rules
+    scale, (kind, housing) = model.benefit_scale, table_kinds(pop)
+    present = pop.present()
+    earned = (
+        pop.earnings_1.astype(float) + pop.earnings_2.astype(float) + pop.earnings_3.astype(float)
+    ) / 3.0
+    age = current_age(pop, t)
+    aah = np.flatnonzero(present & (pop.status == Status.INCAPACITY) & (pop.benefit != Benefit.AAH))
+    end_rsa(pop, aah, Benefit.AAH)
+    pop.t_benefit_end[aah] = NEVER
+    lost = present & (pop.t_job_lost == t) & ~pop.employed() & (pop.benefit != Benefit.AAH)
+    insured = np.flatnonzero(
+        lost & (pop.months_last_job >= r["unemployment_insurance.min_months_worked"])
+    )
+    months = np.clip(
+        np.round(r["unemployment_insurance.duration_ratio"] * pop.months_last_job[insured]),
+        r["unemployment_insurance.min_months"],
+        r["unemployment_insurance.max_months"],
+    ).astype(np.int32)
+    model.flows["rsa_exits"] += int(np.count_nonzero(pop.benefit[insured] == Benefit.RSA))
+    end_rsa(pop, insured, Benefit.UNEMPLOYMENT)
+    pop.t_benefit_end[insured] = t + months
+    pop.are_amount[insured] = r["unemployment_insurance.replacement_rate"] * pop.earnings_1[insured]
+    model.flows["unemployment_starts"] += insured.size
+    over = np.flatnonzero(
+        (pop.benefit == Benefit.UNEMPLOYMENT)
+        & ((pop.t_benefit_end <= t) | pop.employed() | ~present)
+    )
+    pop.benefit[over] = Benefit.NONE
+    pop.t_benefit_end[over] = NEVER
+    pop.are_amount[over] = 0.0
+    rsa = present & (pop.benefit == Benefit.RSA)
+    due = _amount_by_numpy(scale, "rsa", kind, housing, earned)
+    aged = rsa & (age >= r["rsa.age_max"])
+    chance = model.streams.chance
+    household = chance("benefits", rsa & ~aged, b.p_rsa_exit_household, "household exit")
+    pop.rsa_household_eligible[household] = False
+    means_tested = present & ((pop.benefit == Benefit.RSA) | (pop.benefit == Benefit.ASS))
+    unpaid = means_tested & (due <= 0.0)
+    tested = np.flatnonzero(means_tested)
+    pop.months_rsa_unpaid[tested] = np.where(unpaid[tested], pop.months_rsa_unpaid[tested] + 1, 0)
+    closed = unpaid & (pop.months_rsa_unpaid >= r["rsa.months_unpaid_before_closure"])
+    leave = np.flatnonzero((aged | household | closed) & (pop.benefit == Benefit.RSA))
+    end_rsa(pop, leave)
+    pop.benefit[closed & (pop.benefit == Benefit.ASS)] = Benefit.NONE
+    model.flows["rsa_exits"] += leave.size
+    arise = present & ~pop.rsa_household_eligible & (pop.benefit != Benefit.AAH)
+    pop.rsa_household_eligible[
+        chance("benefits", arise, b.p_household_eligible, "household entry")
+    ] = True
+    entitled = (
+        present
+        & (pop.benefit == Benefit.NONE)
+        & pop.rsa_household_eligible
+        & (age >= r["rsa.age_min"])
+        & (age < r["rsa.age_max"])
+        & (pop.status != Status.INCAPACITY)
+        & (due > 0.0)
+    )
+    claims = np.flatnonzero(chance("benefits", entitled, b.p_rsa_claim, "claim"))
+    pop.benefit[claims] = Benefit.RSA
+    pop.t_rsa_entry[claims] = t
+    pop.months_rsa_unpaid[claims] = 0
+    pop.n_rsa_entries[claims] += 1
+    referent = pop.referent_kind[claims]
+    pop.track[claims] = np.select(
+        [referent == ReferentKind.FRANCE_TRAVAIL, referent >= 0],
+        [Track.PROFESSIONAL, Track.SOCIAL],
+        0,
+    )
+    model.flows["rsa_entries"] += claims.size
+    rsa = present & (pop.benefit == Benefit.RSA)
+    pop.rsa_amount[:] = np.where(rsa, due, 0.0)
+    ppa_due = np.where(
+        present & (earned > 0), _amount_by_numpy(scale, "ppa", kind, housing, earned), 0.0
+    )
+    pop.ppa_claimed &= ppa_due > 0.0
+    pop.ppa_claimed |= (ppa_due > 0.0) & (
+        rsa | chance("benefits", (ppa_due > 0.0) & ~rsa, b.p_ppa_claim, "ppa claim")
+    )
+    pop.ppa_amount[:] = np.where(pop.ppa_claimed, ppa_due, 0.0)
+    at_entry = np.flatnonzero(present & (pop.benefit_at_entry == Benefit.RSA))
+    pop.cost_rsa_reference[at_entry] += scale.values["rsa"][kind[at_entry], housing[at_entry], 0]
+    pop.earnings_3[:] = pop.earnings_2
+    pop.earnings_2[:] = pop.earnings_1
+    pop.earnings_1[:] = np.where(present, monthly_earnings(model), 0.0)
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "iterative"])
+def test_the_benefits_pass_is_the_phase_as_array_operations(scenario):
+    """The phase applied again after each of 16 months, by both, from the same state."""
+    model = InsertionModel(small_scenario(scenario, **{"run.persons": 3000}))
+    flows = ("rsa_exits", "unemployment_starts", "rsa_entries")
+    events = dict.fromkeys(flows, 0)
+    for _ in range(16):
+        model.step()
+        twin = copy.deepcopy(model)
+        model.streams.close_month()
+        twin.streams.close_month()
+        before = {f: model.flows[f] for f in flows}
+        benefits.update(model)
+        _benefits_by_arrays(twin)
+        got, expected = model.pop.to_frame(), twin.pop.to_frame()
+        for column in expected:
+            assert np.array_equal(got[column], expected[column], equal_nan=True), column
+        assert model.flows == twin.flows
+        for f in flows:
+            events[f] += model.flows[f] - before[f]
+    assert min(events.values()) > 0, f"each rule was reached: {events}"
