@@ -288,23 +288,34 @@ def benefits_month(columns, tables, grid, kinds, codes, rules, chances, t, never
     rsa_exits = unemployment_starts = rsa_entries = 0
     for j in range(status.size):
         s = status[j]
-        present = s != not_arrived and s != left
-        employed = s == job or s == siae or (s == low_threshold and programme[j] == phc)
         e1 = earnings_1[j]
+        b = benefit[j]
+        if s == not_arrived or s == left:  # absent: benefits end, nothing is due or earned
+            if b == unemployment:
+                benefit[j] = none
+                t_benefit_end[j] = never
+                are_amount[j] = zero32
+            rsa_amount[j] = zero32
+            ppa_claimed[j] = False
+            ppa_amount[j] = zero32
+            earnings_3[j] = earnings_2[j]
+            earnings_2[j] = e1
+            earnings_1[j] = zero32
+            continue
+        employed = s == job or s == siae or (s == low_threshold and programme[j] == phc)
         earned = (np.float64(e1) + np.float64(earnings_2[j]) + np.float64(earnings_3[j])) / 3.0
         age_now = np.float64(age[j]) + np.float64(max(t - t_entry[j], 0)) / 12.0
         kind = household_kind[household[j] * 2 + (1 if children_under_3[j] > 0 else 0)]
         costs = housing_costs[housing[j]]
-        b = benefit[j]
         ended = False  # the RSA's amounts, counters and suspension end (benefits.end_rsa)
 
         # 1. The incapacity route comes with the AAH.
-        if present and s == incapacity and b != aah:
+        if s == incapacity and b != aah:
             b, ended = aah, True
             t_benefit_end[j] = never
         # 2. Unemployment insurance after a job or CDDI long enough.
         worked = months_last_job[j]
-        if present and t_job_lost[j] == t and not employed and b != aah:
+        if t_job_lost[j] == t and not employed and b != aah:
             if worked >= min_months_worked:
                 months = min(max(np.rint(duration_ratio * worked), min_months), max_months)
                 if b == rsa:
@@ -313,7 +324,7 @@ def benefits_month(columns, tables, grid, kinds, codes, rules, chances, t, never
                 t_benefit_end[j] = t + np.int32(months)
                 are_amount[j] = rate32 * e1
                 unemployment_starts += 1
-        if b == unemployment and (t_benefit_end[j] <= t or employed or not present):
+        if b == unemployment and (t_benefit_end[j] <= t or employed):
             b = none
             t_benefit_end[j] = never
             are_amount[j] = zero32
@@ -324,13 +335,13 @@ def benefits_month(columns, tables, grid, kinds, codes, rules, chances, t, never
 
         # 3. RSA exits: age, household resources, earnings too high for long enough.
         due = _interpolate(rsa_table, grid, kind, costs, earned)
-        on_rsa = present and b == rsa
+        on_rsa = b == rsa
         aged = on_rsa and age_now >= age_max
         household_exit = on_rsa and not aged and uniform(exit_key, j) < p_exit
         if household_exit:
             rsa_household_eligible[j] = False
         unpaid = False
-        if present and (b == rsa or b == ass):
+        if b == rsa or b == ass:
             unpaid = due <= 0.0
             months_rsa_unpaid[j] = months_rsa_unpaid[j] + 1 if unpaid else 0
         closed = unpaid and months_rsa_unpaid[j] >= months_unpaid_before_closure
@@ -343,12 +354,11 @@ def benefits_month(columns, tables, grid, kinds, codes, rules, chances, t, never
             b = none
 
         # 4. Households that become entitled; 5. RSA claims.
-        if present and not rsa_household_eligible[j] and b != aah:
+        if not rsa_household_eligible[j] and b != aah:
             if uniform(entry_key, j) < p_entry:
                 rsa_household_eligible[j] = True
         if (
-            present
-            and b == none
+            b == none
             and rsa_household_eligible[j]
             and age_now >= age_min
             and age_now < age_max
@@ -366,23 +376,23 @@ def benefits_month(columns, tables, grid, kinds, codes, rules, chances, t, never
         benefit[j] = b
 
         # 6. This month's amounts.
-        on_rsa = present and b == rsa
+        on_rsa = b == rsa
         rsa_amount[j] = due if on_rsa else 0.0
         ppa_due = 0.0
-        if present and earned > 0.0:
+        if earned > 0.0:
             ppa_due = _interpolate(ppa_table, grid, kind, costs, earned)
         claimed = False
         if ppa_due > 0.0:
             claimed = ppa_claimed[j] or on_rsa or uniform(ppa_key, j) < p_ppa
         ppa_claimed[j] = claimed
         ppa_amount[j] = ppa_due if claimed else 0.0
-        if present and benefit_at_entry[j] == rsa:
+        if benefit_at_entry[j] == rsa:
             cost_rsa_reference[j] += _interpolate(rsa_table, grid, kind, costs, 0.0)
 
         # 7. The month's earnings enter the history.
         earnings_3[j] = earnings_2[j]
         earnings_2[j] = e1
-        earnings_1[j] = gross[j] if present else 0.0
+        earnings_1[j] = gross[j]
     return rsa_exits, unemployment_starts, rsa_entries
 
 
