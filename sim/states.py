@@ -7,8 +7,31 @@ kept where no English word fits and are explained in the README glossary.
 
 from enum import IntEnum
 
+import numpy as np
 
-class Status(IntEnum):
+_COMPARISONS = frozenset(
+    (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal)
+)
+
+
+class Code(IntEnum):
+    """A state code: an ``IntEnum`` that NumPy compares with an array as a plain int.
+
+    NumPy takes a Python ``int`` as a value of the array's own type, but an ``int`` subclass,
+    such as an ``IntEnum`` member, as an int64: ``pop.status == Status.JOB`` would first cast
+    the whole int8 column to int64, several times slower. NumPy hands a ufunc with a member
+    among its operands to the member's ``__array_ufunc__``, which puts a plain int in a
+    comparison (the same result) and an int64 elsewhere (the same result type as before).
+    """
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """Call ``ufunc`` with each code replaced by its value (a plain int in comparisons)."""
+        value = int if ufunc in _COMPARISONS else np.int64
+        inputs = tuple(value(x) if isinstance(x, Code) else x for x in inputs)
+        return getattr(ufunc, method)(*inputs, **kwargs)
+
+
+class Status(Code):
     """Where a person is this month: exactly one status per person."""
 
     NOT_ARRIVED = 0  # scheduled arrival, not yet in the territory
@@ -24,7 +47,7 @@ class Status(IntEnum):
     LEFT = 10  # left the territory
 
 
-class Phase(IntEnum):
+class Phase(Code):
     """Phase of a supported person's pathway (seed 003, section 2)."""
 
     NONE = 0
@@ -37,7 +60,7 @@ class Phase(IntEnum):
     IN_JOB = 7  # support continuing in the job ("maintien dans l'emploi")
 
 
-class Logic(IntEnum):
+class Logic(Code):
     """Practice profile a person's referent follows (index into ``policy.practices``).
 
     Every scenario names its profiles ``linear`` and ``iterative`` first (indices 0 and 1) and may
@@ -51,14 +74,14 @@ class Logic(IntEnum):
     ITERATIVE = 1  # "emploi d'abord", place-then-train
 
 
-class Sex(IntEnum):
+class Sex(Code):
     """Sex recorded for breakdowns by public."""
 
     MAN = 0
     WOMAN = 1
 
 
-class Household(IntEnum):
+class Household(Code):
     """Household composition."""
 
     ALONE = 0
@@ -66,7 +89,7 @@ class Household(IntEnum):
     SINGLE_PARENT = 2
 
 
-class Benefit(IntEnum):
+class Benefit(Code):
     """Benefit status: a minimum benefit (seed 000: RSA, ASS, AAH), unemployment insurance, none.
 
     Exactly one per person. It changes over the run (:mod:`sim.submodels.benefits`): RSA entries
@@ -83,7 +106,7 @@ class Benefit(IntEnum):
 MINIMUM_BENEFITS = (Benefit.RSA, Benefit.ASS, Benefit.AAH)
 
 
-class BenefitHousehold(IntEnum):
+class BenefitHousehold(Code):
     """Household kinds of the benefit table (``sim/parameters/benefit_amounts.csv``).
 
     Couples and single parents have one child, aged 6, or aged 1 when the person has a child
@@ -97,14 +120,14 @@ class BenefitHousehold(IntEnum):
     SINGLE_PARENT_YOUNG_CHILD = 4
 
 
-class HousingCosts(IntEnum):
+class HousingCosts(Code):
     """Housing kinds of the benefit table: none (street, shelters) or a social-housing tenant."""
 
     NO_HOUSING_COSTS = 0
     TENANT = 1
 
 
-class Track(IntEnum):
+class Track(Code):
     """Track the Département orients an RSA recipient to (CASF L.262-29)."""
 
     NONE = 0
@@ -112,7 +135,7 @@ class Track(IntEnum):
     SOCIAL = 2  # the Département's social referents (seed 002 L47: "PSSI")
 
 
-class Housing(IntEnum):
+class Housing(Code):
     """Housing status (DOMAIN.md, persons)."""
 
     STREET = 0
@@ -122,7 +145,7 @@ class Housing(IntEnum):
     ORDINARY = 4
 
 
-class ShelterKind(IntEnum):
+class ShelterKind(Code):
     """Kind of AHI structure; the housing status its residents have."""
 
     CHU = 0  # emergency shelter (CHU/HU)
@@ -141,14 +164,14 @@ SHELTER_HOUSING = {
 }
 
 
-class PlaceType(IntEnum):
+class PlaceType(Code):
     """Which shelter places suit a household (a single adult, or a family: couple or parent)."""
 
     SINGLE = 0
     FAMILY = 1
 
 
-class Allocation(IntEnum):
+class Allocation(Code):
     """A dwelling allocated and not yet moved into (the search time between offer and entry)."""
 
     NONE = 0
@@ -156,7 +179,7 @@ class Allocation(IntEnum):
     HOUSING_FIRST = 2  # a Logement d'abord dwelling with support
 
 
-class SiaeType(IntEnum):
+class SiaeType(Code):
     """Kind of insertion employer (SIAE)."""
 
     ACI = 0
@@ -165,7 +188,7 @@ class SiaeType(IntEnum):
     ETTI = 3
 
 
-class Selection(IntEnum):
+class Selection(Code):
     """How a SIAE chooses among the candidates prescribed to it."""
 
     OPEN = 0  # no screening, random order
@@ -173,7 +196,7 @@ class Selection(IntEnum):
     PERFORMANCE = 2  # ranks on employability, high floor
 
 
-class Programme(IntEnum):
+class Programme(Code):
     """Low-threshold programme (seed 003)."""
 
     NONE = -1
@@ -182,7 +205,7 @@ class Programme(IntEnum):
     AAVA = 2
 
 
-class Contract(IntEnum):
+class Contract(Code):
     """Contract of an ordinary job."""
 
     NONE = -1
@@ -194,7 +217,7 @@ class Contract(IntEnum):
 DURABLE_CONTRACTS = (Contract.CDI, Contract.CDD_LONG)
 
 
-class ReferentKind(IntEnum):
+class ReferentKind(Code):
     """Which kind of structure supports a person."""
 
     NONE = -1
@@ -204,7 +227,7 @@ class ReferentKind(IntEnum):
     DEPARTEMENT = 3  # a social referent of the Département (social track)
 
 
-class EmploymentSupport(IntEnum):
+class EmploymentSupport(Code):
     """How a shelter organises employment support (seed 003)."""
 
     EVERY_TS = 0  # every social worker, case by case
@@ -230,7 +253,7 @@ OB = {name: k for k, name in enumerate(OBSTACLES)}
 SEVERITIES = 4  # severities 0 (none) to 3
 
 
-class Service(IntEnum):
+class Service(Code):
     """Services with capacity that reduce obstacles."""
 
     NONE = -1
