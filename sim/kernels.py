@@ -407,3 +407,8 @@ def _end_rsa(j, rsa_amount, months_unpaid, t_rsa_entry, t_suspension_end, suspen
     suspension_share[j] = 0.0
     rsa_withheld[j] = 0.0
     track[j] = 0
+
+
+# Load the compiled code when the module is imported (numba's code generator starts once per
+# process, about half a second), not at a model's first draw.
+keyed_uniforms(np.uint64(0), np.zeros(1, dtype=np.int64))
