@@ -194,7 +194,7 @@ def queue_heads(group, free, key, ranked, acceptable):
     count = np.zeros(n_groups, dtype=np.int64)
     for j in range(group.size):
         g = group[j] + n_groups if group[j] < 0 else group[j]  # from the end, as NumPy's
-        if free[g] > 0 and (acceptable is None or acceptable[j]):
+        if free[g] > 0 and acceptable[j]:
             count[g] += 1
     long = np.zeros(n_groups, dtype=np.bool_)
     if not ranked:
@@ -208,7 +208,7 @@ def queue_heads(group, free, key, ranked, acceptable):
     queue = np.empty(start[n_groups], dtype=np.int64)
     for j in range(group.size):
         g = group[j] + n_groups if group[j] < 0 else group[j]
-        if free[g] > 0 and (acceptable is None or acceptable[j]):
+        if free[g] > 0 and acceptable[j]:
             if long[g]:
                 queue[at[g]] = j
                 at[g] += 1

@@ -286,7 +286,8 @@ class Population:
             getattr(self, name)[rows] = value
         new = {c: getattr(self, c)[rows] for c in columns}
         for h in affected:  # only the rows whose holding changed move a count
-            tally_moves(self._counts[h], _held(h, old), _held(h, new))
+            before, after = (_held(h, c).astype(np.int64, copy=False) for c in (old, new))
+            tally_moves(self._counts[h], before, after)
 
     def column(self, name: str) -> np.ndarray:
         """The whole column of a field (every row, visible or not); ``obstacles`` is 2-D."""

@@ -77,9 +77,7 @@ def uniforms(key: int, rows: np.ndarray) -> np.ndarray:
     the SplitMix64 sequence seeded with ``key``, read at positions ``row``. Computed by a
     compiled loop (:func:`sim.kernels.keyed_uniforms`).
     """
-    rows = np.asarray(rows)
-    if rows.dtype.kind not in "iu":
-        rows = rows.astype(np.int64)
+    rows = np.asarray(rows).astype(np.int64, copy=False)  # one compiled version for all
     return keyed_uniforms(np.uint64(key & MASK), rows.reshape(-1))
 
 

@@ -82,7 +82,10 @@ def _amounts(scale: BenefitScale, column: str, *arrays) -> np.ndarray:
 
     ``arrays``: household, housing, earnings and an optional mask, broadcast together.
     """
-    arrays = np.broadcast_arrays(*(np.asarray(a) for a in arrays))
+    types = (np.int64, np.int64, np.float64, np.bool_)  # one compiled version (with a mask)
+    arrays = np.broadcast_arrays(
+        *(np.asarray(a, dtype=d) for a, d in zip(arrays, types[: len(arrays)], strict=True))
+    )
     flat = [np.ravel(a) for a in arrays] + [None] * (4 - len(arrays))
     out = table_amounts(scale.values[column], scale.earnings, *flat)
     return out.reshape(arrays[0].shape)

@@ -43,7 +43,14 @@ def allocate(
         free = np.ceil(free).astype(np.int64)
     # Only the candidates a structure with a free slot would take, and of a long queue only
     # its first ones, are sorted: the others cannot be admitted.
-    heads = queue_heads(group, free, key, rank is not None, acceptable)
+    # One compiled version serves every call: indices as int64, keys as float64 (exact).
+    heads = queue_heads(
+        group.astype(np.int64, copy=False),
+        free.astype(np.int64, copy=False),
+        key.astype(np.float64, copy=False),
+        rank is not None,
+        np.ones(group.size, dtype=bool) if acceptable is None else acceptable.astype(bool),
+    )
     if heads.size < candidates.size:
         candidates, group, key = candidates[heads], group[heads], key[heads]
         rank = None if rank is None else rank[heads]
@@ -159,7 +166,8 @@ def choose_weighted(u: np.ndarray, weights: np.ndarray) -> np.ndarray:
     if total <= 0:
         return np.full(u.shape, -1, dtype=np.int64)
     cum = np.cumsum(weights) / total
-    return bisect_right(cum, np.asarray(u).reshape(-1), len(weights) - 1).reshape(np.shape(u))
+    values = np.asarray(u, dtype=np.float64).reshape(-1)  # exact; one compiled version
+    return bisect_right(cum, values, len(weights) - 1).reshape(np.shape(u))
 
 
 def choose_allowed(
