@@ -409,6 +409,23 @@ def _end_rsa(j, rsa_amount, months_unpaid, t_rsa_entry, t_suspension_end, suspen
     track[j] = 0
 
 
+@jit
+def within_gates(obstacles, gates, logic, rows):
+    """Whether every obstacle of each of ``rows`` is at most its profile's gate for it.
+
+    ``obstacles`` (obstacle, person), ``gates`` (obstacle, profile), ``logic`` the profiles.
+    """
+    out = np.ones(rows.size, dtype=np.bool_)
+    for i in range(rows.size):
+        r = rows[i]
+        profile = logic[r]
+        for k in range(obstacles.shape[0]):
+            if obstacles[k, r] > gates[k, profile]:
+                out[i] = False
+                break
+    return out
+
+
 # Load the compiled code when the module is imported (numba's code generator starts once per
 # process, about half a second), not at a model's first draw.
 keyed_uniforms(np.uint64(0), np.zeros(1, dtype=np.int64))

@@ -197,3 +197,17 @@ def test_the_benefits_pass_is_the_phase_as_array_operations(scenario):
         for f in flows:
             events[f] += model.flows[f] - before[f]
     assert min(events.values()) > 0, f"each rule was reached: {events}"
+
+
+def test_readiness_gates_are_every_obstacle_at_most_its_gate():
+    rng = np.random.default_rng(4)
+    obstacles = rng.integers(0, 4, (9, 400)).astype(np.int8)
+    gates = rng.integers(0, 4, (9, 3)).astype(np.int8)
+    logic = rng.integers(0, 3, 400).astype(np.int8)
+    rows = np.sort(rng.choice(400, 150, replace=False))
+    expected = np.all(obstacles[:, rows] <= gates[:, logic[rows]], axis=0)
+    assert 0 < expected.sum() < rows.size, "some pass, some do not"
+    assert np.array_equal(kernels.within_gates(obstacles, gates, logic, rows), expected)
+    view = np.zeros((9, 500), dtype=np.int8)[:, :400]  # the population's columns are views
+    view[:] = obstacles
+    assert np.array_equal(kernels.within_gates(view, gates, logic, rows), expected)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.kernels import within_gates
 from sim.pathways import iterative
 from sim.pathways.common import worst_service
 from sim.states import Phase
@@ -25,8 +26,8 @@ from sim.states import Phase
 def passes_gates(model, rows: np.ndarray) -> np.ndarray:
     """Whether every obstacle of ``rows`` is at most their profile's gate for it."""
     pop = model.pop
-    gates = model.practices.gates[:, pop.logic[rows]]
-    return np.all(pop.obstacles[:, rows] <= gates, axis=0)
+    rows = np.asarray(rows).astype(np.int64, copy=False)
+    return within_gates(pop.obstacles, model.practices.gates, pop.logic, rows)
 
 
 def staircase(model, rows: np.ndarray, plan) -> None:
