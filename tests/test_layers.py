@@ -22,7 +22,7 @@ LAYERS = {
     "submodels": 1,
     "base": 0,
 }
-BASE = ("sim.population", "sim.states", "sim.agents")
+BASE = ("sim.population", "sim.states", "sim.agents", "sim.kernels")
 
 
 def layer_of(module: str) -> str:
