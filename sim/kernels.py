@@ -160,12 +160,14 @@ def _first_above(edges, x, lo, hi):
 def bisect_right(edges, values, largest):
     """For each of ``values``, ``min(np.searchsorted(edges, value, side="right"), largest)``.
 
-    ``edges`` are sorted; each value is compared to them as a float64, as NumPy compares. A
-    value in [0, 1) is first placed among 4,096 equal bins, whose bounds' positions narrow its
-    search to the few edges within its bin (a binary search over every edge mispredicts a
-    branch at most steps).
+    ``edges`` are sorted; each value is compared to them as a float64, as NumPy compares. For
+    many values, a value in [0, 1) is first placed among equal bins (one per 4 values, at most
+    4,096), whose bounds' positions narrow its search to the few edges within its bin (a binary
+    search over every edge mispredicts a branch at most steps).
     """
-    bins = 4096
+    bins = 1
+    while bins < 4096 and 4 * bins < values.size:
+        bins *= 2
     bound = np.empty(bins + 1, dtype=np.int64)
     for b in range(bins + 1):
         bound[b] = _first_above(edges, b / bins, 0, edges.size)
