@@ -9,7 +9,9 @@ Every kernel gives exactly the numbers of the NumPy expression it replaces, bit 
 same IEEE operations in the same order (no ``fastmath``: no reassociation, no fused
 multiply-add), integer arithmetic modulo 2**64 as NumPy's ``uint64``. ``tests/test_kernels.py``
 checks each one against that expression. Compiled code is cached beside this file
-(``cache=True``): the first run on a machine compiles it (a few seconds), later runs load it.
+(``cache=True``): the first run on a machine compiles it (about 20 seconds), later runs load
+it. Importing this module loads it (Numba's code generator starts, about half a second once per
+process), so that a model's first month does not.
 """
 
 from __future__ import annotations
@@ -135,13 +137,6 @@ def benefit_kinds(household, children_under_3, housing, household_kind, housing_
         kind[j] = household_kind[household[j] * 2 + (1 if children_under_3[j] > 0 else 0)]
         costs[j] = housing_costs[housing[j]]
     return kind, costs
-
-
-@jit
-def where_else_zero(out, mask, values):
-    """``out[:] = np.where(mask, values, 0)``, cast to ``out``'s type, without temporaries."""
-    for j in range(out.size):
-        out[j] = values[j] if mask[j] else 0
 
 
 @jit
