@@ -328,11 +328,11 @@ class Population:
 
     def present(self) -> np.ndarray:
         """Persons in the territory this month (arrived and not left)."""
-        return (self.status != _NOT_ARRIVED) & (self.status != _LEFT)
+        return (self.status != Status.NOT_ARRIVED) & (self.status != Status.LEFT)
 
     def homeless(self) -> np.ndarray:
         """Persons on the street or in an emergency or insertion shelter."""
-        return self.housing <= _CHRS
+        return self.housing <= Housing.CHRS
 
     def place_type(self, rows: np.ndarray | None = None) -> np.ndarray:
         """The shelter places that suit each person (PlaceType: single adult or family).
@@ -340,23 +340,23 @@ class Population:
         For ``rows`` only if given (cheaper than the whole population).
         """
         household = self.household if rows is None else self.household[rows]
-        return (household != _ALONE).astype(np.int8)
+        return (household != Household.ALONE).astype(np.int8)
 
     def employed(self) -> np.ndarray:
         """Persons in an ordinary job or a SIAE contract, PHC included (a CDDI, seed 003 L902)."""
         return (
-            (self.status == _JOB)
-            | (self.status == _SIAE)
-            | ((self.status == _LOW_THRESHOLD) & (self.programme == _PHC))
+            (self.status == Status.JOB)
+            | (self.status == Status.SIAE)
+            | ((self.status == Status.LOW_THRESHOLD) & (self.programme == Programme.PHC))
         )
 
     def in_paid_activity(self) -> np.ndarray:
         """Persons employed (PHC included) or in TAPAJ (paid by the day) or AAVA (a stipend)."""
-        return self.employed() | (self.status == _LOW_THRESHOLD)
+        return self.employed() | (self.status == Status.LOW_THRESHOLD)
 
     def durable(self) -> np.ndarray:
         """Persons in an ordinary CDI or CDD of 6 months or more."""
-        return (self.status == _JOB) & (self.contract <= _CDD_LONG)
+        return (self.status == Status.JOB) & (self.contract <= Contract.CDD_LONG)
 
     def to_frame(self):
         """All attributes as a pandas DataFrame (one row per person, one column per field).
@@ -371,24 +371,14 @@ class Population:
         return pd.DataFrame(cols)
 
 
-# Codes as plain ints for the comparisons with columns: NumPy compares an int8 column with an
-# IntEnum member (an int subclass, not a Python int) by casting the column to int64 first, with
-# a plain int in int8 directly, several times quicker over a whole column.
-_ALONE, _PHC, _TAPAJ, _AAVA = (
-    int(v) for v in (Household.ALONE, Programme.PHC, Programme.TAPAJ, Programme.AAVA)
-)
-_NOT_ARRIVED, _LEFT, _JOB, _SIAE, _LOW_THRESHOLD = (
-    int(v) for v in (Status.NOT_ARRIVED, Status.LEFT, Status.JOB, Status.SIAE, Status.LOW_THRESHOLD)
-)
-_CHRS, _CDD_LONG = int(Housing.CHRS), int(Contract.CDD_LONG)
 # The holdings that are not simply a column: the structure index from the columns they read.
 _HELD = {
     # the place type of Population.place_type: not alone
-    "shelter_family": lambda c: np.where(c["household"] != _ALONE, c["shelter"], -1),
+    "shelter_family": lambda c: np.where(c["household"] != Household.ALONE, c["shelter"], -1),
     "global_support": lambda c: np.where(c["global_support"], c["referent"], -1),
-    "phc": lambda c: np.where(c["programme"] == _PHC, c["programme_host"], -1),
-    "tapaj": lambda c: np.where(c["programme"] == _TAPAJ, 0, -1),
-    "aava": lambda c: np.where(c["programme"] == _AAVA, c["programme_host"], -1),
+    "phc": lambda c: np.where(c["programme"] == Programme.PHC, c["programme_host"], -1),
+    "tapaj": lambda c: np.where(c["programme"] == Programme.TAPAJ, 0, -1),
+    "aava": lambda c: np.where(c["programme"] == Programme.AAVA, c["programme_host"], -1),
 }
 
 
