@@ -48,6 +48,11 @@ def test_allocate_with_negative_free_slots_admits_nobody():
     assert admitted.size == 0
 
 
+def test_allocate_refuses_fractional_free_places():
+    with pytest.raises(TypeError, match="integer counts"):
+        allocate(np.array([1, 2]), np.array([0, 0]), np.array([1.5]), np.zeros(2))
+
+
 def _allocate_by_hand(candidates, group, free, key, acceptable, rank):
     """Each structure admits its first free acceptable candidates by (rank, key, position)."""
     admitted = []

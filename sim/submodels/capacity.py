@@ -39,8 +39,8 @@ def allocate(
         return candidates
     if not -free.size <= group.min() <= group.max() < free.size:
         raise IndexError(f"structure indices must be below {free.size}")
-    if free.dtype.kind == "f":  # a fractional free place admits one more, as a count would
-        free = np.ceil(free).astype(np.int64)
+    if free.dtype.kind not in "iu":
+        raise TypeError(f"free places must be integer counts, not {free.dtype}")
     # Only the candidates a structure with a free slot would take, and of a long queue only
     # its first ones, are sorted: the others cannot be admitted.
     # One compiled version serves every call: indices as int64, keys as float64 (exact).
