@@ -251,7 +251,7 @@ def tally_moves(counts, before, after):
 
 
 @jit
-def benefits_month(columns, tables, grid, kinds, codes, rules, chances, t, never):
+def benefits_month(columns, gross, tables, grid, kinds, codes, rules, chances, t, never):
     """The benefits phase, person by person (:func:`sim.submodels.benefits.update`).
 
     No step of the phase looks at another person, so running its steps 1-7 for one person after
@@ -264,7 +264,7 @@ def benefits_month(columns, tables, grid, kinds, codes, rules, chances, t, never
     """
     (
         status, programme, household, children_under_3, housing, age, t_entry,
-        earnings_1, earnings_2, earnings_3, gross, t_job_lost, months_last_job, referent_kind,
+        earnings_1, earnings_2, earnings_3, t_job_lost, months_last_job, referent_kind,
         benefit, t_benefit_end, are_amount, rsa_household_eligible, months_rsa_unpaid,
         t_rsa_entry, t_suspension_end, suspension_share, rsa_withheld, track, n_rsa_entries,
         rsa_amount, ppa_claimed, ppa_amount, benefit_at_entry, cost_rsa_reference,

@@ -158,9 +158,9 @@ def update(model) -> None:
         )
     )
     columns = tuple(getattr(pop, name) for name in _COLUMNS)
-    columns = columns[:10] + (monthly_earnings(model),) + columns[10:]
     rsa_exits, unemployment_starts, rsa_entries = kernels.benefits_month(
         columns,
+        monthly_earnings(model),
         (scale.values["rsa"], scale.values["ppa"]),
         scale.earnings,
         (_HOUSEHOLD_KIND_FLAT, _HOUSING_COSTS),
@@ -175,8 +175,7 @@ def update(model) -> None:
     model.flows["rsa_entries"] += rsa_entries
 
 
-# The population's columns benefits_month reads and writes, in its order (the month's gross
-# earnings go after the first ten).
+# The population's columns benefits_month reads and writes, in its order.
 _COLUMNS = (
     "status",
     "programme",
