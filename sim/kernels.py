@@ -407,20 +407,180 @@ def _end_rsa(j, rsa_amount, months_unpaid, t_rsa_entry, t_suspension_end, suspen
 
 
 @jit
-def within_gates(obstacles, gates, logic, rows):
-    """Whether every obstacle of each of ``rows`` is at most its profile's gate for it.
+def hours_needed(status, phase, logic, rows, parallel, hours, codes):
+    """Staff hours each of ``rows`` needs this month (:func:`sim.pathways.common.hours_needed`).
 
-    ``obstacles`` (obstacle, person), ``gates`` (obstacle, profile), ``logic`` the profiles.
+    ``hours``: a month of follow-up in a job, of follow-up in a programme, of diagnostic, of
+    job-search coaching and of obstacle work; ``parallel`` per profile: obstacle work goes on
+    during job search. ``codes``: the statuses of a job and of a low-threshold programme, the
+    phases of the diagnostic and of job search.
     """
-    out = np.ones(rows.size, dtype=np.bool_)
+    follow_up_job, follow_up_programme, diagnostic, job_search, obstacles = hours
+    job, low_threshold, diagnostic_phase, job_search_phase = codes
+    out = np.empty(rows.size)
     for i in range(rows.size):
-        r = rows[i]
-        profile = logic[r]
-        for k in range(obstacles.shape[0]):
-            if obstacles[k, r] > gates[k, profile]:
-                out[i] = False
-                break
+        j = rows[i]
+        s, ph = status[j], phase[j]
+        if s == job:
+            out[i] = follow_up_job
+        elif s == low_threshold:
+            out[i] = follow_up_programme
+        elif ph == diagnostic_phase:
+            out[i] = diagnostic
+        elif ph == job_search_phase:
+            out[i] = job_search + (obstacles if parallel[logic[j]] else 0.0)
+        else:
+            out[i] = obstacles
     return out
+
+
+@jit
+def pathway_month(rows, c, obstacles, pr, plan, places, k, t, draws):
+    """The referents' work with the persons they see this month, person by person.
+
+    The steps of :func:`sim.pathways.decide` after the staff's rationing, for each of ``rows``
+    in turn. No step looks at another person, so this gives what running each step for all the
+    rows does. For the supported: the wish to work may arise, the staircase
+    (:mod:`sim.pathways.linear`), job search and programmes by public
+    (:mod:`sim.pathways.common`); in a programme, obstacle work; in a job, obstacle work and the
+    training of the project (:mod:`sim.pathways.iterative`).
+
+    ``c`` holds the population's columns, ``pr`` the profiles' fields, ``plan`` the month's plan
+    (written), ``places`` the referents' IAE prescription and the shelters' AAVA places, ``k``
+    the state codes and the rules' limits, ``draws`` the keys of the wish and of the training
+    draws and the wish's chance per unit of confidence. Columns are taken out of their tuples
+    once: reading an array from a tuple inside the loop would count a reference each time.
+    """
+    status, phase, logic, t_phase_end = c.status, c.phase, c.logic, c.t_phase_end
+    wish, confidence, qualification = c.wish, c.confidence, c.qualification
+    training_planned, t_job_training_end = c.training_planned, c.t_job_training_end
+    referent, months_siae, months_without_work = c.referent, c.months_siae, c.months_without_work
+    benefit, age, rqth, refugee, housing = c.benefit, c.age, c.rqth, c.refugee, c.housing
+    qpv, justice, shelter, programmes_done = c.qpv, c.justice, c.shelter, c.programmes_done
+    gates, wish_first, min_confidence = pr.gates, pr.wish_first, pr.min_confidence
+    dur_resocialisation, dur_project = pr.dur_resocialisation, pr.dur_project
+    below_qualification, p_training = pr.training_below_qualification, pr.p_training
+    training_in_job, dur_training_wait = pr.training_in_job, pr.dur_training_wait
+    mediation_share, in_parallel = pr.mediation_share, pr.obstacles_in_parallel
+    search, mediation, want_service = plan.search, plan.mediation, plan.want_service
+    want_training, want_immersion = plan.want_training, plan.want_immersion
+    want_iae, want_low_threshold = plan.want_iae, plan.want_low_threshold
+    prescribes_iae, aava_places = places
+    service_obstacles = k.service_obstacles
+    wish_key, p_wish, training_key = draws
+    n_obstacles, n_services = obstacles.shape[0], service_obstacles.shape[0]
+    for i in range(rows.size):
+        j = rows[i]
+        s, profile = status[j], logic[j]
+        work_obstacles = False  # the referent works on the row's obstacles this month
+        if s == k.low_threshold:
+            work_obstacles = in_parallel[profile] or phase[j] == k.obstacles
+        elif s == k.job:
+            work_obstacles = in_parallel[profile]
+            if (
+                training_planned[j]
+                and training_in_job[profile]
+                and t_job_training_end[j] == k.never
+            ):
+                want_training[j] = True
+        elif s == k.supported:
+            # The wish to work may arise.
+            if uniform(wish_key, j) < p_wish * confidence[j]:
+                wish[j] = True
+            # The staircase. 1. Diagnostic, for the profile's time.
+            if phase[j] == k.diagnostic and t_phase_end[j] <= t:
+                phase[j] = k.obstacles
+            # 2. Obstacle removal until the gates (and, under a profile whose entry is the
+            # wish, the wish to work) let the person move on.
+            within_gates = True  # every obstacle at most the profile's gate for it
+            if phase[j] == k.obstacles or phase[j] == k.resocialisation:
+                for o in range(n_obstacles):
+                    within_gates &= obstacles[o, j] <= gates[o, profile]
+            if phase[j] == k.obstacles:
+                if within_gates and (wish[j] or not wish_first[profile]):
+                    phase[j] = k.resocialisation
+                    t_phase_end[j] = t + dur_resocialisation[profile]
+                else:
+                    work_obstacles = True
+            # 3. Re-socialisation, then the confidence gate; back to obstacles on a relapse.
+            if phase[j] == k.resocialisation:
+                if not within_gates:
+                    phase[j] = k.obstacles
+                elif t_phase_end[j] <= t and confidence[j] >= min_confidence[profile]:
+                    phase[j] = k.project
+                    t_phase_end[j] = t + dur_project[profile]
+            # 4. Professional project: a training before the job or in it.
+            if phase[j] == k.project and t_phase_end[j] <= t:
+                train = qualification[j] < below_qualification[profile] and (
+                    uniform(training_key, j) < p_training[profile]
+                )
+                if train and not training_in_job[profile]:
+                    phase[j] = k.training
+                    t_phase_end[j] = t + dur_training_wait[profile]
+                else:
+                    if train:
+                        training_planned[j] = True
+                    phase[j] = k.job_search
+            # 5. Waiting for a training slot, at most the profile's wait; then job search.
+            if phase[j] == k.training:
+                if t_phase_end[j] <= t:
+                    phase[j] = k.job_search
+                else:
+                    want_training[j] = True
+            may_work = obstacles[k.right_to_work, j] <= k.work_right_max
+            # Job search: coaching, immersions, mediation, an IAE prescription.
+            if phase[j] == k.job_search:
+                if may_work:
+                    search[j] = True
+                    want_immersion[j] = True
+                    mediation[j] = mediation_share[profile] > 0
+                want_iae[j] = (
+                    may_work
+                    and prescribes_iae[referent[j]]
+                    and months_siae[j] < k.iae_max_months
+                    and (
+                        months_without_work[j] >= 12
+                        or benefit[j] != k.no_benefit
+                        or (age[j] < 26 and qualification[j] == 0)
+                        or age[j] >= 50
+                        or rqth[j]
+                        or refugee[j]
+                        or housing[j] <= k.chrs
+                        or qpv[j]
+                        or justice[j]
+                    )
+                )
+                work_obstacles = in_parallel[profile]
+            # Programmes by public: TAPAJ, PHC, AAVA.
+            runs_aava = shelter[j] >= 0 and aava_places[shelter[j]] > 0
+            homeless = housing[j] <= k.emergency_shelter
+            if phase[j] != k.training and (homeless or runs_aava):
+                n_present = 0
+                for o in range(n_obstacles):
+                    n_present += obstacles[o, j] >= 1
+                far = n_present >= k.furthest_min_obstacles
+                paid = may_work and wish[j]
+                done = np.int64(programmes_done[j])
+                tapaj_done, phc_done = done & (1 << k.tapaj), done & (1 << k.phc)
+                if homeless and paid and age[j] < k.tapaj_max_age and not tapaj_done:
+                    want_low_threshold[j] = k.tapaj
+                elif homeless and paid and far and not phc_done:
+                    want_low_threshold[j] = k.phc
+                elif runs_aava and (far or not may_work):
+                    want_low_threshold[j] = k.aava
+        if work_obstacles:
+            # The service of the most severe service-addressable obstacle; ties go to the
+            # first service, none if all such obstacles are 0.
+            service, worst = 0, -1
+            for service_code in range(n_services):
+                severity = -1
+                for m in range(service_obstacles.shape[1]):
+                    o = service_obstacles[service_code, m]
+                    if o >= 0:
+                        severity = max(severity, obstacles[o, j])
+                service = service_code if severity > worst else service
+                worst = max(worst, severity)
+            want_service[j] = service if worst > 0 else k.no_service
 
 
 # Load the compiled code when the module is imported (numba's code generator starts once per

@@ -14,12 +14,32 @@ from conftest import small_scenario
 
 from sim import kernels
 from sim.model import InsertionModel
+from sim.pathways import Plan, decide
+from sim.pathways.common import postpone
 from sim.population import NEVER
 from sim.rng import GAMMA, MASK, mix64, uniforms
-from sim.states import Benefit, ReferentKind, Status, Track
+from sim.states import (
+    OB,
+    SERVICE_OBSTACLES,
+    Benefit,
+    Housing,
+    Phase,
+    Programme,
+    ReferentKind,
+    Service,
+    Status,
+    Track,
+)
 from sim.submodels import benefits, resources
 from sim.submodels.benefits import current_age, end_rsa, monthly_earnings, table_kinds
 from sim.submodels.capacity import choose_weighted
+from sim.submodels.matching import (
+    FURTHEST_MIN_OBSTACLES,
+    TAPAJ_MAX_AGE,
+    WORK_RIGHT_MAX,
+    may_work,
+    not_done,
+)
 
 
 def test_keyed_uniforms_are_splitmix64_read_at_each_row():
@@ -199,15 +219,193 @@ def test_the_benefits_pass_is_the_phase_as_array_operations(scenario):
     assert min(events.values()) > 0, f"each rule was reached: {events}"
 
 
-def test_readiness_gates_are_every_obstacle_at_most_its_gate():
-    rng = np.random.default_rng(4)
-    obstacles = rng.choice(np.array([0, 0, 0, 0, 1, 2, 3], dtype=np.int8), (9, 400))
-    gates = rng.integers(1, 4, (9, 3)).astype(np.int8)
-    logic = rng.integers(0, 3, 400).astype(np.int8)
-    rows = np.sort(rng.choice(400, 150, replace=False))
-    expected = np.all(obstacles[:, rows] <= gates[:, logic[rows]], axis=0)
-    assert 0 < expected.sum() < rows.size, "some pass, some do not"
-    assert np.array_equal(kernels.within_gates(obstacles, gates, logic, rows), expected)
-    view = np.zeros((9, 500), dtype=np.int8)[:, :400]  # the population's columns are views
-    view[:] = obstacles
-    assert np.array_equal(kernels.within_gates(view, gates, logic, rows), expected)
+# The referents' work as array operations over the persons seen (the statement the compiled
+# pass sim.kernels.pathway_month must match).
+_SERVICE_ROWS = [[OB[o] for o in SERVICE_OBSTACLES[s]] for s in sorted(SERVICE_OBSTACLES)]
+
+
+def _worst_service_by_arrays(pop, rows):
+    best = np.zeros(rows.size, dtype=np.int8)
+    worst = None
+    for service, kinds in enumerate(_SERVICE_ROWS):
+        sev = pop.obstacles[kinds[0], rows]
+        for k in kinds[1:]:
+            np.maximum(sev, pop.obstacles[k, rows], out=sev)
+        if worst is None:
+            worst = sev
+        else:
+            best[sev > worst] = service
+            np.maximum(worst, sev, out=worst)
+    best[worst == 0] = Service.NONE
+    return best
+
+
+def _iae_eligible_by_arrays(pop, rows, max_months):
+    return (pop.months_siae[rows] < max_months) & (
+        (pop.months_without_work[rows] >= 12)
+        | (pop.benefit[rows] != Benefit.NONE)
+        | ((pop.age[rows] < 26) & (pop.qualification[rows] == 0))
+        | (pop.age[rows] >= 50)
+        | pop.rqth[rows]
+        | pop.refugee[rows]
+        | (pop.housing[rows] <= Housing.CHRS)
+        | pop.qpv[rows]
+        | pop.justice[rows]
+    )
+
+
+def _staircase_by_arrays(model, rows, plan):
+    pop, t, pr = model.pop, model.t, model.practices
+
+    def in_phase(phase):
+        return rows[pop.phase[rows] == phase]
+
+    def due(r):
+        return r[pop.t_phase_end[r] <= t]
+
+    def passes_gates(r):
+        return np.all(pop.obstacles[:, r] <= pr.gates[:, pop.logic[r]], axis=0)
+
+    r = due(in_phase(Phase.DIAGNOSTIC))
+    pop.phase[r] = Phase.OBSTACLES
+    r = in_phase(Phase.OBSTACLES)
+    ready = passes_gates(r) & (pop.wish[r] | ~pr.wish_first[pop.logic[r]])
+    nxt = r[ready]
+    pop.phase[nxt] = Phase.RESOCIALISATION
+    pop.t_phase_end[nxt] = t + pr.dur_resocialisation[pop.logic[nxt]]
+    plan.want_service[r[~ready]] = _worst_service_by_arrays(pop, r[~ready])
+    r = in_phase(Phase.RESOCIALISATION)
+    relapsed = ~passes_gates(r)
+    pop.phase[r[relapsed]] = Phase.OBSTACLES
+    r = due(r[~relapsed])
+    passed = r[pop.confidence[r] >= pr.min_confidence[pop.logic[r]]]
+    pop.phase[passed] = Phase.PROJECT
+    pop.t_phase_end[passed] = t + pr.dur_project[pop.logic[passed]]
+    r = due(in_phase(Phase.PROJECT))
+    u = model.streams.uniform("pathway", r, "training")
+    profile = pop.logic[r]
+    train = (pop.qualification[r] < pr.training_below_qualification[profile]) & (
+        u < pr.p_training[profile]
+    )
+    in_job = pr.training_in_job[profile]
+    before = r[train & ~in_job]
+    pop.phase[before] = Phase.TRAINING
+    pop.t_phase_end[before] = t + pr.dur_training_wait[pop.logic[before]]
+    pop.training_planned[r[train & in_job]] = True
+    pop.phase[r[~train | in_job]] = Phase.JOB_SEARCH
+    r = in_phase(Phase.TRAINING)
+    pop.phase[due(r)] = Phase.JOB_SEARCH
+    plan.want_training[r[pop.t_phase_end[r] > t]] = True
+
+
+def _job_search_by_arrays(model, rows, plan):
+    pop, pr = model.pop, model.practices
+    profile = pop.logic[rows]
+    ok = may_work(pop, rows)
+    able = rows[ok]
+    plan.search[able] = True
+    plan.want_immersion[able] = True
+    plan.mediation[able] = pr.mediation_share[profile[ok]] > 0
+    prescriber = model.referents.prescribes_iae[pop.referent[rows]]
+    eligible = _iae_eligible_by_arrays(pop, rows, model.iae_max_months)
+    plan.want_iae[rows] = prescriber & ok & eligible
+    parallel = rows[pr.obstacles_in_parallel[profile]]
+    plan.want_service[parallel] = _worst_service_by_arrays(pop, parallel)
+
+
+def _programmes_by_public_by_arrays(model, rows, plan):
+    pop = model.pop
+    shelter = pop.shelter[rows]
+    sheltered = shelter >= 0
+    runs_aava = np.zeros(rows.size, dtype=bool)
+    runs_aava[sheltered] = model.shelter_aava_places[shelter[sheltered]] > 0
+    homeless = pop.housing[rows] <= Housing.EMERGENCY_SHELTER
+    public = homeless | runs_aava
+    rows, homeless, runs_aava = rows[public], homeless[public], runs_aava[public]
+    far = (pop.obstacles[:, rows] >= 1).sum(axis=0) >= FURTHEST_MIN_OBSTACLES
+    paid = may_work(pop, rows) & pop.wish[rows]
+    tapaj = homeless & paid & (pop.age[rows] < TAPAJ_MAX_AGE) & not_done(pop, Programme.TAPAJ, rows)
+    phc = homeless & paid & far & not_done(pop, Programme.PHC, rows)
+    no_papers = pop.obstacles[OB["right_to_work"], rows] > WORK_RIGHT_MAX
+    aava = runs_aava & (far | no_papers)
+    choice = np.select([tapaj, phc, aava], [Programme.TAPAJ, Programme.PHC, Programme.AAVA], -1)
+    picked = choice >= 0
+    plan.want_low_threshold[rows[picked]] = choice[picked]
+
+
+def _decide_by_arrays(model):
+    """:func:`sim.pathways.decide` with the referents' work written as array operations."""
+    pop, t, pr = model.pop, model.t, model.practices
+    h = model.spec.territory.staff.hours
+    plan = Plan.empty(pop.n)
+    followed = np.flatnonzero(pop.referent >= 0)
+    pop.t_last_followed[followed] = t
+    rows = followed[pop.status_in(Status.SUPPORTED, Status.JOB, Status.LOW_THRESHOLD)[followed]]
+    status, phase = pop.status[rows], pop.phase[rows]
+    need = np.select(
+        [
+            status == Status.JOB,
+            status == Status.LOW_THRESHOLD,
+            phase == Phase.DIAGNOSTIC,
+            phase == Phase.JOB_SEARCH,
+        ],
+        [
+            np.full(rows.size, h.follow_up_job),
+            np.full(rows.size, h.follow_up_programme),
+            np.full(rows.size, h.diagnostic),
+            h.job_search + pr.obstacles_in_parallel[pop.logic[rows]] * h.obstacles,
+        ],
+        h.obstacles,
+    )
+    seen = model.staff.ration(model, rows, pop.referent[rows], need)
+    postpone(pop, rows[~seen])
+    rows = rows[seen]
+    plan.seen[rows] = True
+    status = pop.status[rows]
+    supported = rows[status == Status.SUPPORTED]
+    u = model.streams.uniform("pathway", supported, "wish")
+    pop.wish[supported[u < model.behaviour.p_wish_arise * pop.confidence[supported]]] = True
+    _staircase_by_arrays(model, supported, plan)
+    _job_search_by_arrays(model, supported[pop.phase[supported] == Phase.JOB_SEARCH], plan)
+    _programmes_by_public_by_arrays(model, supported[pop.phase[supported] != Phase.TRAINING], plan)
+    r = rows[status == Status.LOW_THRESHOLD]
+    work = r[pr.obstacles_in_parallel[pop.logic[r]] | (pop.phase[r] == Phase.OBSTACLES)]
+    plan.want_service[work] = _worst_service_by_arrays(pop, work)
+    r = rows[status == Status.JOB]
+    profile = pop.logic[r]
+    parallel = r[pr.obstacles_in_parallel[profile]]
+    plan.want_service[parallel] = _worst_service_by_arrays(pop, parallel)
+    train = pop.training_planned[r] & pr.training_in_job[profile]
+    plan.want_training[r[train & (pop.t_job_training_end[r] == NEVER)]] = True
+    pop.phase_reached[followed] = pop.phase[followed]
+    model.flows["persons_seen"] += rows.size
+    model.flows["coached_searches"] += int(np.count_nonzero(plan.search))
+    return plan
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "iterative"])
+def test_the_referents_pass_is_their_work_as_array_operations(scenario):
+    """The referents' logic applied again after each of 16 months, by both, from one state."""
+    model = InsertionModel(small_scenario(scenario, **{"run.persons": 3000}))
+    reached = dict.fromkeys(Plan._fields, 0)
+    reached["phases"] = reached["training_planned"] = 0
+    for _ in range(16):
+        model.step()
+        twin = copy.deepcopy(model)
+        model.streams.close_month()
+        twin.streams.close_month()
+        phase, planned = model.pop.phase.copy(), model.pop.training_planned.copy()
+        got, expected = decide(model), _decide_by_arrays(twin)
+        for field in Plan._fields:
+            assert np.array_equal(getattr(got, field), getattr(expected, field)), field
+        left, right = model.pop.to_frame(), twin.pop.to_frame()
+        for column in right:
+            assert np.array_equal(left[column], right[column], equal_nan=True), column
+        assert model.flows == twin.flows
+        assert np.array_equal(model.staff.hours_needed, twin.staff.hours_needed)
+        for field in Plan._fields:
+            values = getattr(got, field)
+            reached[field] += int(np.count_nonzero(values if values.dtype == bool else values >= 0))
+        reached["phases"] += int(np.count_nonzero(model.pop.phase != phase))
+        reached["training_planned"] += int(np.count_nonzero(model.pop.training_planned != planned))
+    assert min(reached.values()) > 0, f"each rule was reached: {reached}"

@@ -10,7 +10,6 @@ from conftest import run_small, small_scenario
 from sim.agents import Person, Shelter, Siae
 from sim.model import InsertionModel
 from sim.pathways import decide
-from sim.pathways.common import worst_service
 from sim.population import Population, create_population
 from sim.rng import STREAMS, Streams
 from sim.states import OB, Benefit, Household, Housing, Logic, Phase, Programme, Service, Status
@@ -109,16 +108,6 @@ def test_choose_weighted_never_picks_zero_weights():
 
 def test_occupancy_counts_per_structure_and_ignores_minus_one():
     assert occupancy(np.array([-1, 0, 2, 2, -1]), 3).tolist() == [1, 0, 2]
-
-
-def test_worst_service_picks_the_service_of_the_most_severe_obstacle():
-    pop = Population(3)
-    pop.obstacles[OB["french"], 0] = 2
-    pop.obstacles[OB["mobility"], 0] = 1
-    pop.obstacles[OB["addiction"], 1] = 3  # health service
-    pop.obstacles[OB["debt"], 2] = 3  # worked by the referent, no service
-    got = worst_service(pop, np.arange(3))
-    assert got.tolist() == [Service.FRENCH, Service.HEALTH, Service.NONE]
 
 
 def test_streams_are_reproducible_and_independent_of_each_other():
@@ -293,6 +282,23 @@ def _supported_model(logic: Logic, wish: bool, phase: Phase):
     pop.obstacles[:, rows] = 0
     pop.obstacles[OB["mental_health"], rows] = 3
     return model, rows
+
+
+def test_obstacle_work_goes_to_the_service_of_the_most_severe_obstacle():
+    model, rows = _supported_model(Logic.LINEAR, wish=True, phase=Phase.OBSTACLES)
+    pop = model.pop
+    r = rows[:4]
+    pop.obstacles[:, r] = 0
+    pop.obstacles[OB["french"], r[0]] = 2
+    pop.obstacles[OB["mobility"], r[0]] = 1
+    pop.obstacles[OB["addiction"], r[1]] = 3  # health service
+    pop.obstacles[OB["debt"], r[2]] = 3  # worked by the referent (no service), above the gate
+    pop.obstacles[OB["mobility"], r[3]] = 2  # a tie: the first service in Service order
+    pop.obstacles[OB["french"], r[3]] = 2
+    plan = decide(model)
+    assert np.all(pop.phase[r] == Phase.OBSTACLES), "each is held back by a gate"
+    expected = [Service.FRENCH, Service.HEALTH, Service.NONE, Service.MOBILITY]
+    assert plan.want_service[r].tolist() == expected
 
 
 def test_linear_logic_keeps_severe_obstacles_away_from_job_search():

@@ -7,11 +7,13 @@ practice is a mix of profiles; each person starting support with it is followed 
 drawn with those shares (stream ``logic``, :mod:`sim.submodels.orientation`).
 
 Every profile runs through the same steps, and its fields decide how long each step holds a
-person: :mod:`sim.pathways.linear` holds the staircase that seed 003 attributes to the linear logic
-(diagnostic, obstacle removal behind readiness gates, re-socialisation, professional project,
-training before the job), :mod:`sim.pathways.iterative` what it attributes to the iterative logic
-(entry by the wish to work, support and training in the job), :mod:`sim.pathways.common` what both
-do (job search, prescriptions of programmes by public, obstacle services). The linear profile sets
+person: :mod:`sim.pathways.linear` states the staircase that seed 003 attributes to the linear
+logic (diagnostic, obstacle removal behind readiness gates, re-socialisation, professional
+project, training before the job), :mod:`sim.pathways.iterative` what it attributes to the
+iterative logic (entry by the wish to work, support and training in the job),
+:mod:`sim.pathways.common` what both do (job search, prescriptions of programmes by public,
+obstacle services). The steps are computed for each person seen in one compiled pass
+(:func:`sim.kernels.pathway_month`): none looks at another person. The linear profile sets
 long phases and closed gates; the iterative one zero durations and open gates. Nothing tests a
 profile's name, so two profiles with the same fields give the same pathways (the symmetry test,
 ``tests/test_symmetry.py``).
@@ -24,19 +26,22 @@ staff time, in-job support, mediation and feedback from work.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
+from typing import NamedTuple
 
 import numpy as np
 
-from sim.pathways import common, iterative, linear
+from sim import kernels
+from sim.pathways import common
 from sim.pathways.profiles import Practices
-from sim.states import Phase, Programme, Service, Status
+from sim.population import NEVER
+from sim.states import OB, SERVICE_OBSTACLES, Benefit, Housing, Phase, Programme, Service, Status
+from sim.submodels.matching import FURTHEST_MIN_OBSTACLES, TAPAJ_MAX_AGE, WORK_RIGHT_MAX
 
 __all__ = ["Plan", "Practices", "decide"]
 
 
-@dataclass
-class Plan:
+class Plan(NamedTuple):
     """What each person is put on this month (one entry per population row)."""
 
     seen: np.ndarray  # the referent gave the person time this month
@@ -64,6 +69,64 @@ class Plan:
         )
 
 
+# What sim.kernels.pathway_month reads: the population's columns, the profiles' fields, and the
+# state codes and limits of the rules (passed, not read as globals, so that the compiled code
+# never holds a stale value).
+_Columns = namedtuple(
+    "_Columns",
+    "status phase logic t_phase_end wish confidence qualification training_planned"
+    " t_job_training_end referent months_siae months_without_work benefit age rqth refugee"
+    " housing qpv justice shelter programmes_done",
+)
+_Profiles = namedtuple(
+    "_Profiles",
+    "gates wish_first dur_resocialisation min_confidence dur_project"
+    " training_below_qualification p_training training_in_job dur_training_wait"
+    " mediation_share obstacles_in_parallel",
+)
+_SERVICE_OBSTACLES = np.full(
+    (len(SERVICE_OBSTACLES), max(len(v) for v in SERVICE_OBSTACLES.values())), -1, dtype=np.int64
+)
+for _service, _names in SERVICE_OBSTACLES.items():
+    _SERVICE_OBSTACLES[_service, : len(_names)] = [OB[o] for o in _names]
+_Codes = namedtuple(
+    "_Codes",
+    "supported job low_threshold diagnostic obstacles resocialisation project training"
+    " job_search no_service no_benefit chrs emergency_shelter tapaj phc aava never right_to_work"
+    " work_right_max furthest_min_obstacles tapaj_max_age iae_max_months service_obstacles",
+)
+_CODES = _Codes(
+    *(
+        int(code)
+        for code in (
+            Status.SUPPORTED,
+            Status.JOB,
+            Status.LOW_THRESHOLD,
+            Phase.DIAGNOSTIC,
+            Phase.OBSTACLES,
+            Phase.RESOCIALISATION,
+            Phase.PROJECT,
+            Phase.TRAINING,
+            Phase.JOB_SEARCH,
+            Service.NONE,
+            Benefit.NONE,
+            Housing.CHRS,
+            Housing.EMERGENCY_SHELTER,
+            Programme.TAPAJ,
+            Programme.PHC,
+            Programme.AAVA,
+            NEVER,
+            OB["right_to_work"],
+            WORK_RIGHT_MAX,
+            FURTHEST_MIN_OBSTACLES,
+            TAPAJ_MAX_AGE,
+            0,  # iae_max_months: the model's (sim.submodels.iae)
+        )
+    ),
+    _SERVICE_OBSTACLES,
+)
+
+
 def decide(model) -> Plan:
     """Give the referents' staff time, move the persons seen through their pathway; the plan.
 
@@ -84,14 +147,23 @@ def decide(model) -> Plan:
     rows = rows[seen]
     plan.seen[rows] = True
 
-    status = pop.status[rows]
-    supported = rows[status == Status.SUPPORTED]
-    common.wish_arises(model, supported)
-    linear.staircase(model, supported, plan)
-    common.job_search(model, supported[pop.phase[supported] == Phase.JOB_SEARCH], plan)
-    common.programmes_by_public(model, supported[pop.phase[supported] != Phase.TRAINING], plan)
-    common.in_programme(model, rows[status == Status.LOW_THRESHOLD], plan)
-    iterative.in_job(model, rows[status == Status.JOB], plan)
+    streams = model.streams
+    draws = (
+        np.uint64(streams.key("pathway", "wish")),
+        np.float32(model.behaviour.p_wish_arise),  # as NumPy multiplies it with a float32
+        np.uint64(streams.key("pathway", "training")),
+    )
+    kernels.pathway_month(
+        rows.astype(np.int64, copy=False),
+        _Columns._make(getattr(pop, name) for name in _Columns._fields),
+        pop.obstacles,
+        _Profiles._make(getattr(model.practices, name) for name in _Profiles._fields),
+        plan,
+        (model.referents.prescribes_iae, model.shelter_aava_places),
+        _CODES._replace(iae_max_months=model.iae_max_months),
+        t,
+        draws,
+    )
     pop.phase_reached[followed] = pop.phase[followed]
     model.flows["persons_seen"] += rows.size
     model.flows["coached_searches"] += int(np.count_nonzero(plan.search))

@@ -17,27 +17,7 @@
   during the follow-up, the pathway resumes at the profile's ``after_failed_job`` phase, job
   search at once with the same referent, or obstacle work to find the causes (L357)
   (:mod:`sim.submodels.contracts`).
+
+Entry by the wish and training in the job are steps of the staircase, support in the job a step
+of the referents' work (:func:`sim.kernels.pathway_month`); this module holds their statement.
 """
-
-from __future__ import annotations
-
-import numpy as np
-
-from sim.pathways.common import worst_service
-from sim.population import NEVER
-
-
-def wish_allows(model, rows: np.ndarray) -> np.ndarray:
-    """Whether ``rows`` may move on to job search as far as the wish to work goes."""
-    pop = model.pop
-    return pop.wish[rows] | ~model.practices.wish_first[pop.logic[rows]]
-
-
-def in_job(model, rows: np.ndarray, plan) -> None:
-    """``rows`` (followed in a job, seen): obstacles in parallel, training in the job."""
-    pop, pr = model.pop, model.practices
-    profile = pop.logic[rows]
-    parallel = rows[pr.obstacles_in_parallel[profile]]
-    plan.want_service[parallel] = worst_service(pop, parallel)
-    train = pop.training_planned[rows] & pr.training_in_job[profile]
-    plan.want_training[rows[train & (pop.t_job_training_end[rows] == NEVER)]] = True
