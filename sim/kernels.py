@@ -583,6 +583,45 @@ def pathway_month(rows, c, obstacles, pr, plan, places, k, t, draws):
             want_service[j] = service if worst > 0 else k.no_service
 
 
+@jit
+def job_seekers(c, rel_search, codes, chances, t, search_months, never):
+    """This month's applicants to ordinary employers and the immersed, who may work.
+
+    :func:`sim.submodels.matching.employer_hiring`, first steps, row by row: the coached (in
+    job search with their referent), CDDI employees in their contract's last
+    ``search_months`` and, on their own, whoever wishes to work without coaching apply with
+    their chance (the keyed draw of ``chances``); the immersed are candidates to their host.
+    Of those, the rows with the right to work.
+
+    Returns:
+        The rows (sorted), and how many applied on their own.
+    """
+    status, search, wish, referent, t_contract_end, right_to_work = c
+    outside, waiting, supported, siae, immersion, work_right_max = codes
+    key, p_apply, p_alone = chances
+    out = np.empty(status.size, dtype=np.int64)
+    n = alone_applicants = 0
+    for j in range(status.size):
+        s = status[j]
+        if s != immersion:
+            alone, ends = False, t_contract_end[j]
+            if search[j] and s == supported:  # coached, as often as the referent's practice
+                p = p_apply * rel_search[max(referent[j], 0)]
+            elif s == siae and ends != never and ends - t <= search_months:
+                p = p_apply
+            elif (s == outside or s == waiting or s == supported) and wish[j]:
+                p, alone = p_alone, True
+            else:
+                continue
+            if not uniform(key, j) < p:
+                continue
+            alone_applicants += alone
+        if right_to_work[j] <= work_right_max:
+            out[n] = j
+            n += 1
+    return out[:n], alone_applicants
+
+
 # Load the compiled code when the module is imported (numba's code generator starts once per
 # process, about half a second), not at a model's first draw.
 keyed_uniforms(np.uint64(0), np.zeros(1, dtype=np.int64))

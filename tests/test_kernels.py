@@ -37,6 +37,7 @@ from sim.submodels.matching import (
     FURTHEST_MIN_OBSTACLES,
     TAPAJ_MAX_AGE,
     WORK_RIGHT_MAX,
+    job_seekers,
     may_work,
     not_done,
 )
@@ -409,3 +410,51 @@ def test_the_referents_pass_is_their_work_as_array_operations(scenario):
         reached["phases"] += int(np.count_nonzero(model.pop.phase != phase))
         reached["training_planned"] += int(np.count_nonzero(model.pop.training_planned != planned))
     assert min(reached.values()) > 0, f"each rule was reached: {reached}"
+
+
+def _job_seekers_by_arrays(model, plan):
+    """The first steps of employer hiring as array operations (sim.kernels.job_seekers)."""
+    pop, t, b = model.pop, model.t, model.behaviour
+    status = pop.status
+    siae_search = (
+        (status == Status.SIAE)
+        & (pop.t_contract_end != NEVER)
+        & (pop.t_contract_end - t <= b.siae_search_months)
+    )
+    coached = plan.search & (status == Status.SUPPORTED)
+    alone = pop.status_in(Status.OUTSIDE, Status.WAITING, Status.SUPPORTED) & pop.wish & ~coached
+    rows = np.flatnonzero(coached | siae_search | alone)
+    rel = model.referents.rel_search[np.maximum(pop.referent[rows], 0)]
+    p_apply = np.where(
+        coached[rows], b.p_apply * rel, np.where(siae_search[rows], b.p_apply, b.p_search_alone)
+    )
+    applies = rows[model.streams.uniform("employer_hiring", rows, "apply") < p_apply]
+    seeking = status == Status.IMMERSION
+    seeking[applies] = True
+    seekers = np.flatnonzero(seeking)
+    groups = {
+        "coached": coached[applies],
+        "near a CDDI's end": siae_search[applies],
+        "alone": alone[applies],
+        "immersed": (status == Status.IMMERSION)[seekers],
+        "without the right to work": ~may_work(pop, seekers),
+    }
+    return seekers[may_work(pop, seekers)], int(np.count_nonzero(alone[applies])), groups
+
+
+@pytest.mark.parametrize("scenario", ["baseline", "iterative"])
+def test_job_seekers_are_the_applicants_as_array_operations(scenario):
+    model = InsertionModel(small_scenario(scenario, **{"run.persons": 3000}))
+    reached = {}
+    for _ in range(12):
+        model.step()
+        model.streams.close_month()
+        plan = decide(model)
+        twin = copy.deepcopy(model)
+        got = job_seekers(model, plan)
+        expected, alone, groups = _job_seekers_by_arrays(twin, plan)
+        assert np.array_equal(got[0], expected)
+        assert got[1] == alone
+        for name, rows in groups.items():
+            reached[name] = reached.get(name, 0) + int(np.count_nonzero(rows))
+    assert min(reached.values()) > 0, f"each group was reached: {reached}"

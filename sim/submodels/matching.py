@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import kernels
 from sim.population import NEVER
 from sim.states import (
     OB,
@@ -60,6 +61,12 @@ FURTHEST_MIN_OBSTACLES = 3  # "three or more obstacles": the furthest from emplo
 LICENCE_MAX_MOBILITY = 1  # a mobility obstacle of 2 or more means no licence or no vehicle
 WORK_RIGHT_MAX = 1  # right_to_work severity 2 (pending) or 3 (none) forbids a contract
 WEEKS_PER_MONTH = 52 / 12
+# The statuses sim.kernels.job_seekers reads, and the right to work's highest severity.
+_SEEKER_CODES = (
+    *(int(s) for s in (Status.OUTSIDE, Status.WAITING, Status.SUPPORTED, Status.SIAE)),
+    int(Status.IMMERSION),
+    WORK_RIGHT_MAX,
+)
 
 
 def _without_obstacles(model, rows: np.ndarray) -> np.ndarray:
@@ -354,33 +361,11 @@ def hire_into_siae(model, rows: np.ndarray, siae: np.ndarray, label: str) -> Non
 # ----------------------------------------------------------------------------- employers
 def employer_hiring(model, plan) -> None:
     """Ordinary employers hire among this month's applicants, up to their vacancies."""
-    pop, t, b = model.pop, model.t, model.behaviour
+    pop, b = model.pop, model.behaviour
     streams = model.streams
     vacancies = streams.generator("employer_hiring", "vacancies").poisson(model.employer_vacancies)
     status = pop.status
-    in_siae = status == Status.SIAE
-    siae_search = (
-        in_siae
-        & (pop.t_contract_end != NEVER)  # a CDI inclusion has no end to search before
-        & (pop.t_contract_end - t <= b.siae_search_months)
-    )
-    coached = plan.search & (status == Status.SUPPORTED)
-    # Own search, whoever wishes to work and is not coached this month (support or not).
-    alone = pop.status_in(Status.OUTSIDE, Status.WAITING, Status.SUPPORTED) & pop.wish & ~coached
-    # Who may apply this month (the three groups are disjoint), and how likely.
-    rows = np.flatnonzero(coached | siae_search | alone)
-    rel = model.referents.rel_search[np.maximum(pop.referent[rows], 0)]
-    p_apply = np.where(
-        coached[rows],
-        b.p_apply * rel,
-        np.where(siae_search[rows], b.p_apply, b.p_search_alone),
-    )
-    applies = rows[streams.uniform("employer_hiring", rows, "apply") < p_apply]
-    # The applicants and the immersed (disjoint groups), in row order.
-    seeking = status == Status.IMMERSION
-    seeking[applies] = True
-    seekers = np.flatnonzero(seeking)
-    seekers = seekers[may_work(pop, seekers)]
+    seekers, alone_applicants = job_seekers(model, plan)
     immersed = status[seekers] == Status.IMMERSION
     employer = np.where(
         immersed,
@@ -390,11 +375,13 @@ def employer_hiring(model, plan) -> None:
     ok = employer >= 0
     seekers, employer, immersed = seekers[ok], employer[ok], immersed[ok]
     u_hire = streams.uniform("employer_hiring", seekers, "hire")
+    coached = plan.search[seekers] & (status[seekers] == Status.SUPPORTED)
+    from_siae = status[seekers] == Status.SIAE  # only they have a SIAE (there may be none)
 
     # Mediation: a contact of the referent within the structure's capacity, the job developer of
     # a mediation team (sim.submodels.mediation), or the SIAE's for its employees.
     team = pop.mediator[seekers] >= 0
-    asks = seekers[plan.mediation[seekers] & coached[seekers] & ~team]
+    asks = seekers[plan.mediation[seekers] & coached & ~team]
     contacted, priority = model.staff.mediate(model, asks)
     presenter_order = np.full(seekers.size, np.inf)  # per seeker (sorted rows)
     by_referent = np.zeros(seekers.size, dtype=bool)
@@ -403,7 +390,6 @@ def employer_hiring(model, plan) -> None:
     by_referent[at] = True
     presenter_order[team] = -(pop.obstacles[:, seekers[team]] >= 1).sum(axis=0)
     presented = by_referent | team
-    from_siae = in_siae[seekers]  # only they have a SIAE (a territory may have none)
     siae_mediation = np.zeros(seekers.size, dtype=bool)
     siae_mediation[from_siae] = model.siae_mediation[pop.siae[seekers[from_siae]]]
     mediated = presented | siae_mediation
@@ -450,9 +436,31 @@ def employer_hiring(model, plan) -> None:
     pop.status[back] = Status.SUPPORTED
     pop.phase[back] = Phase.JOB_SEARCH
     pop.employer[back] = -1
-    model.flows["own_search_applicants"] += int(np.count_nonzero(alone[applies]))
+    model.flows["own_search_applicants"] += alone_applicants
     model.flows["mediated_applications"] += int(np.count_nonzero(by_referent))
     model.flows["vacancies"] += int(vacancies.sum())
+
+
+def job_seekers(model, plan) -> tuple[np.ndarray, np.ndarray]:
+    """This month's candidates to ordinary employers, in row order, and the own-search applicants.
+
+    The coached (in job search with their referent) apply with chance ``p_apply`` x their
+    referent's ``rel_search``, CDDI employees in their contract's last ``siae_search_months``
+    with ``p_apply``, whoever else wishes to work (outside support, waiting, or supported but
+    not coached this month) with ``p_search_alone``; the immersed are candidates to their host.
+    Of those, the ones with the right to work (:func:`sim.kernels.job_seekers`).
+    """
+    pop, b, streams = model.pop, model.behaviour, model.streams
+    columns = (pop.status, plan.search, pop.wish, pop.referent, pop.t_contract_end)
+    return kernels.job_seekers(
+        columns + (pop.obstacles[OB["right_to_work"]],),
+        model.referents.rel_search,
+        _SEEKER_CODES,
+        (np.uint64(streams.key("employer_hiring", "apply")), b.p_apply, b.p_search_alone),
+        model.t,
+        b.siae_search_months,
+        NEVER,
+    )
 
 
 def choose_employer(model, u: np.ndarray, rows: np.ndarray) -> np.ndarray:
