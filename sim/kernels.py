@@ -190,7 +190,7 @@ def queue_heads(group, free, key, ranked, acceptable):
     n_groups = free.size
     count = np.zeros(n_groups, dtype=np.int64)
     for j in range(group.size):
-        g = group[j] + n_groups if group[j] < 0 else group[j]  # from the end, as NumPy's
+        g = group[j]
         if free[g] > 0 and acceptable[j]:
             count[g] += 1
     long = np.zeros(n_groups, dtype=np.bool_)
@@ -204,7 +204,7 @@ def queue_heads(group, free, key, ranked, acceptable):
     at = start[:-1].copy()
     queue = np.empty(start[n_groups], dtype=np.int64)
     for j in range(group.size):
-        g = group[j] + n_groups if group[j] < 0 else group[j]
+        g = group[j]
         if free[g] > 0 and acceptable[j]:
             if long[g]:
                 queue[at[g]] = j
@@ -216,6 +216,44 @@ def queue_heads(group, free, key, ranked, acceptable):
             for p in _smallest(queue[start[g] : start[g + 1]], key, free[g]):
                 keep[p] = True
     return np.flatnonzero(keep)
+
+
+@jit
+def admit(group, free, key, rank, ranked, acceptable):
+    """The positions :func:`sim.submodels.capacity.allocate` admits, in its order.
+
+    Each structure ``g`` admits its first ``free[g]`` acceptable candidates by ``rank`` (if
+    ``ranked``), then ``key``, then position; the admitted come by structure. The candidates
+    are bucketed by structure (a stable counting sort), and each bucket sorted by a stable
+    merge sort on ``key``, then on ``rank``: the order of ``np.lexsort((key, rank, group))``.
+    ``group`` must be non-negative and ``key`` free of NaN.
+    """
+    heads = queue_heads(group, free, key, ranked, acceptable)
+    n_groups = free.size
+    start = np.zeros(n_groups + 1, dtype=np.int64)
+    for p in heads:
+        start[group[p] + 1] += 1
+    for g in range(n_groups):
+        start[g + 1] += start[g]
+    at = start[:-1].copy()
+    bucketed = np.empty(heads.size, dtype=np.int64)
+    for p in heads:
+        bucketed[at[group[p]]] = p
+        at[group[p]] += 1
+    out = np.empty(heads.size, dtype=np.int64)
+    m = 0
+    for g in range(n_groups):
+        queue = bucketed[start[g] : start[g + 1]]
+        if queue.size == 0:
+            continue
+        if queue.size > 1:
+            queue = queue[np.argsort(key[queue], kind="mergesort")]
+            if ranked:
+                queue = queue[np.argsort(rank[queue], kind="mergesort")]
+        for q in range(min(max(free[g], 0), queue.size)):
+            out[m] = queue[q]
+            m += 1
+    return out[:m]
 
 
 @jit

@@ -52,6 +52,13 @@ def test_allocate_refuses_fractional_free_places():
         allocate(np.array([1, 2]), np.array([0, 0]), np.array([1.5]), np.zeros(2))
 
 
+def test_allocate_refuses_structures_out_of_range_and_nan_keys():
+    with pytest.raises(IndexError, match="from 0 to 0"):
+        allocate(np.array([1, 2]), np.array([0, -1]), np.array([1]), np.zeros(2))
+    with pytest.raises(ValueError, match="NaN"):
+        allocate(np.array([1, 2]), np.array([0, 0]), np.array([1]), np.array([0.0, np.nan]))
+
+
 def _allocate_by_hand(candidates, group, free, key, acceptable, rank):
     """Each structure admits its first free acceptable candidates by (rank, key, position)."""
     admitted = []

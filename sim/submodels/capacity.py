@@ -2,15 +2,17 @@
 
 Every limited thing (places, caseloads, posts, vacancies) is allocated by :func:`allocate`: the
 candidates of each structure are ranked by a stated discipline (a sort key, lowest first) and the
-first ``free[structure]`` acceptable ones are admitted. It is vectorised over all structures at
-once (a sort and a rank within groups), so no Python loop runs over persons or structures.
+first ``free[structure]`` acceptable ones are admitted. It works on all structures at once, in
+one compiled pass (:func:`sim.kernels.admit`), so no Python loop runs over persons or structures.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from sim.kernels import bisect_right, queue_heads
+from sim.kernels import admit, bisect_right
+
+_NO_RANK = np.zeros(0, dtype=np.int64)  # allocate without a priority list
 
 
 def allocate(
@@ -37,32 +39,25 @@ def allocate(
     """
     if candidates.size == 0:
         return candidates
-    if not -free.size <= group.min() <= group.max() < free.size:
-        raise IndexError(f"structure indices must be below {free.size}")
+    if not 0 <= group.min() <= group.max() < free.size:
+        raise IndexError(f"structure indices must be from 0 to {free.size - 1}")
     if free.dtype.kind not in "iu":
         raise TypeError(f"free places must be integer counts, not {free.dtype}")
-    # Only the candidates a structure with a free slot would take, and of a long queue only
-    # its first ones, are sorted: the others cannot be admitted.
+    key = key.astype(np.float64, copy=False)
+    if np.isnan(key).any():
+        raise ValueError("sort keys must not be NaN")
+    if acceptable is None:
+        acceptable = np.ones(group.size, dtype=bool)
     # One compiled version serves every call: indices as int64, keys as float64 (exact).
-    heads = queue_heads(
+    at = admit(
         group.astype(np.int64, copy=False),
         free.astype(np.int64, copy=False),
-        key.astype(np.float64, copy=False),
+        key,
+        _NO_RANK if rank is None else rank.astype(np.int64, copy=False),
         rank is not None,
-        np.ones(group.size, dtype=bool) if acceptable is None else acceptable.astype(bool),
+        acceptable.astype(bool, copy=False),
     )
-    if heads.size < candidates.size:
-        candidates, group, key = candidates[heads], group[heads], key[heads]
-        rank = None if rank is None else rank[heads]
-    if candidates.size == 0:
-        return candidates
-    # Structure indices fit 16 bits in practice: sorting them as such is quicker (same order).
-    small = free.size <= 1 << 16 and group.min() >= 0
-    by = group.astype(np.uint16) if small else group
-    order = np.lexsort((key, by)) if rank is None else np.lexsort((key, rank, by))
-    g = group[order]
-    keep = np.arange(g.size) - group_starts(g) < np.maximum(free, 0)[g]
-    return candidates[order][keep]
+    return candidates[at]
 
 
 def group_starts(g: np.ndarray) -> np.ndarray:

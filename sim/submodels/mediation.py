@@ -45,4 +45,4 @@ def assign(model, plan) -> None:
         pop.write(got, mediator=team[np.searchsorted(cand, got)])
         pop.t_mediation_start[got] = t
     model.flows["mediation_starts"] += got.size
-    plan.mediation |= pop.mediator >= 0
+    plan.mediation[pop.mediator >= 0] = True
