@@ -660,6 +660,23 @@ def job_seekers(c, rel_search, codes, chances, t, search_months, never):
     return out[:n], alone_applicants
 
 
+@jit
+def lower_worst(obstacles, kinds, rows, p, key):
+    """Lower by one, with chance ``p[i]``, the most severe of ``kinds`` for each ``rows[i]``.
+
+    :func:`sim.submodels.obstacles._lower_worst`, row by row (``rows`` unique): the first of the
+    most severe obstacles, if above 0, when the row's keyed draw is below its chance.
+    """
+    for i in range(rows.size):
+        j = rows[i]
+        worst, severity = kinds[0], obstacles[kinds[0], j]
+        for m in range(1, kinds.size):
+            if obstacles[kinds[m], j] > severity:
+                worst, severity = kinds[m], obstacles[kinds[m], j]
+        if severity > 0 and uniform(key, j) < p[i]:
+            obstacles[worst, j] -= 1
+
+
 # Load the compiled code when the module is imported (numba's code generator starts once per
 # process, about half a second), not at a model's first draw.
 keyed_uniforms(np.uint64(0), np.zeros(1, dtype=np.int64))

@@ -458,3 +458,21 @@ def test_job_seekers_are_the_applicants_as_array_operations(scenario):
         for name, rows in groups.items():
             reached[name] = reached.get(name, 0) + int(np.count_nonzero(rows))
     assert min(reached.values()) > 0, f"each group was reached: {reached}"
+
+
+def test_lowering_the_worst_obstacle_is_the_array_statement():
+    rng = np.random.default_rng(8)
+    key = np.uint64(123456789)
+    for kinds in (np.array([4]), np.array([7, 8, 9]), np.array([0, 1, 2])):
+        grid = np.zeros((10, 700), dtype=np.int8)[:, :600]  # the population's columns are views
+        grid[:] = rng.choice(np.array([0, 0, 1, 2, 3], dtype=np.int8), (10, 600))
+        rows = rng.permutation(600)[:250]  # unique, in no particular order
+        p = rng.random(250)
+        expected = grid.copy()
+        sub = expected[np.ix_(kinds, rows)]
+        worst = kinds[sub.argmax(axis=0)]  # the first of the most severe
+        hit = (uniforms(int(key), rows) < p) & (sub.max(axis=0) > 0)
+        expected[worst[hit], rows[hit]] -= 1
+        assert 0 < hit.sum() < rows.size
+        kernels.lower_worst(grid, kinds, rows, p, key)
+        assert np.array_equal(grid, expected)

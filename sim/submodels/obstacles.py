@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim import kernels
 from sim.population import NEVER
 from sim.states import (
     OB,
@@ -62,13 +63,18 @@ HEALTH_ROWS = SERVICE_ROWS[Service.HEALTH]
 
 
 def _lower_worst(model, rows: np.ndarray, obstacle_rows: np.ndarray, p: np.ndarray, label: str):
-    """Lower by one, with probability ``p``, the most severe of ``obstacle_rows`` for ``rows``."""
-    pop = model.pop
-    u = model.streams.uniform("obstacles", rows, label)
-    sub = pop.severities(obstacle_rows, rows)
-    k = obstacle_rows[sub.argmax(axis=0)]
-    hit = (u < p) & (sub.max(axis=0) > 0)
-    pop.obstacles[k[hit], rows[hit]] -= 1
+    """Lower by one, with probability ``p``, the most severe of ``obstacle_rows`` for ``rows``.
+
+    Ties go to the first of ``obstacle_rows``; each row draws from stream ``obstacles`` under
+    ``label`` (:func:`sim.kernels.lower_worst`).
+    """
+    kernels.lower_worst(
+        model.pop.obstacles,
+        obstacle_rows.astype(np.int64, copy=False),
+        rows.astype(np.int64, copy=False),
+        p.astype(np.float64, copy=False),
+        np.uint64(model.streams.key("obstacles", label)),
+    )
 
 
 def _targeted_first(model, queue, kind, key, unit_kind, unit_places, unit_group, held):
