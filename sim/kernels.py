@@ -9,7 +9,7 @@ Every kernel gives exactly the numbers of the NumPy expression it replaces, bit 
 same IEEE operations in the same order (no ``fastmath``: no reassociation, no fused
 multiply-add), integer arithmetic modulo 2**64 as NumPy's ``uint64``. ``tests/test_kernels.py``
 checks each one against that expression. Compiled code is cached beside this file
-(``cache=True``): the first run on a machine compiles it (about 20 seconds), later runs load
+(``cache=True``): the first run on a machine compiles it (about 40 seconds), later runs load
 it. Importing this module loads it (Numba's code generator starts, about half a second once per
 process), so that a model's first month does not.
 """
