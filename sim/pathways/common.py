@@ -29,8 +29,7 @@
   was in obstacle work.
 
 Each person seen is taken through these rules and the staircase in one compiled pass
-(:func:`sim.kernels.pathway_month`; its steps ``_job_search``, ``_iae_eligible``,
-``_programmes_by_public``, ``_worst_service``).
+(:func:`sim.kernels.pathway_month`).
 """
 
 from __future__ import annotations

@@ -13,6 +13,6 @@ The gates govern what the referent prescribes (immersions, IAE, contacts with em
 the person's own job search, which goes on (:mod:`sim.submodels.matching`).
 
 Each person seen takes these steps in one compiled pass with the rest of the referents' work
-(:func:`sim.kernels.pathway_month`, its step ``_staircase``); this module holds their
+(:func:`sim.kernels.pathway_month`, its staircase's steps 1 to 5); this module holds their
 statement.
 """
