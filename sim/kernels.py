@@ -473,7 +473,7 @@ def hours_needed(status, phase, logic, rows, parallel, hours, codes):
 
 
 @jit
-def pathway_month(rows, c, obstacles, pr, plan, places, k, t, draws):
+def pathway_month(rows, c, obstacles, pr, plan, offer, k, t, draws):
     """The referents' work with the persons they see this month, person by person.
 
     The steps of :func:`sim.pathways.decide` after the staff's rationing, for each of ``rows``
@@ -484,8 +484,9 @@ def pathway_month(rows, c, obstacles, pr, plan, places, k, t, draws):
     training of the project (:mod:`sim.pathways.iterative`).
 
     ``c`` holds the population's columns, ``pr`` the profiles' fields, ``plan`` the month's plan
-    (written), ``places`` the referents' IAE prescription and the shelters' AAVA places, ``k``
-    the state codes and the rules' limits, ``draws`` the keys of the wish and of the training
+    (written), ``offer`` what the structures offer (whether each referent prescribes the IAE,
+    each shelter's AAVA places, the longest IAE pathway), ``k`` the state codes and the rules'
+    limits, ``draws`` the keys of the wish and of the training
     draws and the wish's chance per unit of confidence. Columns are taken out of their tuples
     once: reading an array from a tuple inside the loop would count a reference each time.
     """
@@ -503,7 +504,7 @@ def pathway_month(rows, c, obstacles, pr, plan, places, k, t, draws):
     search, mediation, want_service = plan.search, plan.mediation, plan.want_service
     want_training, want_immersion = plan.want_training, plan.want_immersion
     want_iae, want_low_threshold = plan.want_iae, plan.want_low_threshold
-    prescribes_iae, aava_places = places
+    prescribes_iae, aava_places, iae_max_months = offer
     service_obstacles = k.service_obstacles
     wish_key, p_wish, training_key = draws
     n_obstacles, n_services = obstacles.shape[0], service_obstacles.shape[0]
@@ -575,7 +576,7 @@ def pathway_month(rows, c, obstacles, pr, plan, places, k, t, draws):
                 want_iae[j] = (
                     may_work
                     and prescribes_iae[referent[j]]
-                    and months_siae[j] < k.iae_max_months
+                    and months_siae[j] < iae_max_months
                     and (
                         months_without_work[j] >= 12
                         or benefit[j] != k.no_benefit

@@ -93,7 +93,7 @@ _Codes = namedtuple(
     "_Codes",
     "supported job low_threshold diagnostic obstacles resocialisation project training"
     " job_search no_service no_benefit chrs emergency_shelter tapaj phc aava never right_to_work"
-    " work_right_max furthest_min_obstacles tapaj_max_age iae_max_months service_obstacles",
+    " work_right_max furthest_min_obstacles tapaj_max_age service_obstacles",
 )
 _CODES = _Codes(
     *(
@@ -120,7 +120,6 @@ _CODES = _Codes(
             WORK_RIGHT_MAX,
             FURTHEST_MIN_OBSTACLES,
             TAPAJ_MAX_AGE,
-            0,  # iae_max_months: the model's (sim.submodels.iae)
         )
     ),
     _SERVICE_OBSTACLES,
@@ -159,8 +158,8 @@ def decide(model) -> Plan:
         pop.obstacles,
         _Profiles._make(getattr(model.practices, name) for name in _Profiles._fields),
         plan,
-        (model.referents.prescribes_iae, model.shelter_aava_places),
-        _CODES._replace(iae_max_months=model.iae_max_months),
+        (model.referents.prescribes_iae, model.shelter_aava_places, model.iae_max_months),
+        _CODES,
         t,
         draws,
     )

@@ -63,8 +63,10 @@ WORK_RIGHT_MAX = 1  # right_to_work severity 2 (pending) or 3 (none) forbids a c
 WEEKS_PER_MONTH = 52 / 12
 # The statuses sim.kernels.job_seekers reads, and the right to work's highest severity.
 _SEEKER_CODES = (
-    *(int(s) for s in (Status.OUTSIDE, Status.WAITING, Status.SUPPORTED, Status.SIAE)),
-    int(Status.IMMERSION),
+    *(
+        int(s)
+        for s in (Status.OUTSIDE, Status.WAITING, Status.SUPPORTED, Status.SIAE, Status.IMMERSION)
+    ),
     WORK_RIGHT_MAX,
 )
 
