@@ -32,7 +32,7 @@ from sim.states import (
 )
 from sim.submodels import benefits, resources
 from sim.submodels.benefits import current_age, end_rsa, monthly_earnings, table_kinds
-from sim.submodels.capacity import choose_weighted
+from sim.submodels.capacity import allocate, among, choose_allowed, choose_weighted
 from sim.submodels.matching import (
     FURTHEST_MIN_OBSTACLES,
     TAPAJ_MAX_AGE,
@@ -476,3 +476,69 @@ def test_lowering_the_worst_obstacle_is_the_array_statement():
         assert 0 < hit.sum() < rows.size
         kernels.lower_worst(grid, kinds, rows, p, key)
         assert np.array_equal(grid, expected)
+
+
+def _placements_by_arrays(u, key, offer, structure_group, allowed, rank, rounds, shift):
+    """The shelter placements' rounds as array operations (choose_allowed, then allocate)."""
+    cand = np.arange(u.size)
+    placed, where = [], []
+    for round_ in range(rounds):
+        if cand.size == 0 or offer.sum() == 0:
+            break
+        target = choose_allowed(
+            (u[cand] + round_ * shift) % 1.0,  # float32, as the draws
+            offer.astype(float),
+            structure_group,
+            {g: m[cand] for g, m in allowed.items()},
+        )
+        asking, target = cand[target >= 0], target[target >= 0]
+        order = None if rank is None else rank[structure_group[target], asking]
+        got = allocate(asking, target, offer, key[asking], rank=order)
+        at = target[np.searchsorted(asking, got)]
+        offer = offer - np.bincount(at, minlength=offer.size)
+        placed.append(got)
+        where.append(at)
+        cand = cand[~among(cand, got)]
+    return np.concatenate(placed or [cand[:0]]), np.concatenate(where or [cand[:0]])
+
+
+def test_placements_in_rounds_are_the_array_statement():
+    """Random queues (ties, full structures, groups with conditions and priority lists)."""
+    rng = np.random.default_rng(11)
+    reached = {"several rounds": False, "someone left out": False, "ranked": False}
+    for case in range(300):
+        n_structures = int(rng.integers(1, 12))
+        structure_group = rng.integers(0, 3, n_structures)
+        n_groups = int(structure_group.max()) + 1
+        offer = rng.integers(0, 6, n_structures).astype(np.int64)
+        n = int(rng.integers(0, 120))
+        u = rng.random(n).astype(np.float32)
+        key = rng.integers(0, 5, n).astype(float)  # ties in the queues
+        allowed = {g: rng.random(n) < 0.6 for g in range(n_groups) if rng.random() < 0.4}
+        rank = rng.integers(0, 3, (n_groups, n)) if case % 2 else None
+        matrix = np.ones((n_groups if allowed else 0, n), dtype=bool)
+        for g, mask in allowed.items():
+            matrix[g] = mask
+        got = kernels.place_in_rounds(
+            u,
+            key,
+            offer,
+            structure_group,
+            matrix,
+            np.zeros((0, n), np.int64) if rank is None else rank,
+            rank is not None,
+            4,
+            0.6180339887498949,
+        )
+        expected = _placements_by_arrays(
+            u, key, offer.copy(), structure_group, allowed, rank, 4, 0.6180339887498949
+        )
+        assert np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])
+        assert np.all(np.bincount(got[1], minlength=n_structures) <= offer), "no overfilling"
+        first = kernels.place_in_rounds(
+            u, key, offer, structure_group, matrix, np.zeros((0, n), np.int64), False, 1, 0.5
+        )
+        reached["several rounds"] |= got[0].size > first[0].size
+        reached["someone left out"] |= 0 < got[0].size < n
+        reached["ranked"] |= rank is not None and got[0].size > 0
+    assert all(reached.values()), reached

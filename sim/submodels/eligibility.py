@@ -269,6 +269,35 @@ class Targeting:
                 rank[mine] = ranks[rows[mine]]
         return rank
 
+    def rank_matrix(self, kind: str, names, rows: np.ndarray) -> tuple[np.ndarray, bool]:
+        """Priority rank of each of ``rows`` in each group of ``names`` (0 without a list).
+
+        Returns the ranks, one row per group, and whether any group has a priority list (if
+        none, the ranks have no rows): the compiled placements' form of :meth:`rank`.
+        """
+        if not any((kind, name) in self._ranks for name in names):
+            return np.zeros((0, len(rows)), dtype=np.int64), False
+        out = np.zeros((len(names), len(rows)), dtype=np.int64)
+        for g, name in enumerate(names):
+            ranks = self._ranks.get((kind, name))
+            if ranks is not None:
+                out[g] = ranks[rows]
+        return out, True
+
+    def allowed_matrix(self, kind: str, names, rows: np.ndarray) -> np.ndarray:
+        """Whether each of ``rows`` may ask each group of ``names``: one row per group.
+
+        Groups without a condition take everyone; with no condition at all, no rows: the
+        compiled placements' form of :meth:`allowed`.
+        """
+        allowed = self.allowed(kind, names, rows)
+        if not allowed:
+            return np.ones((0, len(rows)), dtype=bool)
+        out = np.ones((len(names), len(rows)), dtype=bool)
+        for g, mask in allowed.items():
+            out[g] = mask
+        return out
+
     def allowed(self, kind: str, names, rows: np.ndarray) -> dict[int, np.ndarray]:
         """For each group of ``names`` with a condition, which of ``rows`` are eligible."""
         out = {}

@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.kernels import place_in_rounds
 from sim.population import NEVER
 from sim.states import (
     OB,
@@ -66,7 +67,7 @@ from sim.states import (
     ShelterKind,
 )
 from sim.submodels import iae
-from sim.submodels.capacity import allocate, among, choose_allowed, kinds_in
+from sim.submodels.capacity import allocate, among, kinds_in
 from sim.submodels.resources import affordable, monthly_resources
 
 STAIRCASE = (
@@ -197,28 +198,23 @@ def _place(
         mine = ptype == typ
         if not mine.any():
             continue
-        cand, cu, ckey = rows[mine], u[mine], key[mine]
-        allowed = targeting.allowed("shelter", names, cand)
+        cand = rows[mine]
         if free is None or hotels_only:  # a hotel's rooms serve both types: count them again
             free = free_places(model, delayed)
         offer = np.where(eligible, free[:, typ], 0).astype(np.int64)
-        for round_ in range(PLACEMENT_ROUNDS):
-            if cand.size == 0 or offer.sum() == 0:
-                break
-            target = choose_allowed(
-                (cu + round_ * GOLDEN) % 1.0, offer.astype(float), model.shelter_group, allowed
-            )
-            ok = target >= 0
-            asking, target = cand[ok], target[ok]
-            rank = targeting.rank("shelter", names, model.shelter_group[target], asking)
-            placed = allocate(asking, target, offer, ckey[ok], rank=rank)
-            where = target[np.searchsorted(asking, placed)] if placed.size else placed
-            _enter_shelter(model, placed, where)
-            offer = offer - np.bincount(where, minlength=offer.size)
-            placed_all.append(placed)
-            keep = ~among(cand, placed)
-            cand, cu, ckey = cand[keep], cu[keep], ckey[keep]
-            allowed = {g: m[keep] for g, m in allowed.items()}
+        at, where = place_in_rounds(
+            u[mine].astype(np.float32, copy=False),
+            key[mine].astype(np.float64, copy=False),
+            offer,
+            model.shelter_group,
+            targeting.allowed_matrix("shelter", names, cand),
+            *targeting.rank_matrix("shelter", names, cand),
+            PLACEMENT_ROUNDS,
+            GOLDEN,
+        )
+        placed = cand[at]
+        _enter_shelter(model, placed, where)
+        placed_all.append(placed)
     return np.sort(np.concatenate(placed_all)) if placed_all else rows[:0]
 
 
