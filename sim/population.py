@@ -207,7 +207,8 @@ class Population:
         self._obstacles = np.zeros((len(OBSTACLES), n), dtype=np.int8)
         self._arrival = np.zeros(n, dtype=np.int32)  # month of arrival, sorted (schedule)
         self._counts: dict[str, np.ndarray] = {}  # holdings counted per structure (track)
-        self._affected: dict[frozenset, list[str]] = {}  # holdings each set of fields changes
+        # per tuple of fields written: the columns to gather and the holdings they change
+        self._affected: dict[tuple, tuple[tuple[str, ...], list[str]]] = {}
         self.show(n)
 
     def schedule(self) -> None:
@@ -274,20 +275,18 @@ class Population:
             rows = np.flatnonzero(rows)
         if rows.size == 0:
             return
-        fields = frozenset(values)
-        affected = self._affected.get(fields)
-        if affected is None:  # the holdings that depend on these fields, found once
-            affected = self._affected[fields] = [
-                h for h in self._counts if fields.intersection(HOLDINGS[h])
-            ]
-        columns = {c for h in affected for c in HOLDINGS[h]}
+        plan = self._affected.get(tuple(values))
+        if plan is None:  # the holdings that depend on these fields, found once
+            affected = [h for h in self._counts if set(values).intersection(HOLDINGS[h])]
+            columns = tuple({c: None for h in affected for c in HOLDINGS[h]})
+            plan = self._affected[tuple(values)] = (columns, affected)
+        columns, affected = plan
         old = {c: getattr(self, c)[rows] for c in columns}  # each column gathered once
         for name, value in values.items():
             getattr(self, name)[rows] = value
         new = {c: getattr(self, c)[rows] for c in columns}
         for h in affected:  # only the rows whose holding changed move a count
-            before, after = (_held(h, c).astype(np.int64, copy=False) for c in (old, new))
-            tally_moves(self._counts[h], before, after)
+            tally_moves(self._counts[h], _held(h, old), _held(h, new))
 
     def column(self, name: str) -> np.ndarray:
         """The whole column of a field (every row, visible or not); ``obstacles`` is 2-D."""
@@ -372,13 +371,14 @@ class Population:
 
 
 # The holdings that are not simply a column: the structure index from the columns they read.
+# The codes' plain values (``.value``): every write of these columns computes them, on a few rows.
 _HELD = {
     # the place type of Population.place_type: not alone
-    "shelter_family": lambda c: np.where(c["household"] != Household.ALONE, c["shelter"], -1),
+    "shelter_family": lambda c: np.where(c["household"] != Household.ALONE.value, c["shelter"], -1),
     "global_support": lambda c: np.where(c["global_support"], c["referent"], -1),
-    "phc": lambda c: np.where(c["programme"] == Programme.PHC, c["programme_host"], -1),
-    "tapaj": lambda c: np.where(c["programme"] == Programme.TAPAJ, 0, -1),
-    "aava": lambda c: np.where(c["programme"] == Programme.AAVA, c["programme_host"], -1),
+    "phc": lambda c: np.where(c["programme"] == Programme.PHC.value, c["programme_host"], -1),
+    "tapaj": lambda c: np.where(c["programme"] == Programme.TAPAJ.value, 0, -1),
+    "aava": lambda c: np.where(c["programme"] == Programme.AAVA.value, c["programme_host"], -1),
 }
 
 

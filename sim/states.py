@@ -26,6 +26,10 @@ class Code(IntEnum):
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         """Call ``ufunc`` with each code replaced by its value (a plain int in comparisons)."""
+        if method == "__call__" and len(inputs) == 2 and ufunc in _COMPARISONS:
+            a, b = inputs  # the months' few hundred comparisons: the short way
+            a = int(a) if isinstance(a, Code) else a
+            return ufunc(a, int(b) if isinstance(b, Code) else b, **kwargs)
         value = int if ufunc in _COMPARISONS else np.int64
         inputs = tuple(value(x) if isinstance(x, Code) else x for x in inputs)
         return getattr(ufunc, method)(*inputs, **kwargs)
