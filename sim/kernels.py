@@ -125,6 +125,27 @@ def monthly_resources(
 
 
 @jit
+def rent_rule(resources, household, alone, rents, max_effort, since, t, never):
+    """Whether each row's ``resources`` meet the rent rule; with ``since``, since when.
+
+    :func:`sim.submodels.resources.affordable`, row by row: the rent of a dwelling for a
+    single adult (``household == alone``) or a family, ``rents``, is at most ``max_effort``
+    times the resources. ``since`` (if not None) becomes ``never`` where the rule is not met,
+    and ``t`` where it is met and was not.
+    """
+    single, family = rents
+    ok = np.empty(resources.size, dtype=np.bool_)
+    for j in range(resources.size):
+        ok[j] = (single if household[j] == alone else family) <= max_effort * resources[j]
+        if since is not None:
+            if not ok[j]:
+                since[j] = never
+            elif since[j] == never:
+                since[j] = t
+    return ok
+
+
+@jit
 def benefit_kinds(household, children_under_3, housing, household_kind, housing_costs):
     """Each row's household kind and housing kind in the benefit table.
 

@@ -22,6 +22,7 @@ from sim.states import (
     OB,
     SERVICE_OBSTACLES,
     Benefit,
+    Household,
     Housing,
     Phase,
     Programme,
@@ -542,3 +543,23 @@ def test_placements_in_rounds_are_the_array_statement():
         reached["someone left out"] |= 0 < got[0].size < n
         reached["ranked"] |= rank is not None and got[0].size > 0
     assert all(reached.values()), reached
+
+
+def test_the_rent_rule_and_its_months_are_the_array_statement():
+    rng = np.random.default_rng(12)
+    household = rng.integers(0, 4, 2000).astype(np.int8)
+    resources = rng.choice([0.0, 500.0, 900.0, 1200.0, 2000.0], 2000)  # some on the bound
+    single, family, rate = 300.0, 450.0, 0.375
+    since = rng.choice(np.array([NEVER, -5, 0, 3], dtype=np.int32), 2000)
+    rent = np.where(household != Household.ALONE, family, single)
+    ok = rent <= rate * resources
+    expected = since.copy()
+    expected[~ok] = NEVER
+    expected[ok & (expected == NEVER)] = 7
+    alone = Household.ALONE.value
+    got = kernels.rent_rule(resources, household, alone, (single, family), rate, since, 7, NEVER)
+    assert np.array_equal(got, ok) and np.array_equal(since, expected)
+    assert 0 < ok.sum() < ok.size and (rent == rate * resources).any(), "both sides, a tie"
+    assert (expected == 7).any() and (expected == -5).any(), "newly met, and met before"
+    pure = kernels.rent_rule(resources, household, alone, (single, family), rate, None, 0, NEVER)
+    assert np.array_equal(pure, ok)

@@ -265,9 +265,7 @@ def admissions_and_exits(model, plan) -> None:
     pop.allocation[gone] = Allocation.NONE
     pop.t_housing_due[gone] = NEVER
 
-    ok = affordable(pop, monthly_resources(model), model.housing_rules)
-    pop.t_affordable_since[~ok] = NEVER
-    pop.t_affordable_since[ok & (pop.t_affordable_since == NEVER)] = t
+    ok = affordable(pop, monthly_resources(model), model.housing_rules, month=t)
     tenants = present & (pop.housing == Housing.ORDINARY)
 
     left = _emergency_exits(model, present, u_exit)
@@ -284,7 +282,8 @@ def admissions_and_exits(model, plan) -> None:
 def _residents(model, present: np.ndarray, kinds) -> np.ndarray:
     """The present residents (rows) of a structure of one of ``kinds``."""
     pop = model.pop
-    rows = np.flatnonzero(present & (pop.shelter >= 0))
+    rows = np.flatnonzero(pop.shelter >= 0)  # the few residents, then those present
+    rows = rows[present[rows]]
     return rows[kinds_in(model.shelter_kind[pop.shelter[rows]], kinds, len(ShelterKind))]
 
 

@@ -26,8 +26,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim import kernels
-from sim.population import Population
-from sim.states import Benefit, PlaceType
+from sim.population import NEVER, Population
+from sim.states import Benefit, Household
 from sim.submodels.benefits import monthly_earnings, table_kinds
 
 
@@ -91,7 +91,20 @@ def monthly_resources(model) -> np.ndarray:
     )
 
 
-def affordable(pop: Population, resources: np.ndarray, housing) -> np.ndarray:
-    """Whether each person's resources meet the rent rule of ``housing`` (territory.housing)."""
-    rent = np.where(pop.place_type() == PlaceType.FAMILY, housing.rent_family, housing.rent_single)
-    return rent <= housing.max_effort_rate * resources
+def affordable(pop: Population, resources: np.ndarray, housing, month: int | None = None):
+    """Whether each person's resources meet the rent rule of ``housing`` (territory.housing).
+
+    With ``month``, also keeps ``pop.t_affordable_since``: that month for those who meet the
+    rule now and did not, never for those who do not. One compiled pass
+    (:func:`sim.kernels.rent_rule`).
+    """
+    return kernels.rent_rule(
+        resources,
+        pop.household,
+        Household.ALONE.value,  # a single adult's place (Population.place_type), else a family's
+        (float(housing.rent_single), float(housing.rent_family)),
+        float(housing.max_effort_rate),
+        None if month is None else pop.t_affordable_since,
+        NEVER if month is None else month,
+        NEVER,
+    )
