@@ -37,8 +37,23 @@ def allocate(
     Returns:
         The admitted rows, sorted by group then rank then key.
     """
-    if candidates.size == 0:
-        return candidates
+    return candidates[admitted(group, free, key, acceptable, rank)]
+
+
+def admitted(
+    group: np.ndarray,
+    free: np.ndarray,
+    key: np.ndarray,
+    acceptable: np.ndarray | None = None,
+    rank: np.ndarray | None = None,
+) -> np.ndarray:
+    """:func:`allocate`'s choice as positions among the candidates (the same order).
+
+    For a caller that needs more of the admitted than their rows: ``group[at]`` is the
+    structure each takes, with no search of the rows among the candidates.
+    """
+    if group.size == 0:
+        return np.zeros(0, dtype=np.int64)
     if not 0 <= group.min() <= group.max() < free.size:
         raise IndexError(f"structure indices must be from 0 to {free.size - 1}")
     if free.dtype.kind not in "iu":
@@ -49,7 +64,7 @@ def allocate(
     if acceptable is None:
         acceptable = np.ones(group.size, dtype=bool)
     # One compiled version serves every call: indices as int64, keys as float64 (exact).
-    at = admit(
+    return admit(
         group.astype(np.int64, copy=False),
         free.astype(np.int64, copy=False),
         key,
@@ -57,7 +72,6 @@ def allocate(
         rank is not None,
         acceptable.astype(bool, copy=False),
     )
-    return candidates[at]
 
 
 def group_starts(g: np.ndarray) -> np.ndarray:

@@ -50,7 +50,14 @@ from sim.states import (
     Status,
 )
 from sim.submodels import iae
-from sim.submodels.capacity import allocate, among, choose_allowed, choose_weighted, spill_over
+from sim.submodels.capacity import (
+    admitted,
+    allocate,
+    among,
+    choose_allowed,
+    choose_weighted,
+    spill_over,
+)
 from sim.submodels.transitions import release_referent
 
 TAPAJ_MAX_AGE = 26  # TAPAJ is for people aged 16-25 (seed 003)
@@ -191,10 +198,8 @@ def low_threshold(model, plan) -> None:
     host = choose_weighted(u[cand], np.maximum(free, 0).astype(float))
     ok = host >= 0
     phc_rank = rank("phc", cand)  # None: no priority list
-    got = allocate(
-        cand[ok], host[ok], free, key[cand[ok]], rank=None if phc_rank is None else phc_rank[ok]
-    )
-    got_host = host[ok][np.searchsorted(cand[ok], got)] if got.size else got
+    at = admitted(host[ok], free, key[cand[ok]], rank=None if phc_rank is None else phc_rank[ok])
+    got, got_host = cand[ok][at], host[ok][at]
     more, more_host = spill_over(cand, key[cand], got, got_host, free, rank=phc_rank)
     got, got_host = np.concatenate([got, more]), np.concatenate([got_host, more_host])
     _start(model, got, Programme.PHC, got_host, lt.phc_hours_start, lt.dur_phc)
@@ -320,8 +325,8 @@ def siae_hiring(model, plan) -> None:
     if mod.enabled and mod.share > 0 and mod.reward == "furthest":
         key = -pop.n_obstacles_at_entry[cand] + u
     rank = model.targeting.rank("siae", model.siae_group_names, model.siae_group[target], cand)
-    hired = allocate(cand, target, free, key, acceptable=score >= floors[target], rank=rank)
-    where = target[np.searchsorted(cand, hired)] if hired.size else hired
+    at = admitted(target, free, key, acceptable=score >= floors[target], rank=rank)
+    hired, where = cand[at], target[at]
     hire_into_siae(model, hired, where, "siae hire")
     model.flows["siae_applicants"] += cand.size
     model.flows["siae_applicant_obstacles"] += float(pop.n_obstacles(rows=cand).sum())
@@ -430,8 +435,8 @@ def employer_hiring(model, plan) -> None:
     rank = model.targeting.rank(
         "employer", model.employer_group_names, model.employer_group[employer], seekers
     )
-    hired = allocate(seekers, employer, vacancies, key, acceptable, rank=rank)
-    where = employer[np.searchsorted(seekers, hired)] if hired.size else hired
+    at = admitted(employer, vacancies, key, acceptable, rank=rank)
+    hired, where = seekers[at], employer[at]
     hire_into_job(model, hired, where)
     # Immersions that did not lead to a hire: back to job search with the referent.
     back = np.flatnonzero(pop.status == Status.IMMERSION)

@@ -15,7 +15,7 @@ import numpy as np
 
 from sim.population import NEVER
 from sim.states import Status
-from sim.submodels.capacity import allocate, choose_allowed
+from sim.submodels.capacity import admitted, choose_allowed
 
 
 def assign(model, plan) -> None:
@@ -40,9 +40,10 @@ def assign(model, plan) -> None:
     ok = team >= 0
     cand, team, u = cand[ok], team[ok], u[ok]
     rank = model.targeting.rank("mediation", names, model.mediation_group[team], cand)
-    got = allocate(cand, team, free, u, rank=rank)
+    at = admitted(team, free, u, rank=rank)
+    got = cand[at]
     if got.size:
-        pop.write(got, mediator=team[np.searchsorted(cand, got)])
+        pop.write(got, mediator=team[at])
         pop.t_mediation_start[got] = t
     model.flows["mediation_starts"] += got.size
     plan.mediation[pop.mediator >= 0] = True

@@ -44,7 +44,7 @@ from sim.states import (
     Status,
     Track,
 )
-from sim.submodels.capacity import allocate, choose_allowed
+from sim.submodels.capacity import admitted, allocate, choose_allowed
 from sim.submodels.transitions import to_outside
 
 
@@ -315,8 +315,8 @@ def assign_referents(model) -> None:
         np.where(social, ref.departement, ref.n_shelters + pop.home_agency[waiting]),
     )
     free = ref.capacity - pop.count("referent")
-    rows = allocate(waiting, target, free, queue_key(model, waiting))
-    referent = target[np.searchsorted(waiting, rows)] if rows.size else rows
+    at = admitted(target, free, queue_key(model, waiting))
+    rows, referent = waiting[at], target[at]
     model.flows["waiting_months"] += float(np.sum(t - pop.t_waiting_since[rows]))  # before reset
     start_support(model, rows, referent)
     model.flows["support_starts"] += rows.size
@@ -337,8 +337,8 @@ def _assign_teams(model) -> None:
         return
     key = queue_key(model, cand, "team queue")
     rank = model.targeting.rank("referent", ref.team_names, ref.team_group[team], cand)
-    rows = allocate(cand, team, free, key, rank=rank)
-    referent = ref.first_team + team[np.searchsorted(cand, rows)] if rows.size else rows
+    at = admitted(team, free, key, rank=rank)
+    rows, referent = cand[at], ref.first_team + team[at]
     model.flows["waiting_months"] += float(np.sum(model.t - pop.t_waiting_since[rows]))
     start_support(model, rows, referent, "team logic")
     model.flows["support_starts"] += rows.size
