@@ -146,6 +146,49 @@ def rent_rule(resources, household, alone, rents, max_effort, since, t, never):
 
 
 @jit
+def confidence_month(status, search, service, phase, cer, measure, working, confidence, k, gains):
+    """Each row's confidence after the month, kept within [0, 1] (float32, as stored).
+
+    :func:`sim.submodels.obstacles.obstacle_changes`, row by row. The month's gain is the loss
+    outside support (outside or waiting), else the gain of activity (a training, an immersion, a
+    programme, or, while supported, job search, a service, a pathway phase with the referent or
+    the contract's hours, ``cer``), else the gain of work (``working``), else none; plus the
+    measure's gain. ``k``: the state codes; ``gains``: work, activity, idleness (negative) and
+    the measure, as float32.
+    """
+    training, immersion, low_threshold, supported, outside, waiting = k[:6]
+    no_service, diagnostic, resocialisation, project = k[6:]
+    work, activity, idle, with_measure = gains
+    zero, one = np.float32(0.0), np.float32(1.0)
+    for j in range(status.size):
+        s, p = status[j], phase[j]
+        gain = zero
+        if s == outside or s == waiting:
+            gain = idle
+        elif (
+            s == training
+            or s == immersion
+            or s == low_threshold
+            or (
+                s == supported
+                and (
+                    search[j]
+                    or service[j] != no_service
+                    or p == diagnostic
+                    or p == resocialisation
+                    or p == project
+                    or cer[j]
+                )
+            )
+        ):
+            gain = activity
+        elif working[j]:
+            gain = work
+        gain = gain + (with_measure if measure[j] else zero)
+        confidence[j] = min(max(confidence[j] + gain, zero), one)
+
+
+@jit
 def benefit_kinds(household, children_under_3, housing, household_kind, housing_costs):
     """Each row's household kind and housing kind in the benefit table.
 

@@ -563,3 +563,41 @@ def test_the_rent_rule_and_its_months_are_the_array_statement():
     assert (expected == 7).any() and (expected == -5).any(), "newly met, and met before"
     pure = kernels.rent_rule(resources, household, alone, (single, family), rate, None, 0, NEVER)
     assert np.array_equal(pure, ok)
+
+
+def test_the_month_s_confidence_is_the_array_statement():
+    """Random statuses, phases and flags; confidences near both bounds."""
+    from sim.submodels.obstacles import _CONFIDENCE_CODES
+
+    rng = np.random.default_rng(13)
+    n = 5000
+    status = rng.integers(0, len(Status), n).astype(np.int8)
+    phase = rng.integers(0, len(Phase), n).astype(np.int8)
+    service = rng.choice(np.array([Service.NONE, 0, 1], dtype=np.int8), n)
+    search, cer, measure, working = rng.random((4, n)) < 0.3
+    confidence = rng.choice(np.array([0.0, 0.01, 0.5, 0.99, 1.0], dtype=np.float32), n)
+    f32 = np.float32
+    gains = (f32(0.05), f32(0.02), f32(-0.03), f32(0.015))
+    supported = status == Status.SUPPORTED
+    active = np.isin(status, [Status.TRAINING, Status.IMMERSION, Status.LOW_THRESHOLD]) | (
+        supported
+        & (
+            search
+            | (service != Service.NONE)
+            | np.isin(phase, [Phase.DIAGNOSTIC, Phase.RESOCIALISATION, Phase.PROJECT])
+            | cer
+        )
+    )
+    idle = np.isin(status, [Status.OUTSIDE, Status.WAITING])
+    gain = np.where(working, gains[0], f32(0.0))
+    gain = np.where(active, gains[1], gain)
+    gain = np.where(idle, gains[2], gain)
+    gain += np.where(measure, gains[3], f32(0.0))
+    expected = np.clip(confidence + gain, 0.0, 1.0)
+    got = confidence.copy()
+    args = (status, search, service, phase, cer, measure, working, got)
+    kernels.confidence_month(*args, _CONFIDENCE_CODES, gains)
+    assert got.dtype == np.float32 and np.array_equal(got, expected)
+    for mask in (idle, active & working, working & ~active & ~idle, (gain == 0) & ~measure):
+        assert mask.any(), "each case of the gain is reached"
+    assert (expected == 0).any() and (expected == 1).any(), "both bounds reached"

@@ -60,6 +60,23 @@ def cer_activity(model) -> np.ndarray:
 SERVICE_ROWS = {s: np.array([OB[o] for o in obs]) for s, obs in SERVICE_OBSTACLES.items()}
 REFERENT_ROWS = np.array([OB[o] for o in REFERENT_OBSTACLES])
 HEALTH_ROWS = SERVICE_ROWS[Service.HEALTH]
+# The codes :func:`sim.kernels.confidence_month` reads: the statuses of activity and of
+# idleness, no service, and the pathway phases spent with the referent.
+_CONFIDENCE_CODES = tuple(
+    int(code)
+    for code in (
+        Status.TRAINING,
+        Status.IMMERSION,
+        Status.LOW_THRESHOLD,
+        Status.SUPPORTED,
+        Status.OUTSIDE,
+        Status.WAITING,
+        Service.NONE,
+        Phase.DIAGNOSTIC,
+        Phase.RESOCIALISATION,
+        Phase.PROJECT,
+    )
+)
 
 
 def _lower_worst(model, rows: np.ndarray, obstacle_rows: np.ndarray, p: np.ndarray, label: str):
@@ -255,29 +272,27 @@ def obstacle_changes(model, plan) -> None:
     learn = w[(u < b.p_french_at_work) & (french[w] > 0)]
     french[learn] -= 1
 
-    supported = pop.status == Status.SUPPORTED
     cer = cer_activity(model)
     hours = model.benefit_rules["duties.hours_per_week"]
     model.flows["cer_hours"] += float(cer.sum() * hours * WEEKS_PER_MONTH)
-    active = pop.status_in(Status.TRAINING, Status.IMMERSION, Status.LOW_THRESHOLD) | (
-        supported
-        & (
-            plan.search
-            | (pop.service != Service.NONE)
-            | (pop.phase == Phase.DIAGNOSTIC)
-            | (pop.phase == Phase.RESOCIALISATION)
-            | (pop.phase == Phase.PROJECT)
-            | cer
-        )
-    )
-    idle = pop.status_in(Status.OUTSIDE, Status.WAITING)
     f32 = np.float32
-    gain = np.where(working, f32(b.confidence_gain_work), f32(0.0))
-    gain = np.where(active, f32(b.confidence_gain_activity), gain)
-    gain = np.where(idle, f32(-b.confidence_loss_idle), gain)
-    gain += np.where(pop.measure, f32(b.confidence_gain_measure), f32(0.0))
-    pop.confidence += gain
-    np.clip(pop.confidence, 0.0, 1.0, out=pop.confidence)
+    kernels.confidence_month(
+        pop.status,
+        plan.search,
+        pop.service,
+        pop.phase,
+        cer,
+        pop.measure,
+        working,
+        pop.confidence,
+        _CONFIDENCE_CODES,
+        (
+            f32(b.confidence_gain_work),
+            f32(b.confidence_gain_activity),
+            f32(-b.confidence_loss_idle),
+            f32(b.confidence_gain_measure),
+        ),
+    )
 
     # A month of experience at work; time without work restarts at work, grows otherwise.
     pop.experience += employed
