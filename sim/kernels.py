@@ -189,6 +189,30 @@ def confidence_month(status, search, service, phase, cer, measure, working, conf
 
 
 @jit
+def obstacle_counts(obstacles, rows, min_severity):
+    """For each of ``rows``, how many of its ``obstacles`` are at least ``min_severity``."""
+    out = np.empty(rows.size, dtype=np.int64)
+    for i in range(rows.size):
+        j, count = rows[i], 0
+        for o in range(obstacles.shape[0]):
+            count += obstacles[o, j] >= min_severity
+        out[i] = count
+    return out
+
+
+@jit
+def obstacle_sums(obstacles, rows):
+    """For each of ``rows``, the sum of its ``obstacles``' severities (int16)."""
+    out = np.empty(rows.size, dtype=np.int16)
+    for i in range(rows.size):
+        j, total = rows[i], 0
+        for o in range(obstacles.shape[0]):
+            total += obstacles[o, j]
+        out[i] = total
+    return out
+
+
+@jit
 def benefit_kinds(household, children_under_3, housing, household_kind, housing_costs):
     """Each row's household kind and housing kind in the benefit table.
 

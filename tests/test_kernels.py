@@ -601,3 +601,25 @@ def test_the_month_s_confidence_is_the_array_statement():
     for mask in (idle, active & working, working & ~active & ~idle, (gain == 0) & ~measure):
         assert mask.any(), "each case of the gain is reached"
     assert (expected == 0).any() and (expected == 1).any(), "both bounds reached"
+
+
+def test_obstacle_counts_and_sums_are_the_array_statements():
+    from sim.population import Population
+
+    rng = np.random.default_rng(14)
+    pop = Population(900)
+    pop.obstacles[:] = rng.integers(0, 4, pop.obstacles.shape)
+    pop.show(700)  # the obstacles are a view of the visible rows
+    rows = np.sort(rng.choice(700, 300, replace=False))
+    mask = np.zeros(700, dtype=bool)
+    mask[rows] = True
+    for at in (rows, mask):
+        for m in (1, 2, 3):
+            expected = (pop.obstacles[:, at] >= m).sum(axis=0)
+            assert np.array_equal(pop.n_obstacles(m, at), expected)
+        total = pop.total_severity(at)
+        assert total.dtype == np.int16
+        assert np.array_equal(total, pop.obstacles[:, at].sum(axis=0, dtype=np.int16))
+    assert np.array_equal(pop.n_obstacles(), (pop.obstacles >= 1).sum(axis=0))
+    assert pop.total_severity().size == 700
+    assert np.array_equal(pop.obstacles_of(rows), pop.obstacles[:, rows])

@@ -57,7 +57,7 @@ def breaks_and_ends(model, plan) -> None:
     support = support.astype(float)
     in_siae = status == Status.SIAE
     support[in_siae] = model.siae_cip_coverage[pop.siae[rows[in_siae]]]
-    severity = pop.obstacles[:, rows].sum(axis=0, dtype=np.int16)
+    severity = pop.total_severity(rows)
     p = b.p_break * (1.0 + b.rel_break_per_severity * severity)
     p = p * (1.0 - support * (1.0 - b.rel_break_in_job_support))
     broke = rows[model.streams.uniform("separations", rows, "break") < p]

@@ -71,7 +71,7 @@ def attainable_hours(model) -> np.ndarray:
         pop.status_in(Status.JOB, Status.SIAE, Status.LOW_THRESHOLD), pop.hours, 0.0
     )
     activity = np.where(pop.status_in(Status.TRAINING, Status.IMMERSION), FULL_TIME_HOURS, activity)
-    severity = pop.obstacles.sum(axis=0, dtype=np.int16)
+    severity = pop.total_severity()
     capacity = np.maximum(b.duty_hours_capacity - b.duty_hours_per_severity * severity, 0.0)
     return np.maximum(activity, capacity)
 

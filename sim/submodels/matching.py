@@ -101,7 +101,7 @@ def _penalty(model, rows: np.ndarray, seen: bool) -> np.ndarray:
     Not a matrix product: its rounding depends on how many rows are asked (and on the threads
     BLAS uses), so a row's score would depend on who else is scored and on the machine.
     """
-    obstacles = model.pop.obstacles[:, rows]
+    obstacles = model.pop.obstacles_of(rows)
     penalty = np.zeros(rows.size)
     for k, w in enumerate(_obstacle_weights(model, seen)):
         penalty += w * obstacles[k]
@@ -395,7 +395,7 @@ def employer_hiring(model, plan) -> None:
     at = np.searchsorted(seekers, contacted)
     presenter_order[at] = priority
     by_referent[at] = True
-    presenter_order[team] = -(pop.obstacles[:, seekers[team]] >= 1).sum(axis=0)
+    presenter_order[team] = -pop.n_obstacles(rows=seekers[team])
     presented = by_referent | team
     siae_mediation = np.zeros(seekers.size, dtype=bool)
     siae_mediation[from_siae] = model.siae_mediation[pop.siae[seekers[from_siae]]]
@@ -534,7 +534,7 @@ def hire_into_job(model, rows: np.ndarray, employer: np.ndarray) -> None:
     model.flows["job_hires"] += rows.size
     model.flows["durable_hires"] += durable.size
     model.flows["job_hires_three_plus"] += int(
-        np.count_nonzero((pop.obstacles[:, rows] >= 1).sum(axis=0) >= FURTHEST_MIN_OBSTACLES)
+        np.count_nonzero(pop.n_obstacles(rows=rows) >= FURTHEST_MIN_OBSTACLES)
     )
 
 

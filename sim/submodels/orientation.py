@@ -391,7 +391,7 @@ GLOBAL_SUPPORT_MIN_SEVERE = 2  # two obstacles of severity 2+ (assumption: "cumu
 def _global_support(model, rows: np.ndarray) -> None:
     """Accompagnement global (adviser + social worker) for cumulative obstacles, by capacity."""
     pop, ref = model.pop, model.referents
-    severe = (pop.obstacles[:, rows] >= 2).sum(axis=0) >= GLOBAL_SUPPORT_MIN_SEVERE
+    severe = pop.n_obstacles(2, rows) >= GLOBAL_SUPPORT_MIN_SEVERE
     cand = rows[severe]
     free = ref.global_places - pop.count("global_support")
     admitted = allocate(cand, pop.referent[cand], free, pop.t_entry[cand].astype(float))

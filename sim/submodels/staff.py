@@ -125,7 +125,7 @@ class StaffBudget:
         """
         pop = model.pop
         u = model.streams.uniform("staff", candidates, "mediation")
-        key = u - (pop.obstacles[:, candidates] >= 1).sum(axis=0)
+        key = u - pop.n_obstacles(rows=candidates)
         got = allocate(candidates, pop.referent[candidates], self.capacity - self.contacts, key)
         self.contacts += np.bincount(pop.referent[got], minlength=self.contacts.size)
         got = np.sort(got)
