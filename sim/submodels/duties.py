@@ -64,14 +64,23 @@ def exempt(model) -> np.ndarray:
     return out
 
 
-def attainable_hours(model) -> np.ndarray:
-    """Hours of activity a week each person can do: their activity's, or what they can commit."""
+def attainable_hours(model, rows: np.ndarray | None = None) -> np.ndarray:
+    """Hours of activity a week each person can do: their activity's, or what they can commit.
+
+    For ``rows`` only if given: those the duties concern, not every person.
+    """
     pop, b = model.pop, model.behaviour
+    at = slice(None) if rows is None else rows
+    status = pop.status[at]
     activity = np.where(
-        pop.status_in(Status.JOB, Status.SIAE, Status.LOW_THRESHOLD), pop.hours, 0.0
+        (status == Status.JOB) | (status == Status.SIAE) | (status == Status.LOW_THRESHOLD),
+        pop.hours[at],
+        0.0,
     )
-    activity = np.where(pop.status_in(Status.TRAINING, Status.IMMERSION), FULL_TIME_HOURS, activity)
-    severity = pop.total_severity()
+    activity = np.where(
+        (status == Status.TRAINING) | (status == Status.IMMERSION), FULL_TIME_HOURS, activity
+    )
+    severity = pop.total_severity(rows)
     capacity = np.maximum(b.duty_hours_capacity - b.duty_hours_per_severity * severity, 0.0)
     return np.maximum(activity, capacity)
 
@@ -119,8 +128,9 @@ def update(model) -> None:
     # 2-3. Duties not met, suspensions decided.
     hours = required_hours(model)
     if hours > 0:
-        subject = subject_to_hours(model) & (pop.t_suspension_end == NEVER)
-        breach = subject & (attainable_hours(model) < hours)
+        subject = np.flatnonzero(subject_to_hours(model) & (pop.t_suspension_end == NEVER))
+        breach = np.zeros(pop.n, dtype=bool)
+        breach[subject[attainable_hours(model, subject) < hours]] = True
         model.flows["duties_not_met"] += int(np.count_nonzero(breach))
         new = np.flatnonzero(model.streams.chance("duties", breach, b.p_sanction, "sanction"))
         months = np.where(pop.n_breaches[new] == 0, d.dur_suspension_first, d.dur_suspension_repeat)
