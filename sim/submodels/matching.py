@@ -427,10 +427,12 @@ def employer_hiring(model, plan) -> None:
     # The host of an immersion considers its immersed person first; then the candidates a
     # mediator presented (the post negotiated for them, seed 003 L332), in the mediators'
     # order; then the others, most employable first (publics of a priority list before others).
-    key = np.select(
-        [immersed, presented[may], mediated],
-        [np.full(seekers.size, -np.inf), presenter_order[may] - 2e6, -score - 1e6],
-        -score,
+    key = np.where(
+        immersed,
+        -np.inf,
+        np.where(
+            presented[may], presenter_order[may] - 2e6, np.where(mediated, -score - 1e6, -score)
+        ),
     )
     rank = model.targeting.rank(
         "employer", model.employer_group_names, model.employer_group[employer], seekers

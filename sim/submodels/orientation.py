@@ -172,21 +172,12 @@ class Referents:
 
     def kind(self, referent: np.ndarray) -> np.ndarray:
         """The :class:`~sim.states.ReferentKind` of each referent index (-1: none)."""
-        return np.select(
-            [
-                referent < 0,
-                referent < self.n_shelters,
-                referent < self.first_team,
-                referent < self.departement,
-            ],
-            [
-                ReferentKind.NONE,
-                ReferentKind.SHELTER,
-                ReferentKind.FRANCE_TRAVAIL,
-                ReferentKind.GROUP,
-            ],
-            ReferentKind.DEPARTEMENT,
-        ).astype(np.int8)
+        table = np.full(self.n + 1, ReferentKind.DEPARTEMENT, dtype=np.int8)  # -1 first
+        table[0] = ReferentKind.NONE
+        table[1 : 1 + self.n_shelters] = ReferentKind.SHELTER
+        table[1 + self.n_shelters : 1 + self.first_team] = ReferentKind.FRANCE_TRAVAIL
+        table[1 + self.first_team : 1 + self.departement] = ReferentKind.GROUP
+        return table[np.asarray(referent) + 1]
 
     def is_france_travail(self, referent: np.ndarray) -> np.ndarray:
         """Whether each referent index is a France Travail agency."""
