@@ -190,7 +190,10 @@ class Ledger:
         ref = m.referents
         adviser_month = v["staff.adviser"] / 12
         advisers = m.agency_advisers.sum()
-        ft = np.flatnonzero(ref.is_france_travail(pop.referent))
+        # The persons followed, by kind of referent (each kind's rows in row order).
+        followed = np.flatnonzero(pop.referent >= 0)
+        followed_kind = ref.kind(pop.referent[followed])
+        ft = followed[followed_kind == ReferentKind.FRANCE_TRAVAIL]
         share = (
             adviser_month * advisers / max(ref.capacity[ref.n_shelters : ref.first_team].sum(), 1)
         )
@@ -198,20 +201,19 @@ class Ledger:
         cost["france_travail_advisers"] += max(advisers * adviser_month - share * ft.size, 0.0)
         # Referent teams, the Département's social referents and mediation teams: the same, per
         # FTE of their staff.
-        kind = ref.kind(pop.referent)
-        for programme, staff, capacity, followed, price in (
+        for programme, staff, capacity, theirs, price in (
             (
                 "referent_groups",
                 sum(team.staff for team in m.referent_teams),
                 ref.capacity[ref.first_team : ref.departement].sum(),
-                np.flatnonzero(kind == ReferentKind.GROUP),
+                followed[followed_kind == ReferentKind.GROUP],
                 v["staff.referent_team"] / 12,
             ),
             (
                 "departement_referents",
                 m.departement.social_referents,
                 ref.capacity[ref.departement],
-                np.flatnonzero(kind == ReferentKind.DEPARTEMENT),
+                followed[followed_kind == ReferentKind.DEPARTEMENT],
                 v["staff.social_referent"] / 12,
             ),
             (
@@ -224,8 +226,8 @@ class Ledger:
         ):
             if staff > 0:
                 share = price * staff / max(capacity, 1)
-                per_person(programme, followed, share)
-                cost[programme] += max(staff * price - share * followed.size, 0.0)
+                per_person(programme, theirs, share)
+                cost[programme] += max(staff * price - share * theirs.size, 0.0)
         cost["siae_partnership_staff"] += (
             m.siae_partnership_fte.sum() * v["staff.partnership_officer"] / 12
         )
@@ -259,23 +261,23 @@ class Ledger:
             * HOURS_PER_MONTH_PER_WEEKLY_HOUR
         )
         per_person("aava", aava, stipend)
+        in_service = np.flatnonzero(pop.service != Service.NONE)
+        service = pop.service[in_service]
         for s in Service:
             if s is not Service.NONE:
                 name = s.name.lower()
-                per_person(name, np.flatnonzero(pop.service == s), v[f"place_per_month.{name}"])
+                per_person(name, in_service[service == s], v[f"place_per_month.{name}"])
         per_person(
             "training",
             np.flatnonzero(pop.training_unit >= 0),  # in a training, before a job or in it
             v["place_per_month.training"],
         )
+        present = pop.present()
         per_person(
-            "housing_first",
-            np.flatnonzero(pop.housing_first & pop.present()),
-            v["housing_first"] / 12,
+            "housing_first", np.flatnonzero(pop.housing_first & present), v["housing_first"] / 12
         )
 
         # Transfers: the RSA due less its suspended part, and the prime d'activité.
-        present = pop.present()
         rsa = np.flatnonzero(present & (pop.benefit == Benefit.RSA))
         paid = pop.rsa_amount[rsa] * (1.0 - pop.suspension_share[rsa].astype(float))
         pop.cost_rsa[rsa] += paid
