@@ -345,47 +345,58 @@ def admit(group, free, key, rank, ranked, acceptable):
 
 
 @jit
-def place_in_rounds(u, key, offer, structure_group, allowed, rank, ranked, rounds, shift):
+def place_in_rounds(u, key, kind, offer, structure_group, allowed, rank, ranked, rounds, shift):
     """Candidates asking structures with free places, in rounds (``housing._place``).
 
-    In each round every candidate still waiting asks one structure, drawn in proportion to its
-    ``offer`` among those of the groups it is ``allowed`` in (``allowed[g, i]``; no rows: every
-    group), with its uniform ``u`` shifted by ``round x shift`` (modulo 1, in float32 as the
-    draws); each structure admits as :func:`admit` does (by ``rank[g, i]`` in its group ``g``
-    if ``ranked``, then ``key``); the admitted leave the queue and take a place from ``offer``.
-    The same choices as :func:`sim.submodels.capacity.choose_allowed` and ``allocate`` round
-    after round: the weights are whole numbers of places, so their sums are exact.
+    ``offer[s, k]``: the free places of structure ``s`` of each kind ``k`` (a shelter's places
+    for single adults and for families); each candidate takes a place of its ``kind`` only. In
+    each round every candidate still waiting asks one structure, drawn in proportion to its
+    offer of their kind among those of the groups it is ``allowed`` in (``allowed[g, i]``; no
+    rows: every group), with its uniform ``u`` shifted by ``round x shift`` (modulo 1, in float32
+    as the draws); each structure admits, for each kind, as :func:`admit` does (by ``rank[g, i]``
+    in its group ``g`` if ``ranked``, then ``key``); the admitted leave the queue and take a
+    place. Kinds share no place, so this gives what placing each kind in turn gives; and the
+    same choices as :func:`sim.submodels.capacity.choose_allowed` and ``allocate`` round after
+    round: the weights are whole numbers of places, so their sums are exact.
 
     Returns the positions of the candidates placed and the structure each takes, round by round.
     """
-    n, n_structures = u.size, offer.size
+    n, n_structures, n_kinds = u.size, offer.shape[0], offer.shape[1]
     offer = offer.copy()
+    free = offer.reshape(-1)  # the queue of structure s for kind k is s x n_kinds + k
     restricted = allowed.shape[0] > 0
     waiting = np.arange(n)
     placed = np.empty(n, dtype=np.int64)
     where = np.empty(n, dtype=np.int64)
     m = 0
-    edges = np.empty(n_structures, dtype=np.float64)
+    edges = np.empty((n_kinds, n_structures), dtype=np.float64)
+    totals = np.empty(n_kinds, dtype=np.float64)
     own = np.empty(n_structures, dtype=np.float64)
     for round_ in range(rounds):
         if waiting.size == 0 or offer.sum() == 0:
             break
-        total = 0.0
-        for s in range(n_structures):
-            total += offer[s]
-            edges[s] = total
-        edges /= total
+        for c in range(n_kinds):
+            total = 0.0
+            for s in range(n_structures):
+                total += offer[s, c]
+                edges[c, s] = total
+            totals[c] = total
+            if total > 0:
+                edges[c] /= total
         step = np.float32(round_ * shift)
         target = np.full(waiting.size, -1, dtype=np.int64)
         for j in range(waiting.size):
             i = waiting[j]
+            c = kind[i]
+            if totals[c] <= 0:
+                continue
             x = np.float64((u[i] + step) % np.float32(1.0))
-            cum = edges
+            cum = edges[c]
             if restricted:
                 mine = 0.0
                 for s in range(n_structures):
                     if allowed[structure_group[s], i]:
-                        mine += offer[s]
+                        mine += offer[s, c]
                     own[s] = mine
                 if mine <= 0:
                     continue
@@ -393,17 +404,18 @@ def place_in_rounds(u, key, offer, structure_group, allowed, rank, ranked, round
                 cum = own
             target[j] = min(_first_above(cum, x, 0, n_structures), n_structures - 1)
         asking = waiting[target >= 0]
-        group = target[target >= 0]
+        structure = target[target >= 0]
+        queue = structure * n_kinds + kind[asking]
         order = np.zeros(asking.size, dtype=np.int64)
         if ranked:
             for j in range(asking.size):
-                order[j] = rank[structure_group[group[j]], asking[j]]
-        at = admit(group, offer, key[asking], order, ranked, np.ones(asking.size, np.bool_))
+                order[j] = rank[structure_group[structure[j]], asking[j]]
+        at = admit(queue, free, key[asking], order, ranked, np.ones(asking.size, np.bool_))
         keep = np.ones(n, dtype=np.bool_)
         for p in at:
             placed[m] = asking[p]
-            where[m] = group[p]
-            offer[group[p]] -= 1
+            where[m] = structure[p]
+            free[queue[p]] -= 1
             keep[asking[p]] = False
             m += 1
         waiting = waiting[keep[waiting]]

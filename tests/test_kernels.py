@@ -504,44 +504,52 @@ def _placements_by_arrays(u, key, offer, structure_group, allowed, rank, rounds,
 
 
 def test_placements_in_rounds_are_the_array_statement():
-    """Random queues (ties, full structures, groups with conditions and priority lists)."""
+    """Random queues of two kinds of places (ties, full structures, conditions, priorities).
+
+    The kernel places both kinds in one pass; the array statement places each kind in turn.
+    """
     rng = np.random.default_rng(11)
     reached = {"several rounds": False, "someone left out": False, "ranked": False}
+    no_rank = np.zeros((0, 0), np.int64)
     for case in range(300):
         n_structures = int(rng.integers(1, 12))
         structure_group = rng.integers(0, 3, n_structures)
         n_groups = int(structure_group.max()) + 1
-        offer = rng.integers(0, 6, n_structures).astype(np.int64)
+        offer = rng.integers(0, 6, (n_structures, 2)).astype(np.int64)
         n = int(rng.integers(0, 120))
         u = rng.random(n).astype(np.float32)
         key = rng.integers(0, 5, n).astype(float)  # ties in the queues
+        kind = rng.integers(0, 2, n)
         allowed = {g: rng.random(n) < 0.6 for g in range(n_groups) if rng.random() < 0.4}
         rank = rng.integers(0, 3, (n_groups, n)) if case % 2 else None
         matrix = np.ones((n_groups if allowed else 0, n), dtype=bool)
         for g, mask in allowed.items():
             matrix[g] = mask
-        got = kernels.place_in_rounds(
-            u,
-            key,
-            offer,
-            structure_group,
-            matrix,
-            np.zeros((0, n), np.int64) if rank is None else rank,
-            rank is not None,
-            4,
-            0.6180339887498949,
-        )
-        expected = _placements_by_arrays(
-            u, key, offer.copy(), structure_group, allowed, rank, 4, 0.6180339887498949
-        )
-        assert np.array_equal(got[0], expected[0]) and np.array_equal(got[1], expected[1])
-        assert np.all(np.bincount(got[1], minlength=n_structures) <= offer), "no overfilling"
-        first = kernels.place_in_rounds(
-            u, key, offer, structure_group, matrix, np.zeros((0, n), np.int64), False, 1, 0.5
-        )
-        reached["several rounds"] |= got[0].size > first[0].size
-        reached["someone left out"] |= 0 < got[0].size < n
-        reached["ranked"] |= rank is not None and got[0].size > 0
+        ranks = no_rank[:, :n] if rank is None else rank
+        args = (u, key, kind, offer, structure_group, matrix, ranks, rank is not None)
+        placed, where = kernels.place_in_rounds(*args, 4, 0.6180339887498949)
+        expected = {}
+        for k in (0, 1):
+            mine = np.flatnonzero(kind == k)
+            got = _placements_by_arrays(
+                u[mine],
+                key[mine],
+                offer[:, k].copy(),
+                structure_group,
+                {g: m[mine] for g, m in allowed.items()},
+                None if rank is None else rank[:, mine],
+                4,
+                0.6180339887498949,
+            )
+            expected.update(zip(mine[got[0]].tolist(), got[1].tolist(), strict=True))
+        assert dict(zip(placed.tolist(), where.tolist(), strict=True)) == expected
+        for k in (0, 1):
+            taken = np.bincount(where[kind[placed] == k], minlength=n_structures)
+            assert np.all(taken <= offer[:, k]), "no structure takes more than its places"
+        first = kernels.place_in_rounds(*args, 1, 0.5)
+        reached["several rounds"] |= placed.size > first[0].size
+        reached["someone left out"] |= 0 < placed.size < n
+        reached["ranked"] |= rank is not None and placed.size > 0
     assert all(reached.values()), reached
 
 

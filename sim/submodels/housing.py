@@ -191,31 +191,40 @@ def _place(
     eligible = kinds_in(model.shelter_kind, kinds, len(ShelterKind))
     hotels_only = bool(np.all(model.shelter_is_hotel[eligible])) if eligible.any() else False
     ptype = pop.place_type(rows)
-    names, targeting = model.shelter_group_names, model.targeting
-    placed_all = []
-    free = None
-    for typ in HOTEL_ORDER if hotels_only else tuple(PlaceType):
+    if not hotels_only:  # each type has its own places: both in one pass
+        return _place_in_rounds(model, rows, ptype, key, u, eligible, delayed)
+    placed = []
+    for typ in HOTEL_ORDER:  # a hotel's rooms serve both types: count them again after each
         mine = ptype == typ
-        if not mine.any():
-            continue
-        cand = rows[mine]
-        if free is None or hotels_only:  # a hotel's rooms serve both types: count them again
-            free = free_places(model, delayed)
-        offer = np.where(eligible, free[:, typ], 0).astype(np.int64)
-        at, where = place_in_rounds(
-            u[mine].astype(np.float32, copy=False),
-            key[mine].astype(np.float64, copy=False),
-            offer,
-            model.shelter_group,
-            targeting.allowed_matrix("shelter", names, cand),
-            *targeting.rank_matrix("shelter", names, cand),
-            PLACEMENT_ROUNDS,
-            GOLDEN,
-        )
-        placed = cand[at]
-        _enter_shelter(model, placed, where)
-        placed_all.append(placed)
-    return np.sort(np.concatenate(placed_all)) if placed_all else rows[:0]
+        if mine.any():
+            placed.append(
+                _place_in_rounds(
+                    model, rows[mine], ptype[mine], key[mine], u[mine], eligible, delayed
+                )
+            )
+    return np.sort(np.concatenate(placed)) if placed else rows[:0]
+
+
+def _place_in_rounds(
+    model, rows: np.ndarray, ptype, key, u, eligible: np.ndarray, delayed: bool = True
+) -> np.ndarray:
+    """:func:`_place` for ``rows`` of place types ``ptype`` among the ``eligible`` structures."""
+    names, targeting = model.shelter_group_names, model.targeting
+    offer = np.where(eligible[:, None], free_places(model, delayed), 0).astype(np.int64)
+    at, where = place_in_rounds(
+        u.astype(np.float32, copy=False),
+        key.astype(np.float64, copy=False),
+        ptype.astype(np.int64),
+        offer,
+        model.shelter_group,
+        targeting.allowed_matrix("shelter", names, rows),
+        *targeting.rank_matrix("shelter", names, rows),
+        PLACEMENT_ROUNDS,
+        GOLDEN,
+    )
+    placed = rows[at]
+    _enter_shelter(model, placed, where)
+    return np.sort(placed)
 
 
 def initial_shelter(model, rows: np.ndarray) -> None:
