@@ -345,6 +345,48 @@ def admit(group, free, key, rank, ranked, acceptable):
 
 
 @jit
+def blocked_places(freed, month, dur, t):
+    """Places freed recently and not yet available (:class:`sim.submodels.housing.Vacancies`).
+
+    ``freed[slot, s, k]``: places of kind ``k`` freed in structure ``s`` in the month
+    ``month[slot]``; those of month ``t - j`` count with weight ``min(max(dur - j, 0), 1)``,
+    summed from ``j = 0`` in float64 and rounded half to even.
+    """
+    horizon, n_structures, n_kinds = freed.shape
+    out = np.zeros((n_structures, n_kinds), dtype=np.int64)
+    for s in range(n_structures):
+        for c in range(n_kinds):
+            total = 0.0
+            for j in range(horizon):
+                weight = min(max(dur - j, 0.0), 1.0)
+                slot = (t - j) % horizon
+                if weight and month[slot] == t - j:
+                    total += weight * freed[slot, s, c]
+            out[s, c] = np.int64(np.rint(total))
+    return out
+
+
+@jit
+def free_places(residents, family, places, family_places, is_hotel, freed, month, dur, t):
+    """Places that can be filled now, by structure and type (:func:`housing.free_places`).
+
+    Each structure's places for single adults and for families, less their residents and the
+    places freed within ``dur`` months (:func:`blocked_places`); a hotel's rooms serve both
+    types, none held back.
+    """
+    blocked = blocked_places(freed, month, dur, t)
+    out = np.empty((places.size, 2), dtype=np.int64)
+    for s in range(places.size):
+        single = residents[s] - family[s]
+        if is_hotel[s]:
+            out[s, 0] = out[s, 1] = max(places[s] - (single + family[s]), 0)
+        else:
+            out[s, 0] = max(places[s] - family_places[s] - single - blocked[s, 0], 0)
+            out[s, 1] = max(family_places[s] - family[s] - blocked[s, 1], 0)
+    return out
+
+
+@jit
 def place_in_rounds(u, key, kind, offer, structure_group, allowed, rank, ranked, rounds, shift):
     """Candidates asking structures with free places, in rounds (``housing._place``).
 

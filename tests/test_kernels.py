@@ -631,3 +631,36 @@ def test_obstacle_counts_and_sums_are_the_array_statements():
     assert np.array_equal(pop.n_obstacles(), (pop.obstacles >= 1).sum(axis=0))
     assert pop.total_severity().size == 700
     assert np.array_equal(pop.obstacles_of(rows), pop.obstacles[:, rows])
+
+
+def test_free_shelter_places_are_the_array_statement():
+    rng = np.random.default_rng(15)
+    for dur in (0.0, 0.5, 1.0, 2.7):
+        horizon, n = int(np.floor(dur)) + 1, 9
+        freed = rng.integers(0, 4, (horizon, n, 2))
+        month = np.zeros(horizon, dtype=np.int64)
+        for k in range(horizon):
+            month[(10 - k) % horizon] = 10 - k
+        if horizon > 2:
+            month[(10 - 2) % horizon] = 4  # a slot last used long ago: not counted
+        places = rng.integers(0, 20, n)
+        family_places = rng.integers(0, places + 1)
+        family = rng.integers(0, 8, n)
+        residents = family + rng.integers(0, 12, n)  # some structures over their free places
+        is_hotel = rng.random(n) < 0.3
+        blocked = np.zeros((n, 2))
+        for k in range(horizon):  # Vacancies.blocked as array operations
+            weight = min(max(dur - k, 0.0), 1.0)
+            slot = (10 - k) % horizon
+            if weight and month[slot] == 10 - k:
+                blocked += weight * freed[slot]
+        blocked = np.rint(blocked).astype(np.int64)
+        used = np.stack([residents - family, family], axis=1)
+        free = np.stack([places - family_places, family_places], axis=1) - used - blocked
+        free[is_hotel] = (places[is_hotel] - used[is_hotel].sum(axis=1))[:, None]
+        expected = np.maximum(free, 0)
+        assert np.array_equal(kernels.blocked_places(freed, month, dur, 10), blocked)
+        args = (residents, family, places, family_places, is_hotel, freed, month, dur, 10)
+        assert np.array_equal(kernels.free_places(*args), expected)
+        assert (free < 0).any() and (expected > 0).any() and is_hotel.any()
+        assert blocked.any() == (dur > 0), "places held back when there is a refill delay"

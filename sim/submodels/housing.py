@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.kernels import place_in_rounds
+from sim import kernels
 from sim.population import NEVER
 from sim.states import (
     OB,
@@ -117,13 +117,7 @@ class Vacancies:
 
     def blocked(self, t: int) -> np.ndarray:
         """Places freed recently and not yet available, by structure and place type."""
-        out = np.zeros(self.freed.shape[1:])
-        for k in range(self.horizon):
-            weight = min(max(self.dur - k, 0.0), 1.0)
-            slot = (t - k) % self.horizon
-            if weight and self.month[slot] == t - k:
-                out += weight * self.freed[slot]
-        return np.rint(out).astype(np.int64)
+        return kernels.blocked_places(self.freed, self.month, self.dur, t)
 
 
 def used_places(model) -> np.ndarray:
@@ -151,13 +145,18 @@ def free_places(model, delayed: bool = True) -> np.ndarray:
     ``delayed`` holds back the places freed within the last ``dur_refill`` months. A hotel's free
     rooms are shared by both types (fill one type, then ask again for the other).
     """
-    used = used_places(model)
-    free = place_capacity(model) - used
-    if delayed:
-        free -= model.vacancies.blocked(model.t)
-    hotel = model.shelter_is_hotel
-    free[hotel] = (model.shelter_places[hotel] - used[hotel].sum(axis=1))[:, None]
-    return np.maximum(free, 0)
+    pop, vacancies = model.pop, model.vacancies
+    return kernels.free_places(
+        pop.count("shelter"),
+        pop.count("shelter_family"),
+        model.shelter_places,
+        model.shelter_family_places,
+        model.shelter_is_hotel,
+        vacancies.freed,
+        vacancies.month,
+        vacancies.dur if delayed else 0.0,
+        model.t,
+    )
 
 
 def leave_shelter(model, rows: np.ndarray) -> None:
@@ -211,7 +210,7 @@ def _place_in_rounds(
     """:func:`_place` for ``rows`` of place types ``ptype`` among the ``eligible`` structures."""
     names, targeting = model.shelter_group_names, model.targeting
     offer = np.where(eligible[:, None], free_places(model, delayed), 0).astype(np.int64)
-    at, where = place_in_rounds(
+    at, where = kernels.place_in_rounds(
         u.astype(np.float32, copy=False),
         key.astype(np.float64, copy=False),
         ptype.astype(np.int64),
