@@ -91,7 +91,9 @@ def monthly_resources(model) -> np.ndarray:
     )
 
 
-def affordable(pop: Population, resources: np.ndarray, housing, month: int | None = None):
+def affordable(
+    pop: Population, resources: np.ndarray, housing, month: int | None = None
+) -> np.ndarray:
     """Whether each person's resources meet the rent rule of ``housing`` (territory.housing).
 
     With ``month``, also keeps ``pop.t_affordable_since``: that month for those who meet the
