@@ -115,8 +115,10 @@ def monthly_resources(
             continue
         g, b, k, h = gross[j], benefit[j], kind[j], housing[j]
         net = _interpolate(net_wage, grid, k, h, g) if g > 0 else 0.0
-        paid = rsa_amount[j] * (np.float32(1.0) - suspension[j]) if b == rsa else zero32
-        income32 = paid + ppa[j] + (are[j] if b == unemployment else zero32)
+        # Read before choosing, so that the choices compile to selects, not branches.
+        rsa_paid, unemployment_paid = rsa_amount[j] * (np.float32(1.0) - suspension[j]), are[j]
+        paid = rsa_paid if b == rsa else zero32
+        income32 = paid + ppa[j] + (unemployment_paid if b == unemployment else zero32)
         aah_due = _interpolate(aah_table, grid, k, h, g) if b == aah else 0.0
         ass_due = _interpolate(ass_table, grid, k, h, g) if b == ass else 0.0
         income = np.float64(income32) + aah_due + ass_due
